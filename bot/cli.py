@@ -1,0 +1,168 @@
+"""The ``planbot`` command line: demo, chat, export, forget (and the commands of later parts).
+
+Why Typer: one entry point with help text for every command, and plain functions to test.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import typer
+
+import storage
+from bot.terminal import TerminalChat
+from dialogues import Engine, Reply
+from easyread._build import build_profile
+from easyread.text import render_text
+from planbot.errors import PlanbotError
+from planbot.settings import Settings
+
+app = typer.Typer(
+    help="planbot: an easy-read assistant for person-centred planning.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code=1)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except PlanbotError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _open(settings: Settings, url: str | None = None) -> storage.Database:
+    try:
+        return storage.open_database(url or settings.database_url)
+    except PlanbotError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def text_profile_hook(db: storage.Database) -> object:
+    """The terminal's profile: the plain-text one-page profile, shown when a plan is finished."""
+
+    def hook(person_id: int) -> list[Reply]:
+        with db.transaction() as session:
+            person = storage.person_by_id(session, person_id)
+            if person is None:
+                return []
+            profile = build_profile(session, person)
+        return [Reply(text=render_text(profile), kind="profile")]
+
+    return hook
+
+
+def _engine(db: storage.Database, settings: Settings) -> Engine:
+    return Engine(db, settings, profile_hook=text_profile_hook(db))  # type: ignore[arg-type]
+
+
+@app.command()
+def chat(
+    person: str = typer.Option(..., "--person", help="Whose plan this is (their name)."),
+    address: str = typer.Option(
+        "terminal", help="Who is at this terminal; a supporter can use their own name."
+    ),
+) -> None:
+    """Talk to planbot in this terminal. One line is one message; piped input works too."""
+    settings = _settings()
+    db = _open(settings)
+    prompt = "> " if sys.stdin.isatty() else ""
+    TerminalChat(_engine(db, settings), address=address, person=person, prompt=prompt).run(
+        sys.stdin
+    )
+
+
+def _sample_lines() -> list[str]:
+    raw = resources.files("dialogues").joinpath("scripts/demo.toml").read_text("utf-8")
+    return [str(line) for line in tomllib.loads(raw)["lines"]]
+
+
+@app.command()
+def demo(
+    sample: bool = typer.Option(
+        False, help="Play a sample conversation instead of typing (automatic without a keyboard)."
+    ),
+) -> None:
+    """Try planbot here: a conversation on a fresh demo database, then the profile."""
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "demo.sqlite3"
+    for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        old.unlink(missing_ok=True)
+    db = _open(settings, f"sqlite:///{path}")
+    engine = _engine(db, settings)
+    playing = sample or not sys.stdin.isatty()
+    if playing:
+        typer.echo("planbot demo: playing a sample conversation (Gemma, with her helper).\n")
+    else:
+        typer.echo("planbot demo: type your answers. Press Ctrl-D to stop.\n")
+    chat_ = TerminalChat(engine, address="demo", prompt="" if playing else "> ")
+    if playing:
+        replies = chat_.open()
+        for line in _sample_lines():
+            typer.echo("> " + line.replace("\n", "\n> "))
+            replies = chat_.say(line)
+    else:
+        replies = chat_.run(sys.stdin)
+    finished = any(r.kind == "profile" for r in replies)
+    _print_where(db, path, finished)
+
+
+def _print_where(db: storage.Database, path: Path, finished: bool) -> None:
+    """Where the answers are, and the profile so far when the talk stopped before the end."""
+    if not finished:
+        with db.transaction() as session:
+            address = storage.find_address(session, "terminal", "demo")
+            people = storage.people_for_address(session, address) if address else []
+            profiles = [build_profile(session, p) for p in people]
+        for profile in profiles:
+            typer.echo(render_text(profile) + "\n")
+    typer.echo(f"Your answers are stored in: {path}")
+    typer.echo("See them all with: planbot export NAME (with PLANBOT_DATABASE_URL set to it).")
+
+
+@app.command()
+def export(name: str = typer.Argument(..., help="The person's name.")) -> None:
+    """Print everything stored about a person, as JSON."""
+    settings = _settings()
+    db = _open(settings)
+    try:
+        with db.transaction() as session:
+            data = storage.export_person(session, storage.get_person(session, name))
+    except PlanbotError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def forget(
+    name: str = typer.Argument(..., help="The person's name."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before erasing."),
+) -> None:
+    """Erase a person and everything about them (answers, addresses, conversations)."""
+    settings = _settings()
+    db = _open(settings)
+    if not yes and sys.stdin.isatty():
+        typer.confirm(f"Erase everything about {name}? This cannot be undone.", abort=True)
+    elif not yes:
+        raise _fail("Add --yes to erase without being asked.")
+    try:
+        with db.transaction() as session:
+            removed = storage.erase_person(session, storage.get_person(session, name))
+    except PlanbotError as exc:
+        raise _fail(str(exc)) from exc
+    parts = ", ".join(f"{count} {what}" for what, count in removed.items())
+    typer.echo(f"Erased {name}: {parts}.")
+
+
+if __name__ == "__main__":
+    app()

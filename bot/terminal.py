@@ -1,0 +1,88 @@
+"""The terminal channel: one typed (or piped) line is one message; replies are printed.
+
+Choices are shown as numbered lines, so "1" or the words both work. Each line gets a fresh
+message id; nothing is printed that the person did not type or the engine did not say.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterable
+from typing import TextIO
+
+from dialogues import Engine, Incoming, Reply
+
+CHANNEL = "terminal"
+
+
+def format_reply(reply: Reply) -> str:
+    """A reply as terminal text: its words, then its choices as numbered lines."""
+    lines = [reply.text]
+    lines += [f"  {n}. {choice.label}" for n, choice in enumerate(reply.choices, start=1)]
+    return "\n".join(lines)
+
+
+class TerminalChat:
+    """A conversation over a text stream (stdin/stdout, or any pair of streams in tests)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        address: str,
+        person: str | None = None,
+        out: TextIO | None = None,
+        prompt: str = "",
+    ) -> None:
+        self.engine = engine
+        self.address = address
+        self.person = person
+        self.out = out or sys.stdout
+        self.prompt = prompt
+
+    def _send(self, text: str, opening: bool = False) -> list[Reply]:
+        incoming = Incoming(
+            channel=CHANNEL,
+            address=self.address,
+            message_id=uuid.uuid4().hex,
+            text=text,
+            person=self.person,
+            opening=opening,
+        )
+        replies = self.engine.handle(incoming)
+        for reply in replies:
+            print(format_reply(reply), file=self.out)
+        print(file=self.out, flush=True)
+        return replies
+
+    def open(self) -> list[Reply]:
+        """Let planbot speak first: a welcome, or "welcome back" and the current question."""
+        return self._send("", opening=True)
+
+    def say(self, line: str) -> list[Reply]:
+        """Send one line as one message and print the replies."""
+        return self._send(line.rstrip("\n"))
+
+    def run(self, lines: Iterable[str]) -> list[Reply]:
+        """Open the chat, then send each line until they run out (EOF or Ctrl-D).
+
+        Returns the replies to the last line.
+        """
+        replies = self.open()
+        for line in _prompted(lines, self.prompt, self.out):
+            if self.prompt:
+                print(file=self.out)
+            replies = self.say(line)
+        return replies
+
+
+def _prompted(lines: Iterable[str], prompt: str, out: TextIO) -> Iterable[str]:
+    iterator = iter(lines)
+    while True:
+        if prompt:
+            print(prompt, end="", file=out, flush=True)
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return

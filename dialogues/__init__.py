@@ -1,0 +1,26 @@
+"""Dialogues: the conversation engine and its question scripts (data in ``scripts/``)."""
+
+from dialogues._engine import Engine, ProfileHook
+from dialogues._machine import FlowMachine
+from dialogues._messages import Attachment, Choice, Incoming, Media, Reply
+from dialogues._script import Script, ScriptChoice, Step, load_script
+from dialogues._understand import Vocabulary, clean_text, normalise, split_items
+
+__all__ = [
+    "Attachment",
+    "Choice",
+    "Engine",
+    "FlowMachine",
+    "Incoming",
+    "Media",
+    "ProfileHook",
+    "Reply",
+    "Script",
+    "ScriptChoice",
+    "Step",
+    "Vocabulary",
+    "clean_text",
+    "load_script",
+    "normalise",
+    "split_items",
+]

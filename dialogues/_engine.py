@@ -1,0 +1,173 @@
+"""The conversation engine: ``Engine.handle(Incoming) -> list[Reply]`` is its one entry point.
+
+For each message, in ONE database transaction: lock the address, skip a message already handled
+(its stored replies are sent again), find which person and conversation it is about, run the
+turn, store the new state, the answers and the replies. Nothing is kept in process memory, so
+any worker can take any message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session
+
+import storage
+from dialogues._machine import PICK_PERSON, FlowMachine
+from dialogues._messages import Choice, Incoming, Reply
+from dialogues._script import Script, load_script
+from dialogues._turn import TurnContext, run_turn
+from dialogues._understand import Vocabulary, clean_text
+from planbot.errors import StorageError
+from planbot.settings import Settings
+from storage import Address, Conversation, Person
+
+log = logging.getLogger("planbot.engine")
+
+ProfileHook = Callable[[int], list[Reply]]
+"""Called with a person's id after their conversation finished and was saved: the replies that
+carry their profile (text, files). The easy-read renderers plug in here."""
+
+
+class Engine:
+    """Runs conversations. One engine per process; it holds no conversation state itself."""
+
+    def __init__(
+        self,
+        db: storage.Database,
+        settings: Settings | None = None,
+        *,
+        script: Script | None = None,
+        clock: Callable[[], datetime] | None = None,
+        profile_hook: ProfileHook | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings or Settings.from_env()
+        self.script = script or load_script()
+        self.vocabulary = Vocabulary(self.script)
+        self.machine = FlowMachine(self.script)
+        self.clock = clock or storage.utcnow
+        self.profile_hook = profile_hook
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one message. Stored before it returns; a repeat delivery stores nothing new."""
+        for attempt in range(3):
+            try:
+                replies, finished_person = self._handle_once(incoming)
+            except StorageError:
+                # Two first messages from one new address can race to create it: try again.
+                if attempt == 2:
+                    raise
+                log.warning("retrying a message after a database conflict (%s)", incoming.channel)
+                continue
+            if finished_person is not None and self.profile_hook is not None:
+                replies = replies + self.profile_hook(finished_person)
+            return replies
+        raise AssertionError("unreachable")
+
+    def _handle_once(self, incoming: Incoming) -> tuple[list[Reply], int | None]:
+        with self.db.transaction() as session:
+            address = storage.get_or_create_address(session, incoming.channel, incoming.address)
+            seen = storage.find_processed(session, incoming.channel, incoming.message_id)
+            if seen is not None:
+                log.info("duplicate message on %s: answered again, nothing stored", incoming.channel)
+                return [Reply.from_dict(r) for r in storage.processed_replies(seen)], None
+            ctx = self._context(session, address, incoming)
+            replies = run_turn(ctx)
+            kept_address = ctx.address if not ctx.address_removed else None
+            storage.record_processed(
+                session,
+                incoming.channel,
+                incoming.message_id,
+                kept_address,
+                ctx.person,
+                [r.to_dict() for r in replies],
+            )
+            finished = ctx.person.id if ctx.just_finished and ctx.person else None
+            return replies, finished
+
+    # --- which person and conversation a message is about ------------------------------------
+
+    def _context(self, session: Session, address: Address, incoming: Incoming) -> TurnContext:
+        now = self.clock()
+        ctx = TurnContext(
+            engine=self,
+            session=session,
+            address=address,
+            text=clean_text(incoming.text),
+            has_media=bool(incoming.media),
+            now=now,
+            opening=incoming.opening,
+        )
+        people = storage.people_for_address(session, address)
+        if incoming.person:
+            self._for_named_person(ctx, incoming.person.strip(), people)
+            return ctx
+        pending = storage.conversation_for(session, address, None)
+        active = next((p for p in people if p.id == address.active_person_id), None)
+        if pending is not None and active is None:
+            ctx.conversation = pending
+        elif active is not None or len(people) == 1:
+            person = active or people[0]
+            ctx.person = person
+            ctx.conversation, ctx.fresh = self.conversation_with(session, address, person)
+            ctx.can_pick_person = len(people) > 1
+        elif people:
+            if pending is None:
+                pending = storage.new_conversation(session, address, None, PICK_PERSON)
+                ctx.fresh = True
+            ctx.conversation = pending
+        else:
+            ctx.conversation = storage.new_conversation(session, address, None, self.first_state)
+            ctx.fresh = True
+        return ctx
+
+    def _for_named_person(self, ctx: TurnContext, name: str, people: list[Person]) -> None:
+        """The channel already knows the person (``planbot chat --person NAME``)."""
+        session, address = ctx.session, ctx.address
+        wanted = name.casefold()
+        person = next(
+            (p for p in people if (storage.person_name(p) or "").casefold() == wanted), None
+        )
+        if person is None:
+            found = storage.find_people(session, name)
+            if len(found) == 1:
+                person = found[0]
+                storage.link_person(session, person, address)
+        if person is None:
+            conv = storage.conversation_for(session, address, None)
+            if conv is None or (storage.conversation_name_hint(conv) or "").casefold() != wanted:
+                if conv is not None:
+                    session.delete(conv)
+                conv = storage.new_conversation(session, address, None, self.first_state)
+                storage.set_conversation_name_hint(conv, name)
+                ctx.fresh = True
+            ctx.conversation = conv
+            return
+        address.active_person_id = person.id
+        session.add(address)
+        ctx.person = person
+        ctx.conversation, ctx.fresh = self.conversation_with(session, address, person)
+
+    def conversation_with(
+        self, session: Session, address: Address, person: Person
+    ) -> tuple[Conversation, bool]:
+        """This address's conversation about this person, and whether it was just started."""
+        conv = storage.conversation_for(session, address, person)
+        if conv is not None:
+            return conv, False
+        # This address joins a plan someone already agreed to: start at "who is typing".
+        return storage.new_conversation(session, address, person, self.script.steps[1].id), True
+
+    @property
+    def first_state(self) -> str:
+        return self.script.steps[0].id
+
+    def person_choices(self, people: list[Person]) -> tuple[Choice, ...]:
+        named = [
+            Choice(storage.person_name(p) or self.script.message("unknown_name"), f"person:{p.id}")
+            for p in people
+        ]
+        return (*named, Choice(self.script.message("someone_new"), "new"))

@@ -1,0 +1,89 @@
+"""Channel-neutral messages: what a channel hands the engine and what the engine hands back.
+
+Why: the engine must never know whether a message came by SMS, Telegram or a terminal. Each
+channel adapter in ``bot/`` turns its own form into an ``Incoming`` and each ``Reply`` back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file the person sent (a photo, a voice note): where to get it and what type it is."""
+
+    url: str
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a person, in any channel.
+
+    ``message_id`` is the channel's own id (Twilio MessageSid, Telegram update id, a line number in
+    the terminal); with ``channel`` it makes a delivered-twice message stored once.
+    ``person`` is set only when the channel already knows whom the talk is about
+    (``planbot chat --person NAME``). ``opening`` asks the engine to speak first (a welcome, or
+    "welcome back" and the current question) and is never taken as an answer.
+    """
+
+    channel: str
+    address: str
+    message_id: str
+    text: str = ""
+    media: tuple[Media, ...] = ()
+    person: str | None = None
+    received_at: datetime | None = None
+    opening: bool = False  # the channel opened the talk (a terminal chat starting, /start)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer a person can pick: shown as a button, "Reply 1 for Yes", or a numbered line."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with a reply (the profile PDF, picture or audio)."""
+
+    path: Path
+    kind: str  # "html" | "pdf" | "png" | "mp3" | "ogg" | "txt"
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message back to the person."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    kind: str = "say"  # "say" | "ask" | "profile": lets channels treat questions differently
+    speak: str = field(default="", compare=False)  # the words to speak, if different from text
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-friendly form, for storing the answer to a message that may come again."""
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "choices": [[c.label, c.value] for c in self.choices],
+            "attachments": [[str(a.path), a.kind, a.caption] for a in self.attachments],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Reply:
+        choices = data.get("choices") or []
+        attachments = data.get("attachments") or []
+        assert isinstance(choices, list) and isinstance(attachments, list)
+        return cls(
+            text=str(data["text"]),
+            kind=str(data.get("kind", "say")),
+            choices=tuple(Choice(str(c[0]), str(c[1])) for c in choices),
+            attachments=tuple(Attachment(Path(a[0]), str(a[1]), str(a[2])) for a in attachments),
+        )

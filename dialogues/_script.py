@@ -1,0 +1,188 @@
+"""Load and check the question scripts in ``dialogues/scripts/*.toml``.
+
+Why data: a new topic or a reworded question is a change to a TOML file, not to code. Loading
+fails fast with a ``ScriptError`` naming the file and the key, so a broken script never reaches
+a person.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from planbot.errors import ScriptError
+
+SPEC_VERSION = 1
+STEP_KINDS = ("yes_no", "choice", "text", "list")
+COMMANDS = (
+    "back",
+    "skip",
+    "repeat",
+    "help",
+    "pause",
+    "restart",
+    "change",
+    "my_answers",
+    "delete_last",
+    "switch_person",
+)
+ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
+
+
+@dataclass(frozen=True)
+class ScriptChoice:
+    """One choice of a yes/no or choice step, with the other words that mean it."""
+
+    label: str
+    value: str
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of the conversation."""
+
+    id: str
+    kind: str
+    ask: str
+    example: str
+    reword: str
+    ask_other: str = ""
+    reword_other: str = ""
+    say: tuple[str, ...] = ()
+    choices: tuple[ScriptChoice, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def question(self, other: bool) -> str:
+        return self.ask_other if other and self.ask_other else self.ask
+
+    def rewording(self, other: bool) -> str:
+        return self.reword_other if other and self.reword_other else self.reword
+
+
+@dataclass(frozen=True)
+class Script:
+    """All the steps, messages and understood words, as loaded from the TOML files."""
+
+    steps: tuple[Step, ...]
+    messages: dict[str, str]
+    retry_choices: tuple[ScriptChoice, ...]
+    commands: dict[str, tuple[str, ...]]
+    answers: dict[str, tuple[str, ...]]
+    greeting_words: frozenset[str]
+    by_id: dict[str, Step] = field(default_factory=dict)
+
+    def step(self, step_id: str) -> Step:
+        return self.by_id[step_id]
+
+    def message(self, key: str, **values: object) -> str:
+        try:
+            return self.messages[key].format(**values)
+        except KeyError as exc:
+            raise ScriptError(f"messages.toml: no message {key!r} or no value {exc}") from exc
+
+    @property
+    def list_steps(self) -> tuple[Step, ...]:
+        return tuple(s for s in self.steps if s.kind == "list")
+
+    def all_texts(self) -> list[tuple[str, str]]:
+        """Every message a person can be sent, as (where, text): for the easy-read checks."""
+        out: list[tuple[str, str]] = []
+        for s in self.steps:
+            for name in ("ask", "ask_other", "example", "reword", "reword_other"):
+                text = getattr(s, name)
+                if text:
+                    out.append((f"profile.toml:{s.id}.{name}", text))
+            out += [(f"profile.toml:{s.id}.say[{i}]", t) for i, t in enumerate(s.say)]
+            out += [(f"profile.toml:{s.id}.choice", c.label) for c in s.choices]
+        out += [(f"messages.toml:{k}", v) for k, v in self.messages.items()]
+        out += [("messages.toml:retry", c.label) for c in self.retry_choices]
+        return out
+
+
+def _read(name: str) -> dict[str, Any]:
+    raw = resources.files("dialogues").joinpath(f"scripts/{name}").read_text("utf-8")
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScriptError(f"{name}: not valid TOML: {exc}") from exc
+    if data.get("spec_version") != SPEC_VERSION:
+        raise ScriptError(f"{name}: spec_version must be {SPEC_VERSION}")
+    return data
+
+
+def _text(where: str, raw: dict[str, Any], key: str, required: bool = True) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ScriptError(f"{where}: {key!r} must be a non-empty string")
+    return value
+
+
+def _choices(where: str, raw: list[Any]) -> tuple[ScriptChoice, ...]:
+    out = []
+    for i, c in enumerate(raw):
+        place = f"{where}.choices[{i}]"
+        words = c.get("words", [])
+        if not isinstance(words, list):
+            raise ScriptError(f"{place}: 'words' must be a list")
+        out.append(
+            ScriptChoice(_text(place, c, "label"), _text(place, c, "value"), tuple(words))
+        )
+    return tuple(out)
+
+
+def parse_step(where: str, raw: dict[str, Any]) -> Step:
+    """Check one [[step]] table and build its ``Step``."""
+    step_id = _text(where, raw, "id")
+    where = f"{where} ({step_id})"
+    kind = _text(where, raw, "kind")
+    if kind not in STEP_KINDS:
+        raise ScriptError(f"{where}: kind must be one of {', '.join(STEP_KINDS)}, not {kind!r}")
+    choices = _choices(where, raw.get("choices", []))
+    if kind in ("yes_no", "choice") and len(choices) < 2:
+        raise ScriptError(f"{where}: a {kind} step needs at least 2 choices")
+    if kind == "yes_no" and {c.value for c in choices} != {"yes", "no"}:
+        raise ScriptError(f"{where}: a yes_no step needs the values yes and no")
+    return Step(
+        id=step_id,
+        kind=kind,
+        ask=_text(where, raw, "ask"),
+        example=_text(where, raw, "example"),
+        reword=_text(where, raw, "reword"),
+        ask_other=_text(where, raw, "ask_other", required=False),
+        reword_other=_text(where, raw, "reword_other", required=False),
+        say=tuple(raw.get("say", [])),
+        choices=choices,
+        aliases=tuple(raw.get("aliases", [])),
+    )
+
+
+@cache
+def load_script() -> Script:
+    """Load every script file once (they ship as package data)."""
+    profile = _read("profile.toml")
+    steps = tuple(parse_step(f"profile.toml step {i}", s) for i, s in enumerate(profile["step"]))
+    ids = [s.id for s in steps]
+    if len(set(ids)) != len(ids):
+        raise ScriptError("profile.toml: two steps have the same id")
+    messages_file = _read("messages.toml")
+    messages = {str(k): str(v) for k, v in messages_file["messages"].items()}
+    retry = _choices("messages.toml retry", messages_file.get("retry", {}).get("list_choices", []))
+    words = _read("words.toml")
+    commands = {k: tuple(v) for k, v in words.get("commands", {}).items()}
+    answers = {k: tuple(v) for k, v in words.get("answers", {}).items()}
+    missing = [c for c in COMMANDS if c not in commands] + [a for a in ANSWER_WORDS if a not in answers]
+    if missing:
+        raise ScriptError(f"words.toml: missing {', '.join(missing)}")
+    return Script(
+        steps=steps,
+        messages=messages,
+        retry_choices=retry,
+        commands=commands,
+        answers=answers,
+        greeting_words=frozenset(words.get("greeting", {}).get("words", [])),
+        by_id={s.id: s for s in steps},
+    )

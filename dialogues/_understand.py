@@ -1,0 +1,163 @@
+"""Understanding what a person typed: commands, yes/no, choices, "done", lists of things.
+
+Why apart from the engine: this is where messy input meets rules (typos, emoji, several things in
+one message), so it is pure functions that property tests can hammer without a database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dialogues._script import Script, ScriptChoice
+
+MAX_MESSAGE_CHARS = 2000
+# Bidirectional overrides and isolates can make shown text lie about its order: never keep them.
+_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+_FUZZY_MIN_LEN = 6
+_ITEM_SPLIT = re.compile(r"\n|;|•|·|(?<!\d),|,(?!\d)")
+_BULLET = re.compile(r"^\s*(?:[-*–—+>]+|\(?\d{1,2}[.)]|[a-z][)])\s+", re.IGNORECASE)
+_EDGE_PUNCT = " \t\n.,!;:-_'\"()[]{}*~`"
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def clean_text(raw: str) -> str:
+    """The message as stored: control and bidi-override characters removed, ends trimmed.
+
+    Everything else (emoji, accents, HTML-looking text) is kept exactly: answers are verbatim and
+    escaping happens wherever they are shown.
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
+    kept = [
+        ch
+        for ch in text
+        if ch in "\n\t" or unicodedata.category(ch) != "Cc"
+    ]
+    return "".join(kept).strip()
+
+
+def normalise(text: str) -> str:
+    """A form for matching words: lower case, straight apostrophes removed, spaces squeezed."""
+    text = text.casefold().replace("’", "'").replace("‘", "'")
+    text = " ".join(text.split())
+    stripped = text.strip(_EDGE_PUNCT)
+    text = stripped if stripped else text.strip()
+    return text.replace("'", "")
+
+
+def _near(a: str, b: str) -> bool:
+    """One letter added, dropped, changed or two swapped (for long command words only)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+class Vocabulary:
+    """The words of ``words.toml``, normalised once, with the questions they answer."""
+
+    def __init__(self, script: Script) -> None:
+        self._commands = {
+            name: {normalise(w) for w in words} for name, words in script.commands.items()
+        }
+        self._answers = {name: {normalise(w) for w in ws} for name, ws in script.answers.items()}
+        self._greeting = {normalise(w) for w in script.greeting_words}
+
+    def command(self, text: str) -> tuple[str, str] | None:
+        """The command this whole message is, with any words after "change" (the topic)."""
+        said = normalise(text)
+        if not said:
+            return None
+        for name, words in self._commands.items():
+            if said in words:
+                return name, ""
+        if said.startswith("change ") and len(said) > 7:
+            return "change", said[7:].strip()
+        for name, words in self._commands.items():
+            canonical = name.replace("_", " ")
+            if canonical in words and len(canonical) >= _FUZZY_MIN_LEN and _near(said, canonical):
+                return name, ""
+        return None
+
+    def is_answer(self, kind: str, text: str) -> bool:
+        """True when the whole message is one of the ``kind`` words (yes, no, done, ...)."""
+        return normalise(text) in self._answers.get(kind, set())
+
+    def yes_no(self, text: str) -> str | None:
+        """"yes", "no" or None: the whole message, or its first word when the rest agrees."""
+        said = normalise(text)
+        for kind in ("yes", "no"):
+            if said in self._answers[kind]:
+                return kind
+        first = said.split(" ", 1)[0].strip(_EDGE_PUNCT) if said else ""
+        hits = [k for k in ("yes", "no") if first and first in self._answers[k]]
+        return hits[0] if len(hits) == 1 else None
+
+    def is_greeting(self, text: str) -> bool:
+        words = [w.strip(_EDGE_PUNCT) for w in normalise(text).split()]
+        words = [w for w in words if w]
+        return bool(words) and all(w in self._greeting for w in words)
+
+
+def choose(text: str, choices: Sequence[ScriptChoice]) -> ScriptChoice | None:
+    """The choice a message picks: its number, its label or value, or one of its words.
+
+    Words inside a longer message count only when they point at exactly one choice
+    ("I'm his mum" picks Family).
+    """
+    said = normalise(text)
+    if not said:
+        return None
+    number = said.removeprefix("number ").strip()
+    index = int(number) if number.isdigit() else _NUMBER_WORDS.get(number)
+    if index is not None:
+        return choices[index - 1] if 1 <= index <= len(choices) else None
+    for c in choices:
+        if said in {normalise(c.label), normalise(c.value), *map(normalise, c.words)}:
+            return c
+    padded = f" {re.sub(r'[^0-9a-z ]+', ' ', said)} "
+    hits = [
+        c
+        for c in choices
+        if any(f" {normalise(w)} " in padded for w in (*c.words, c.label) if normalise(w))
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+@dataclass(frozen=True)
+class ListAnswer:
+    """What a list message held: the things, in order, and whether it ended with "done"."""
+
+    items: tuple[str, ...]
+    ended: bool
+
+
+def split_items(text: str, vocabulary: Vocabulary) -> ListAnswer:
+    """Split one message into things: new lines, commas, semicolons and bullets separate them.
+
+    "and" never splits ("fish and chips" is one thing), nor a comma inside a number ("£1,000").
+    Each thing keeps the person's exact words, without a leading bullet or number.
+    """
+    parts = [_BULLET.sub("", p, count=1).strip() for p in _ITEM_SPLIT.split(text)]
+    items = [p for p in parts if p and normalise(p) not in ("", "and")]
+    ended = False
+    while items and vocabulary.is_answer("done", items[-1]) and len(items) > 1:
+        items.pop()
+        ended = True
+    return ListAnswer(tuple(items), ended)
+
+
+def bullet_lines(items: Iterable[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)

@@ -1,0 +1,26 @@
+"""Easy read: the profile model and its renderers, speech, pictures and the easy-read checks."""
+
+from easyread._model import PERSPECTIVES, Profile, ProfileItem, ProfileSection
+from easyread._sections import SECTION_KEYS, SectionInfo, section, sections
+from easyread.checker import Issue, check_message, reading_ease
+
+
+def section_heading(key: str) -> str:
+    """The easy-read heading of a section key ("good_day" -> "A good day for me")."""
+    return section(key).heading
+
+
+__all__ = [
+    "PERSPECTIVES",
+    "SECTION_KEYS",
+    "Issue",
+    "Profile",
+    "ProfileItem",
+    "ProfileSection",
+    "SectionInfo",
+    "check_message",
+    "reading_ease",
+    "section",
+    "section_heading",
+    "sections",
+]

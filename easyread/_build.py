@@ -1,0 +1,25 @@
+"""Build a ``Profile`` from what storage holds about a person."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+import storage
+from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread._sections import sections
+from storage import Person
+
+
+def build_profile(session: Session, person: Person, *, fallback_name: str = "me") -> Profile:
+    """The profile: sections in profile order, only real answers (not skipped, not "don't know")."""
+    answers = [a for a in storage.answers_for(session, person) if a.status == storage.ANSWER]
+    built = []
+    for info in sections():
+        items = tuple(
+            ProfileItem(text=a.text, said_by=a.said_by, perspective=a.perspective)
+            for a in answers
+            if a.section == info.key
+        )
+        if items:
+            built.append(ProfileSection(info.key, info.heading, info.icon, items, info.core))
+    return Profile(name=storage.person_name(person) or fallback_name, sections=tuple(built))

@@ -1,0 +1,88 @@
+"""Settings: every environment variable planbot reads, read in this one place.
+
+Why one place: a deployment should fail at start with one clear line per missing setting,
+not halfway through a conversation.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planbot.errors import SettingsError
+
+TTS_CHOICES = ("auto", "gtts", "espeak", "off")
+
+
+def _default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "planbot"
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be more than 0")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What planbot was told by its environment."""
+
+    data_dir: Path
+    database_url: str
+    public_url: str | None = None
+    secret_key: str | None = None
+    tts: str = "auto"
+    idle_days: int = 30
+    link_days: int = 30
+    help_contact: str = "Ask the person who told you about planbot."
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (``os.environ`` by default)."""
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("PLANBOT_DATA_DIR") or _default_data_dir()).expanduser()
+        database_url = env.get("PLANBOT_DATABASE_URL", "").strip()
+        if not database_url:
+            database_url = f"sqlite:///{data_dir / 'planbot.sqlite3'}"
+        tts = env.get("PLANBOT_TTS", "auto").strip().lower() or "auto"
+        if tts not in TTS_CHOICES:
+            raise SettingsError(f"PLANBOT_TTS must be one of {', '.join(TTS_CHOICES)}, not {tts!r}")
+        public_url = env.get("PLANBOT_PUBLIC_URL", "").strip().rstrip("/") or None
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            public_url=public_url,
+            secret_key=env.get("PLANBOT_SECRET_KEY") or None,
+            tts=tts,
+            idle_days=_int(env, "PLANBOT_IDLE_DAYS", 30),
+            link_days=_int(env, "PLANBOT_LINK_DAYS", 30),
+            help_contact=env.get("PLANBOT_HELP_CONTACT") or cls.help_contact,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,
+            twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_api_url=(env.get("PLANBOT_TELEGRAM_API_URL") or cls.telegram_api_url).rstrip(
+                "/"
+            ),
+        )

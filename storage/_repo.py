@@ -1,0 +1,402 @@
+"""Repository functions: the only code that reads or writes planbot's tables.
+
+Each function takes the ``Session`` of the caller's transaction, so the engine can write a
+message's state change and answers together. Personal fields pass through ``_personal``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from planbot.errors import AmbiguousPerson, PersonNotFound
+from storage._personal import lookup_key, seal, seal_optional, unseal, unseal_optional
+from storage._tables import (
+    Address,
+    Answer,
+    Conversation,
+    Person,
+    PersonAddress,
+    ProcessedMessage,
+    utcnow,
+)
+
+ANSWER = "answer"
+SKIPPED = "skipped"
+DONT_KNOW = "dont_know"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One stored answer with its personal fields in plain form."""
+
+    id: int
+    section: str
+    text: str
+    said_by: str
+    perspective: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _answer_view(row: Answer) -> AnswerView:
+    assert row.id is not None
+    return AnswerView(
+        id=row.id,
+        section=row.section,
+        text=unseal(row.text_sealed),
+        said_by=unseal(row.said_by_sealed),
+        perspective=row.perspective,
+        status=row.status,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+    )
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+def person_name(person: Person) -> str | None:
+    return unseal_optional(person.name_sealed)
+
+
+def set_person_name(session: Session, person: Person, name: str) -> None:
+    person.name_sealed = seal(name)
+    person.updated_at = utcnow()
+    session.add(person)
+
+
+def create_person(session: Session, name: str | None = None) -> Person:
+    person = Person(name_sealed=seal_optional(name))
+    session.add(person)
+    session.flush()
+    return person
+
+
+def find_people(session: Session, name: str) -> list[Person]:
+    """Everyone stored under this name (any case). Names are sealed, so compare after unsealing."""
+    wanted = name.strip().casefold()
+    return [
+        p
+        for p in session.exec(select(Person).order_by(col(Person.id)))
+        if (person_name(p) or "").strip().casefold() == wanted
+    ]
+
+
+def get_person(session: Session, name: str) -> Person:
+    """The one person with this name; raises ``PersonNotFound`` or ``AmbiguousPerson``."""
+    found = find_people(session, name)
+    if not found:
+        raise PersonNotFound(f"No one called {name!r} is stored.")
+    if len(found) > 1:
+        ids = ", ".join(str(p.id) for p in found)
+        raise AmbiguousPerson(f"{len(found)} people are called {name!r} (ids {ids}).")
+    return found[0]
+
+
+def person_by_id(session: Session, person_id: int) -> Person | None:
+    return session.get(Person, person_id)
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+
+def get_or_create_address(session: Session, channel: str, address: str) -> Address:
+    """The address row, locked for this transaction (one message per address at a time)."""
+    key = lookup_key(channel, address)
+    query = select(Address).where(Address.lookup == key).with_for_update()
+    row = session.exec(query).first()
+    if row is None:
+        row = Address(channel=channel, lookup=key, address_sealed=seal(address))
+        session.add(row)
+        session.flush()
+    return row
+
+
+def find_address(session: Session, channel: str, address: str) -> Address | None:
+    return session.exec(select(Address).where(Address.lookup == lookup_key(channel, address))).first()
+
+
+def address_text(row: Address) -> str:
+    return unseal(row.address_sealed)
+
+
+def link_person(session: Session, person: Person, address: Address) -> None:
+    assert person.id is not None and address.id is not None
+    if session.get(PersonAddress, (person.id, address.id)) is None:
+        session.add(PersonAddress(person_id=person.id, address_id=address.id))
+        session.flush()
+
+
+def people_for_address(session: Session, address: Address) -> list[Person]:
+    query = (
+        select(Person)
+        .join(PersonAddress, col(PersonAddress.person_id) == col(Person.id))
+        .where(PersonAddress.address_id == address.id)
+        .order_by(col(PersonAddress.created_at), col(Person.id))
+    )
+    return list(session.exec(query))
+
+
+def delete_address_if_unused(session: Session, address: Address) -> bool:
+    """Remove an address that speaks for nobody (after "no" to consent: store nothing)."""
+    if people_for_address(session, address):
+        return False
+    session.exec(delete(Conversation).where(col(Conversation.address_id) == address.id))
+    session.exec(
+        delete(ProcessedMessage).where(col(ProcessedMessage.address_id) == address.id)
+    )
+    session.delete(address)
+    session.flush()
+    return True
+
+
+# --- conversations ----------------------------------------------------------------------------
+
+
+def conversation_for(
+    session: Session, address: Address, person: Person | None
+) -> Conversation | None:
+    query = select(Conversation).where(Conversation.address_id == address.id)
+    if person is None:
+        query = query.where(col(Conversation.person_id).is_(None))
+    else:
+        query = query.where(Conversation.person_id == person.id)
+    return session.exec(query.order_by(col(Conversation.id).desc())).first()
+
+
+def new_conversation(
+    session: Session, address: Address, person: Person | None, state: str
+) -> Conversation:
+    assert address.id is not None
+    conv = Conversation(
+        address_id=address.id, person_id=person.id if person else None, state=state
+    )
+    session.add(conv)
+    session.flush()
+    return conv
+
+
+def save_conversation(session: Session, conv: Conversation, when: datetime | None = None) -> None:
+    conv.updated_at = when or utcnow()
+    session.add(conv)
+
+
+def conversation_said_by(conv: Conversation) -> str | None:
+    return unseal_optional(conv.said_by_sealed)
+
+
+def set_conversation_said_by(conv: Conversation, said_by: str | None) -> None:
+    conv.said_by_sealed = seal_optional(said_by)
+
+
+def conversation_name_hint(conv: Conversation) -> str | None:
+    return unseal_optional(conv.name_hint_sealed)
+
+
+def set_conversation_name_hint(conv: Conversation, name: str | None) -> None:
+    conv.name_hint_sealed = seal_optional(name)
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def add_answer(
+    session: Session,
+    person: Person,
+    conv: Conversation | None,
+    section: str,
+    text: str,
+    *,
+    said_by: str,
+    perspective: str,
+    status: str = ANSWER,
+) -> Answer:
+    assert person.id is not None
+    row = Answer(
+        person_id=person.id,
+        conversation_id=conv.id if conv else None,
+        section=section,
+        text_sealed=seal(text),
+        said_by_sealed=seal(said_by),
+        perspective=perspective,
+        status=status,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def answers_for(
+    session: Session, person: Person, section: str | None = None
+) -> list[AnswerView]:
+    """The person's answers that are not deleted, oldest first."""
+    query = select(Answer).where(Answer.person_id == person.id, col(Answer.deleted).is_(False))
+    if section is not None:
+        query = query.where(Answer.section == section)
+    return [_answer_view(a) for a in session.exec(query.order_by(col(Answer.id)))]
+
+
+def delete_last_answer(
+    session: Session, person: Person, section: str | None = None
+) -> AnswerView | None:
+    """Mark the newest answer (in one section, if given) as deleted; return what it was."""
+    query = select(Answer).where(
+        Answer.person_id == person.id,
+        col(Answer.deleted).is_(False),
+        Answer.status == ANSWER,
+    )
+    if section is not None:
+        query = query.where(Answer.section == section)
+    row = session.exec(query.order_by(col(Answer.id).desc())).first()
+    if row is None:
+        return None
+    row.deleted = True
+    row.updated_at = utcnow()
+    session.add(row)
+    return _answer_view(row)
+
+
+def delete_all_answers(session: Session, person: Person) -> int:
+    """Mark every answer of the person deleted (``restart``, after they said yes)."""
+    result = session.exec(
+        update(Answer)
+        .where(col(Answer.person_id) == person.id, col(Answer.deleted).is_(False))
+        .values(deleted=True, updated_at=utcnow())
+    )
+    return int(result.rowcount or 0)
+
+
+def answered_sections(session: Session, person: Person) -> set[str]:
+    query = select(Answer.section).where(
+        Answer.person_id == person.id, col(Answer.deleted).is_(False)
+    )
+    return set(session.exec(query.distinct()))
+
+
+# --- processed messages -----------------------------------------------------------------------
+
+
+def find_processed(session: Session, channel: str, message_id: str) -> ProcessedMessage | None:
+    query = select(ProcessedMessage).where(
+        ProcessedMessage.channel == channel, ProcessedMessage.message_id == message_id
+    )
+    return session.exec(query).first()
+
+
+def record_processed(
+    session: Session,
+    channel: str,
+    message_id: str,
+    address: Address | None,
+    person: Person | None,
+    replies: Sequence[dict[str, object]],
+) -> None:
+    session.add(
+        ProcessedMessage(
+            channel=channel,
+            message_id=message_id,
+            address_id=address.id if address else None,
+            person_id=person.id if person else None,
+            replies_sealed=seal(json.dumps(list(replies), ensure_ascii=False)),
+        )
+    )
+    session.flush()
+
+
+def processed_replies(row: ProcessedMessage) -> list[dict[str, object]]:
+    data = json.loads(unseal(row.replies_sealed))
+    assert isinstance(data, list)
+    return data
+
+
+# --- export and erase -------------------------------------------------------------------------
+
+
+def export_person(session: Session, person: Person) -> dict[str, object]:
+    """Everything stored about a person, as plain data (``planbot export``)."""
+    assert person.id is not None
+    addresses = session.exec(
+        select(Address)
+        .join(PersonAddress, col(PersonAddress.address_id) == col(Address.id))
+        .where(PersonAddress.person_id == person.id)
+    ).all()
+    convs = session.exec(select(Conversation).where(Conversation.person_id == person.id)).all()
+    answers = session.exec(
+        select(Answer).where(Answer.person_id == person.id).order_by(col(Answer.id))
+    ).all()
+    return {
+        "person": {
+            "id": person.id,
+            "name": person_name(person),
+            "created_at": as_utc(person.created_at).isoformat(),
+        },
+        "answers": [
+            {
+                "section": a.section,
+                "text": unseal(a.text_sealed),
+                "said_by": unseal(a.said_by_sealed),
+                "perspective": a.perspective,
+                "status": a.status,
+                "deleted": a.deleted,
+                "created_at": as_utc(a.created_at).isoformat(),
+                "updated_at": as_utc(a.updated_at).isoformat(),
+            }
+            for a in answers
+        ],
+        "addresses": [{"channel": a.channel, "address": address_text(a)} for a in addresses],
+        "conversations": [
+            {
+                "state": c.state,
+                "typist": c.typist,
+                "said_by": conversation_said_by(c),
+                "paused": c.paused,
+                "updated_at": as_utc(c.updated_at).isoformat(),
+            }
+            for c in convs
+        ],
+    }
+
+
+def erase_person(session: Session, person: Person) -> dict[str, int]:
+    """Erase a person and everything about them; return how many of each thing went."""
+    assert person.id is not None
+    pid = person.id
+    counted: dict[str, int] = {}
+
+    def count(model: type, where: object) -> int:
+        return int(session.exec(select(func.count()).select_from(model).where(where)).one())
+
+    counted["answers"] = count(Answer, col(Answer.person_id) == pid)
+    counted["conversations"] = count(Conversation, col(Conversation.person_id) == pid)
+    counted["messages"] = count(ProcessedMessage, col(ProcessedMessage.person_id) == pid)
+    address_ids = list(
+        session.exec(select(PersonAddress.address_id).where(PersonAddress.person_id == pid))
+    )
+    session.exec(delete(Answer).where(col(Answer.person_id) == pid))
+    session.exec(delete(Conversation).where(col(Conversation.person_id) == pid))
+    session.exec(delete(ProcessedMessage).where(col(ProcessedMessage.person_id) == pid))
+    session.exec(delete(PersonAddress).where(col(PersonAddress.person_id) == pid))
+    session.exec(
+        update(Address).where(col(Address.active_person_id) == pid).values(active_person_id=None)
+    )
+    removed_addresses = 0
+    for address_id in address_ids:
+        address = session.get(Address, address_id)
+        if address is not None and delete_address_if_unused(session, address):
+            removed_addresses += 1
+    counted["addresses"] = removed_addresses
+    session.delete(person)
+    session.flush()
+    return counted

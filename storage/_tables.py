@@ -1,0 +1,102 @@
+"""SQLModel tables. Personal columns end in ``_sealed`` and go through ``_personal`` only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when(**kw: object) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=False, **kw)  # type: ignore[arg-type]
+
+
+class Person(SQLModel, table=True):
+    """Someone whose plan this is. ``name_sealed`` is empty until they say what to call them."""
+
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    name_sealed: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class Address(SQLModel, table=True):
+    """A channel address (a phone number, a Telegram chat, a terminal) that talks to planbot."""
+
+    __tablename__ = "address"
+    __table_args__ = (UniqueConstraint("lookup", name="uq_address_lookup"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    lookup: str = Field(sa_type=Text)
+    address_sealed: str = Field(sa_type=Text)
+    active_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    opted_out: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class PersonAddress(SQLModel, table=True):
+    """Which addresses may talk for which people (many to many)."""
+
+    __tablename__ = "person_address"
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    address_id: int = Field(foreign_key="address.id", primary_key=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class Conversation(SQLModel, table=True):
+    """Where one address is in one person's plan. ``person_id`` is empty before consent."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (Index("ix_conversation_address_person", "address_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    address_id: int = Field(foreign_key="address.id", ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    state: str = Field(max_length=40)
+    return_to: str | None = Field(default=None, max_length=40)
+    retries: int = Field(default=0)
+    typist: str | None = Field(default=None, max_length=20)
+    said_by_sealed: str | None = Field(default=None, sa_type=Text)
+    name_hint_sealed: str | None = Field(default=None, sa_type=Text)
+    paused: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class Answer(SQLModel, table=True):
+    """One thing said for one section, kept verbatim. ``status`` is answer/skipped/dont_know."""
+
+    __tablename__ = "answer"
+    __table_args__ = (Index("ix_answer_person_section", "person_id", "section"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    conversation_id: int | None = Field(
+        default=None, foreign_key="conversation.id", ondelete="SET NULL"
+    )
+    section: str = Field(max_length=40)
+    text_sealed: str = Field(sa_type=Text)
+    said_by_sealed: str = Field(sa_type=Text)
+    perspective: str = Field(max_length=20)
+    status: str = Field(default="answer", max_length=20)
+    deleted: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class ProcessedMessage(SQLModel, table=True):
+    """A message already handled, with the replies it got: a second delivery stores nothing."""
+
+    __tablename__ = "processed_message"
+    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_processed_message"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    message_id: str = Field(max_length=200)
+    address_id: int | None = Field(default=None, foreign_key="address.id", ondelete="SET NULL")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    replies_sealed: str = Field(default="[]", sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
