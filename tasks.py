@@ -26,7 +26,7 @@ def _run(*args: str | Path) -> int:
 
 def ensure_env(extras: str) -> None:
     """Create the virtual environment and install planbot[extras] when anything changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before anything is checked
         sys.exit("planbot needs Python 3.11 or newer.")
     if not (BIN / "python").exists():
         print("Creating .venv ...", flush=True)

@@ -72,7 +72,9 @@ class Engine:
             address = storage.get_or_create_address(session, incoming.channel, incoming.address)
             seen = storage.find_processed(session, incoming.channel, incoming.message_id)
             if seen is not None:
-                log.info("duplicate message on %s: answered again, nothing stored", incoming.channel)
+                log.info(
+                    "duplicate message on %s: answered again, nothing stored", incoming.channel
+                )
                 return [Reply.from_dict(r) for r in storage.processed_replies(seen)], None
             ctx = self._context(session, address, incoming)
             replies = run_turn(ctx)

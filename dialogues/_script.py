@@ -128,9 +128,7 @@ def _choices(where: str, raw: list[Any]) -> tuple[ScriptChoice, ...]:
         words = c.get("words", [])
         if not isinstance(words, list):
             raise ScriptError(f"{place}: 'words' must be a list")
-        out.append(
-            ScriptChoice(_text(place, c, "label"), _text(place, c, "value"), tuple(words))
-        )
+        out.append(ScriptChoice(_text(place, c, "label"), _text(place, c, "value"), tuple(words)))
     return tuple(out)
 
 
@@ -174,7 +172,9 @@ def load_script() -> Script:
     words = _read("words.toml")
     commands = {k: tuple(v) for k, v in words.get("commands", {}).items()}
     answers = {k: tuple(v) for k, v in words.get("answers", {}).items()}
-    missing = [c for c in COMMANDS if c not in commands] + [a for a in ANSWER_WORDS if a not in answers]
+    missing = [c for c in COMMANDS if c not in commands] + [
+        a for a in ANSWER_WORDS if a not in answers
+    ]
     if missing:
         raise ScriptError(f"words.toml: missing {', '.join(missing)}")
     return Script(

@@ -137,7 +137,7 @@ class _Turn:
         step = self.current_step()
         if step is not None and step.kind == "list":
             return self.heading(step.id)
-        return self.fill((step.question(self.other) if step else self.msg("readback_intro")))
+        return self.fill(step.question(self.other) if step else self.msg("readback_intro"))
 
     # --- asking ----------------------------------------------------------------------------
 
@@ -152,7 +152,9 @@ class _Turn:
             return
         if state == CONFIRM_RESTART:
             yes_no = self.script.step("consent").choices
-            self.say(self.msg("restart_ask"), tuple(Choice(c.label, c.value) for c in yes_no), "ask")
+            self.say(
+                self.msg("restart_ask"), tuple(Choice(c.label, c.value) for c in yes_no), "ask"
+            )
             return
         if state == PICK_TOPIC:
             self.say(self.msg("topic_menu"), self.topic_choices(), "ask")
@@ -172,7 +174,9 @@ class _Turn:
             if first_time or reword:
                 number, total = self.list_number(step), len(self.script.list_steps)
                 lines.append(
-                    self.msg("topic_intro", number=number, total=total, heading=self.heading(step.id))
+                    self.msg(
+                        "topic_intro", number=number, total=total, heading=self.heading(step.id)
+                    )
                 )
             if not first_time and not reword and self.section_items(step.id):
                 self.show_topic(step.id, intro=False)
@@ -488,7 +492,9 @@ class _Turn:
             self.confirm_restart()
             return
         if state == PICK_TOPIC:
-            picked = choose(self.ctx.text, [ScriptChoice(c.label, c.value) for c in self.topic_choices()])
+            picked = choose(
+                self.ctx.text, [ScriptChoice(c.label, c.value) for c in self.topic_choices()]
+            )
             target = picked.value if picked else self.find_topic(self.ctx.text)
             if target is None:
                 self.say(self.msg("pick_number"))

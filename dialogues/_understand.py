@@ -30,11 +30,7 @@ def clean_text(raw: str) -> str:
     escaping happens wherever they are shown.
     """
     text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
-    kept = [
-        ch
-        for ch in text
-        if ch in "\n\t" or unicodedata.category(ch) != "Cc"
-    ]
+    kept = [ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc"]
     return "".join(kept).strip()
 
 
@@ -96,7 +92,7 @@ class Vocabulary:
         return normalise(text) in self._answers.get(kind, set())
 
     def yes_no(self, text: str) -> str | None:
-        """"yes", "no" or None: the whole message, or its first word when the rest agrees."""
+        """ "yes", "no" or None: the whole message, or its first word when the rest agrees."""
         said = normalise(text)
         for kind in ("yes", "no"):
             if said in self._answers[kind]:

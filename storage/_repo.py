@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import Session, col, select
 
 from planbot.errors import AmbiguousPerson, PersonNotFound
@@ -125,7 +125,9 @@ def get_or_create_address(session: Session, channel: str, address: str) -> Addre
 
 
 def find_address(session: Session, channel: str, address: str) -> Address | None:
-    return session.exec(select(Address).where(Address.lookup == lookup_key(channel, address))).first()
+    return session.exec(
+        select(Address).where(Address.lookup == lookup_key(channel, address))
+    ).first()
 
 
 def address_text(row: Address) -> str:
@@ -154,9 +156,7 @@ def delete_address_if_unused(session: Session, address: Address) -> bool:
     if people_for_address(session, address):
         return False
     session.exec(delete(Conversation).where(col(Conversation.address_id) == address.id))
-    session.exec(
-        delete(ProcessedMessage).where(col(ProcessedMessage.address_id) == address.id)
-    )
+    session.exec(delete(ProcessedMessage).where(col(ProcessedMessage.address_id) == address.id))
     session.delete(address)
     session.flush()
     return True
@@ -180,9 +180,7 @@ def new_conversation(
     session: Session, address: Address, person: Person | None, state: str
 ) -> Conversation:
     assert address.id is not None
-    conv = Conversation(
-        address_id=address.id, person_id=person.id if person else None, state=state
-    )
+    conv = Conversation(address_id=address.id, person_id=person.id if person else None, state=state)
     session.add(conv)
     session.flush()
     return conv
@@ -238,9 +236,7 @@ def add_answer(
     return row
 
 
-def answers_for(
-    session: Session, person: Person, section: str | None = None
-) -> list[AnswerView]:
+def answers_for(session: Session, person: Person, section: str | None = None) -> list[AnswerView]:
     """The person's answers that are not deleted, oldest first."""
     query = select(Answer).where(Answer.person_id == person.id, col(Answer.deleted).is_(False))
     if section is not None:
@@ -375,7 +371,7 @@ def erase_person(session: Session, person: Person) -> dict[str, int]:
     pid = person.id
     counted: dict[str, int] = {}
 
-    def count(model: type, where: object) -> int:
+    def count(model: type, where: ColumnElement[bool]) -> int:
         return int(session.exec(select(func.count()).select_from(model).where(where)).one())
 
     counted["answers"] = count(Answer, col(Answer.person_id) == pid)

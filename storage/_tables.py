@@ -12,8 +12,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _when(**kw: object) -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), nullable=False, **kw)  # type: ignore[arg-type]
+def _when() -> Column[datetime]:
+    """A timezone-aware timestamp column (each table needs its own Column object)."""
+    return Column(DateTime(timezone=True), nullable=False)
 
 
 class Person(SQLModel, table=True):

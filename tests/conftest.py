@@ -1,0 +1,51 @@
+"""Shared fixtures: databases on every backend, settings in a temporary folder, an engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import storage
+from dialogues import Engine
+from planbot.settings import Settings
+from tests.auxil.databases import backends, make_database
+
+
+@pytest.fixture(params=backends())
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[storage.Database]:
+    """A fresh migrated database: SQLite, and PostgreSQL where PLANBOT_TEST_DATABASE_URL is set."""
+    with make_database(request.param, tmp_path) as database:
+        yield database
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env(
+        {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_HELP_CONTACT": "Call Sam on 0123"}
+    )
+
+
+class Clock:
+    """A clock the tests move by hand (to come back "a week later" without waiting)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def engine(db: storage.Database, settings: Settings, clock: Clock) -> Engine:
+    return Engine(db, settings, clock=clock)
