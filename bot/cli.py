@@ -114,20 +114,34 @@ def demo(
     else:
         replies = chat_.run(sys.stdin)
     finished = any(r.kind == "profile" for r in replies)
-    _print_where(db, path, finished)
+    _print_where(db, settings, path, finished)
 
 
-def _print_where(db: storage.Database, path: Path, finished: bool) -> None:
-    """Where the answers are, and the profile so far when the talk stopped before the end."""
-    if not finished:
-        with db.transaction() as session:
-            address = storage.find_address(session, "terminal", "demo")
-            people = storage.people_for_address(session, address) if address else []
-            profiles = [build_profile(session, p) for p in people]
-        for profile in profiles:
+def _print_where(db: storage.Database, settings: Settings, path: Path, finished: bool) -> None:
+    """Write the profile files, and say where they and the answers are."""
+    with db.transaction() as session:
+        address = storage.find_address(session, "terminal", "demo")
+        people = storage.people_for_address(session, address) if address else []
+        profiles = [build_profile(session, p) for p in people]
+    for profile in profiles:
+        if not finished:
             typer.echo(render_text(profile) + "\n")
+        if not profile.sections:
+            continue
+        typer.echo("Making the profile files (page, PDF, picture and sound) ...")
+        from easyread.files import write_profile_files  # WeasyPrint loads slowly: only now
+
+        try:
+            files = write_profile_files(
+                profile, settings.data_dir / "demo-profile", settings=settings
+            )
+        except PlanbotError as exc:
+            typer.echo(f"Some profile files could not be made: {exc}")
+            continue
+        for fmt, file in files.items():
+            typer.echo(f"  {fmt.replace('_', ' ')}: {file}")
     typer.echo(f"Your answers are stored in: {path}")
-    typer.echo("See them all with: planbot export NAME (with PLANBOT_DATABASE_URL set to it).")
+    typer.echo(f"See them with: PLANBOT_DATABASE_URL=sqlite:///{path} planbot export NAME")
 
 
 @app.command()
@@ -160,8 +174,39 @@ def forget(
             removed = storage.erase_person(session, storage.get_person(session, name))
     except PlanbotError as exc:
         raise _fail(str(exc)) from exc
+    # Cached audio holds people's words and cannot be told apart by person: clear it all.
+    from easyread.speech import clear_cache
+
+    removed["cached sound files"] = clear_cache(settings)
     parts = ", ".join(f"{count} {what}" for what, count in removed.items())
     typer.echo(f"Erased {name}: {parts}.")
+
+
+@app.command()
+def profile(
+    name: str = typer.Argument(..., help="The person's name."),
+    fmt: str = typer.Option("html", "--format", help="html, pdf, png, txt, mp3 or ogg."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Where to write it (default: profile.FORMAT)."
+    ),
+    words_only: bool = typer.Option(False, "--words-only", help="No pictures (HTML and PDF)."),
+) -> None:
+    """Write a person's easy-read one-page profile as a page, PDF, picture, text or sound."""
+    from easyread.files import FORMATS, write_profile
+
+    settings = _settings()
+    if fmt not in FORMATS:
+        raise _fail(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    db = _open(settings)
+    try:
+        with db.transaction() as session:
+            built = build_profile(session, storage.get_person(session, name))
+        written = write_profile(
+            built, fmt, out or Path(f"profile.{fmt}"), settings=settings, words_only=words_only
+        )
+    except PlanbotError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(str(written))
 
 
 if __name__ == "__main__":
