@@ -636,7 +636,12 @@ class _Turn:
     def confirm_restart(self) -> None:
         back_to = self.conv.return_to or self.engine.first_state
         self.conv.return_to = None
-        if self.words.yes_no(self.ctx.text) == "yes" and self.ctx.person is not None:
+        said = self.words.yes_no(self.ctx.text)
+        if said is None:
+            # The question showed numbered Yes/No choices: "1" means Yes.
+            picked = choose(self.ctx.text, self.script.step("consent").choices)
+            said = picked.value if picked else None
+        if said == "yes" and self.ctx.person is not None:
             storage.delete_all_answers(self.ctx.session, self.ctx.person)
             self.conv.typist = None
             storage.set_conversation_said_by(self.conv, None)
