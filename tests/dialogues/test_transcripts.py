@@ -1,0 +1,173 @@
+"""Transcript tests: whole conversations from ``cases/*.toml``, on every database backend.
+
+Why data: each case reads like the conversation it checks (what the person types, the words the
+replies must contain, what is stored at the end), so people who know planning can add cases
+without writing Python. The format:
+
+    description = "what this case shows"
+    person = "Dev"             # optional: the channel knows the person (planbot chat --person)
+    address = "07700 900123"   # optional: who is typing (one address per case by default)
+
+    [[turn]]
+    say = ""                   # what the person types ("" with opening = true: planbot speaks first)
+    opening = true
+    advance_hours = 2          # optional (or advance_days): time passes before this message
+    expect = ["Hello", "Can I keep"]   # substrings of the replies, in this order
+    not_expect = ["Welcome back"]      # optional: must not appear anywhere in the replies
+
+    [end]
+    state = "good_day"         # where the conversation is now
+    answers = { good_day = ["swimming"] }   # every kept answer, by section, verbatim
+    skipped = ["bad_day"]      # optional: sections marked skipped
+    dont_know = ["working"]    # optional: sections marked "do not know yet"
+    said_by = "Pat"            # optional: who said every kept answer
+    perspective = "family"     # optional: the perspective of every kept answer
+    name = "Arthur"            # optional: the person's name
+    nothing_stored = true      # optional: no person, no address, no answer, no conversation
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+import storage
+from dialogues import Engine, Incoming, Reply
+from tests.conftest import Clock
+
+CASES = Path(__file__).parent / "cases"
+CHANNEL = "test"
+DEFAULT_ADDRESS = "07700 900001"
+TURN_KEYS = {
+    "say",
+    "opening",
+    "expect",
+    "not_expect",
+    "advance_hours",
+    "advance_days",
+    "person",
+    "address",
+}
+END_KEYS = {
+    "state",
+    "answers",
+    "skipped",
+    "dont_know",
+    "said_by",
+    "perspective",
+    "name",
+    "nothing_stored",
+}
+
+
+def load_case(path: Path) -> dict[str, Any]:
+    case = tomllib.loads(path.read_text("utf-8"))
+    assert case.get("description", "").strip(), f"{path.name}: needs a description"
+    assert case.get("turn"), f"{path.name}: needs at least one [[turn]]"
+    for number, turn in enumerate(case["turn"], start=1):
+        assert set(turn) <= TURN_KEYS, f"{path.name} turn {number}: unknown keys {set(turn)}"
+        assert "say" in turn and "expect" in turn, f"{path.name} turn {number}: say and expect"
+    assert set(case.get("end", {})) <= END_KEYS, f"{path.name}: unknown [end] keys"
+    return case
+
+
+def case_paths() -> list[Path]:
+    return sorted(CASES.glob("*.toml"))
+
+
+def shown(replies: list[Reply]) -> str:
+    """The replies as a person sees them in a terminal: words, then numbered choices."""
+    parts = []
+    for reply in replies:
+        parts.append(reply.text)
+        parts += [f"{n}. {c.label}" for n, c in enumerate(reply.choices, start=1)]
+    return "\n".join(parts)
+
+
+def assert_in_order(text: str, expected: list[str], where: str) -> None:
+    position = 0
+    for part in expected:
+        found = text.find(part, position)
+        assert found >= 0, f"{where}: expected {part!r} (in order) in the replies:\n{text}"
+        position = found + len(part)
+
+
+def _count(session: Session, model: type) -> int:
+    return int(session.exec(select(func.count()).select_from(model)).one())
+
+
+def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
+    end = case.get("end", {})
+    with db.transaction() as session:
+        if end.get("nothing_stored"):
+            for model in (storage.Person, storage.Address, storage.Answer, storage.Conversation):
+                assert _count(session, model) == 0, f"{where}: {model.__name__} rows were kept"
+            return
+        address = storage.find_address(
+            session, CHANNEL, case.get("address", DEFAULT_ADDRESS)
+        )
+        assert address is not None, f"{where}: the address was not stored"
+        if case.get("person"):
+            people = storage.find_people(session, case["person"])
+        else:
+            people = storage.people_for_address(session, address)
+        assert len(people) == 1, f"{where}: expected one person, found {len(people)}"
+        person = people[0]
+        conv = storage.conversation_for(session, address, person)
+        assert conv is not None, f"{where}: no conversation about the person"
+        if "state" in end:
+            assert conv.state == end["state"], f"{where}: state"
+        if "name" in end:
+            assert storage.person_name(person) == end["name"], f"{where}: name"
+        answers = storage.answers_for(session, person)
+
+    kept: dict[str, list[str]] = {}
+    for a in answers:
+        if a.status == storage.ANSWER:
+            kept.setdefault(a.section, []).append(a.text)
+    if "answers" in end:
+        assert kept == end["answers"], f"{where}: stored answers"
+    for key, status in (("skipped", storage.SKIPPED), ("dont_know", storage.DONT_KNOW)):
+        if key in end:
+            got = sorted({a.section for a in answers if a.status == status})
+            assert got == sorted(end[key]), f"{where}: sections marked {status}"
+    for key in ("said_by", "perspective"):
+        if key in end:
+            got_values = {getattr(a, key) for a in answers if a.status == storage.ANSWER}
+            assert got_values == {end[key]}, f"{where}: {key} of the answers"
+
+
+@pytest.mark.parametrize("path", case_paths(), ids=lambda p: p.stem)
+def test_transcript(path: Path, engine: Engine, db: storage.Database, clock: Clock) -> None:
+    case = load_case(path)
+    for number, turn in enumerate(case["turn"], start=1):
+        where = f"{path.name} turn {number} ({turn['say']!r})"
+        if "advance_hours" in turn:
+            clock.advance(hours=turn["advance_hours"])
+        if "advance_days" in turn:
+            clock.advance(days=turn["advance_days"])
+        replies = engine.handle(
+            Incoming(
+                channel=CHANNEL,
+                address=turn.get("address", case.get("address", DEFAULT_ADDRESS)),
+                message_id=f"{path.stem}-{number}",
+                text=turn["say"],
+                person=turn.get("person", case.get("person")),
+                opening=turn.get("opening", False),
+            )
+        )
+        text = shown(replies)
+        assert replies and all(r.text.strip() for r in replies), f"{where}: an empty reply"
+        assert_in_order(text, turn["expect"], where)
+        for part in turn.get("not_expect", []):
+            assert part not in text, f"{where}: did not expect {part!r} in:\n{text}"
+    check_end(db, case, path.name)
+
+
+def test_there_are_cases() -> None:
+    assert len(case_paths()) >= 20
