@@ -117,7 +117,11 @@ def choose(text: str, choices: Sequence[ScriptChoice]) -> ScriptChoice | None:
     if not said:
         return None
     number = said.removeprefix("number ").strip()
-    index = int(number) if number.isdigit() else _NUMBER_WORDS.get(number)
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; long runs are no choice number.
+    if number.isdecimal():
+        index: int | None = int(number) if len(number) <= 6 else 0
+    else:
+        index = _NUMBER_WORDS.get(number)
     if index is not None:
         return choices[index - 1] if 1 <= index <= len(choices) else None
     for c in choices:
