@@ -14,6 +14,8 @@ from pathlib import Path
 import typer
 
 import storage
+from bot._links_cli import links_app
+from bot._serve import serve
 from bot.terminal import TerminalChat
 from dialogues import Engine, Reply
 from easyread._build import build_profile
@@ -208,6 +210,9 @@ def profile(
         raise _fail(str(exc)) from exc
     typer.echo(str(written))
 
+
+app.command()(serve)
+app.add_typer(links_app, name="links")
 
 if __name__ == "__main__":
     app()

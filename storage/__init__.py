@@ -1,6 +1,18 @@
 """Storage: the tables, the repository functions and migrations; the only code touching SQL."""
 
 from storage._db import Database, alembic_config, open_database
+from storage._links import (
+    TOKEN_BYTES,
+    LinkView,
+    link_for_message,
+    links_for,
+    new_link,
+    person_for_token,
+    revoke_links,
+    token_hash,
+)
+from storage._optout import is_opted_out, reachable_addresses, set_opted_out
+from storage._photos import Photo, person_photo, photo_message_id, set_person_photo
 from storage._repo import (
     ANSWER,
     DONT_KNOW,
@@ -43,7 +55,9 @@ from storage._tables import (
     Conversation,
     Person,
     PersonAddress,
+    PersonPhoto,
     ProcessedMessage,
+    ProfileLink,
     utcnow,
 )
 
@@ -51,14 +65,19 @@ __all__ = [
     "ANSWER",
     "DONT_KNOW",
     "SKIPPED",
+    "TOKEN_BYTES",
     "Address",
     "Answer",
     "AnswerView",
     "Conversation",
     "Database",
+    "LinkView",
     "Person",
     "PersonAddress",
+    "PersonPhoto",
+    "Photo",
     "ProcessedMessage",
+    "ProfileLink",
     "add_answer",
     "address_text",
     "alembic_config",
@@ -79,17 +98,29 @@ __all__ = [
     "find_processed",
     "get_or_create_address",
     "get_person",
+    "is_opted_out",
+    "link_for_message",
     "link_person",
+    "links_for",
     "new_conversation",
+    "new_link",
     "open_database",
     "people_for_address",
     "person_by_id",
+    "person_for_token",
     "person_name",
+    "person_photo",
+    "photo_message_id",
     "processed_replies",
+    "reachable_addresses",
     "record_processed",
+    "revoke_links",
     "save_conversation",
     "set_conversation_name_hint",
     "set_conversation_said_by",
+    "set_opted_out",
     "set_person_name",
+    "set_person_photo",
+    "token_hash",
     "utcnow",
 ]

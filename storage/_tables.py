@@ -101,3 +101,44 @@ class ProcessedMessage(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     replies_sealed: str = Field(default="[]", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class ProfileLink(SQLModel, table=True):
+    """A private link to a person's profile page (``/p/<token>``).
+
+    Only the SHA-256 of the token is stored: someone who reads the database cannot open the
+    page. ``channel`` and ``message_id`` name the message that asked for it, so a message
+    delivered twice makes one link, not two.
+    """
+
+    __tablename__ = "profile_link"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_profile_link_token"),
+        UniqueConstraint("channel", "message_id", name="uq_profile_link_message"),
+        Index("ix_profile_link_person", "person_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64)
+    channel: str | None = Field(default=None, max_length=20)
+    message_id: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    expires_at: datetime = Field(sa_column=_when())
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class PersonPhoto(SQLModel, table=True):
+    """The person's own photo for the top of their profile (one per person, the newest kept).
+
+    The picture is personal: its bytes are stored base64-encoded through ``_personal.seal``.
+    ``message_id`` is the message that brought it, so a repeat delivery fetches nothing again.
+    """
+
+    __tablename__ = "person_photo"
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    content_type: str = Field(max_length=40)
+    photo_sealed: str = Field(sa_type=Text)
+    message_id: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())

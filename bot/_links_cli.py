@@ -1,0 +1,114 @@
+"""``planbot links``: list, turn off, make and text people's private profile links.
+
+Why from the command line: a supporter may ask for a link to be turned off (a phone was lost)
+or sent again, without the person having to text anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from sqlmodel import Session
+
+import storage
+from planbot.errors import PlanbotError
+from planbot.settings import Settings
+
+links_app = typer.Typer(
+    help="Private links to profile pages: list, revoke, new, send.", no_args_is_help=True
+)
+T = TypeVar("T")
+
+
+def _with_person(
+    name: str, work: Callable[[Settings, storage.Database, Session, storage.Person], T]
+) -> T:
+    try:
+        settings = Settings.from_env()
+        db = storage.open_database(settings.database_url)
+        with db.transaction() as session:
+            return work(settings, db, session, storage.get_person(session, name))
+    except PlanbotError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+
+
+def _url(settings: Settings, token: str) -> str:
+    if not settings.public_url:
+        typer.echo("PLANBOT_PUBLIC_URL is not set: a link needs the web address.", err=True)
+        raise typer.Exit(code=1)
+    return f"{settings.public_url.rstrip('/')}/p/{token}"
+
+
+@links_app.command("list")
+def list_links(name: str = typer.Argument(..., help="The person's name.")) -> None:
+    """Show a person's links: when each was made, when it ends, and if it still works."""
+
+    def work(_s: Settings, _db: storage.Database, session: Session, person: storage.Person) -> None:
+        now = storage.utcnow()
+        rows = storage.links_for(session, person)
+        if not rows:
+            typer.echo(f"{name} has no links.")
+        for row in rows:
+            typer.echo(
+                f"#{row.id}  {row.status(now):8}  made {row.created_at:%Y-%m-%d %H:%M}  "
+                f"ends {row.expires_at:%Y-%m-%d}  by {row.channel or 'command'}"
+            )
+
+    _with_person(name, work)
+
+
+@links_app.command()
+def revoke(name: str = typer.Argument(..., help="The person's name.")) -> None:
+    """Turn off every link to a person's profile (they can ask for a new one)."""
+
+    def work(_s: Settings, _db: storage.Database, session: Session, person: storage.Person) -> int:
+        return storage.revoke_links(session, person)
+
+    count = _with_person(name, work)
+    typer.echo(f"Turned off {count} link{'s' if count != 1 else ''} to {name}'s profile.")
+
+
+@links_app.command()
+def new(name: str = typer.Argument(..., help="The person's name.")) -> None:
+    """Make a new link and print it (it is shown only this once)."""
+
+    def work(
+        settings: Settings, _db: storage.Database, session: Session, person: storage.Person
+    ) -> str:
+        _url(settings, "")
+        return _url(settings, storage.new_link(session, person, days=settings.link_days))
+
+    typer.echo(_with_person(name, work))
+
+
+@links_app.command()
+def send(name: str = typer.Argument(..., help="The person's name.")) -> None:
+    """Make a new link and text it to the person's phone numbers (not to opted-out ones)."""
+    from bot._sms_words import text as sms_text
+    from bot.twilio_client import TwilioSender
+
+    def work(
+        settings: Settings, _db: storage.Database, session: Session, person: storage.Person
+    ) -> tuple[Settings, str, list[str]]:
+        _url(settings, "")
+        numbers = storage.reachable_addresses(session, person, "sms")
+        if not numbers:
+            return settings, "", []
+        token = storage.new_link(session, person, days=settings.link_days)
+        return settings, _url(settings, token), numbers
+
+    settings, url, numbers = _with_person(name, work)
+    if not numbers:
+        typer.echo(f"{name} has no phone number that can get texts.", err=True)
+        raise typer.Exit(code=1)
+    try:
+        sender = TwilioSender(settings, storage.open_database(settings.database_url))
+        message = sms_text("link_sent", days=settings.link_days, link=url)
+        sent = sum(1 for number in numbers if sender.send(number, message))
+    except PlanbotError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"Sent a new link to {sent} of {len(numbers)} phone number(s) for {name}.")

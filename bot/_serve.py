@@ -1,0 +1,61 @@
+"""``planbot serve``: check the settings, bring the tables up to date, then run uvicorn.
+
+Why uvicorn's factory mode: each worker process builds its own app (and database pool) from
+the environment, so ``--workers 4`` works. The tables are migrated once here, before any
+worker starts, so workers never race to migrate. The access log stays off: it would write
+profile link tokens into the log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+import storage
+from bot.web import LOG_FORMAT, check_settings
+from planbot.errors import PlanbotError
+from planbot.settings import Settings
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for all)."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes (use PostgreSQL for more than 1)."
+    ),
+) -> None:
+    """Run the web app: the SMS webhook (/sms), profile pages (/p/...) and /healthz."""
+    try:
+        settings = Settings.from_env()
+    except PlanbotError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+    problems = check_settings(settings)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        raise typer.Exit(code=1)
+    try:
+        storage.open_database(settings.database_url).dispose()
+    except PlanbotError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        typer.echo(
+            "Note: several workers share one SQLite file; they take turns to write. "
+            "PostgreSQL (PLANBOT_DATABASE_URL) suits several workers better.",
+            err=True,
+        )
+    import uvicorn  # only this command needs it
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    uvicorn.run(
+        "bot.web:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+    )

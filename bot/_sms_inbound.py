@@ -1,0 +1,48 @@
+"""Twilio's inbound webhook form, read into the few fields planbot uses.
+
+Why apart: the web app, the outbound sender and the tests all need these names, and none of
+them should have to know the form's field names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dialogues import Media
+
+CHANNEL = "sms"
+MAX_MEDIA = 10  # Twilio sends at most 10 media items with one message
+OPTED_OUT_ERROR = "21610"  # Twilio: "Attempt to send to unsubscribed recipient"
+
+
+def number_tag(number: str) -> str:
+    """A short, stable stand-in for a phone number in logs (never the number itself)."""
+    return hashlib.sha256(number.encode("utf-8")).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """The fields of Twilio's inbound message webhook that planbot uses."""
+
+    number: str
+    message_sid: str
+    body: str = ""
+    media: tuple[Media, ...] = ()
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> InboundSms | None:
+        """Read Twilio's form; None when From or MessageSid is missing (not a message)."""
+        number = (form.get("From") or "").strip()
+        sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+        if not number or not sid or len(sid) > 200 or len(number) > 100:
+            return None
+        raw = (form.get("NumMedia") or "0").strip()
+        count = min(int(raw), MAX_MEDIA) if raw.isdigit() else 0
+        media = tuple(
+            Media(url, form.get(f"MediaContentType{i}") or "")
+            for i in range(count)
+            if (url := form.get(f"MediaUrl{i}") or "")
+        )
+        return cls(number, sid, form.get("Body") or "", media)

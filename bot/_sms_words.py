@@ -1,0 +1,72 @@
+"""The words of the SMS channel: carrier keywords, planbot's SMS keywords and what we answer.
+
+Why here and not in ``dialogues/scripts``: these belong to SMS alone (opt-out rules of phone
+networks, web links), and the engine never sees them. They are easy read all the same:
+``tests/bot/test_sms_format.py`` runs every one through ``easyread.check_message``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Whole-message keywords, any case. Phone networks and Twilio act on the opt-out and opt-in
+# words themselves, so planbot must agree with them (and take them before the engine, which
+# would read "stop" as "pause" and "end" as "done").
+OPT_OUT = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"})
+OPT_IN = frozenset({"start", "unstop"})
+OPT_IN_WHEN_OUT = frozenset({"yes"})  # only means "opt in" for a number that opted out
+HELP = frozenset({"help", "info"})
+PROFILE = frozenset({"profile"})
+STOP_LINK = frozenset({"stop link", "stoplink"})
+
+_EDGES = " \t\r\n.!,;:'\"()"
+_SPACES = re.compile(r"\s+")
+
+
+def keyword(text: str) -> str | None:
+    """The keyword this whole message is ("opt_out", "opt_in", "help", ...), or None.
+
+    Generous on purpose: "Stop!" and " stop " count. Counting too many messages as STOP only
+    means planbot goes quiet when Twilio might not have; counting too few would mean writing
+    to someone who asked us not to.
+    """
+    said = _SPACES.sub(" ", text.strip(_EDGES).casefold())
+    if len(said) > 20:
+        return None
+    for name, words in (
+        ("opt_out", OPT_OUT),
+        ("opt_in", OPT_IN),
+        ("help", HELP),
+        ("profile", PROFILE),
+        ("stop_link", STOP_LINK),
+    ):
+        if said in words:
+            return name
+    if said in OPT_IN_WHEN_OUT:
+        return "yes"
+    return None
+
+
+TEXTS: dict[str, str] = {
+    "opted_out": (
+        "OK. I will not send you any more texts. I have kept your answers. Send START to carry on."
+    ),
+    "help_what": "This is planbot. I help you make a one-page profile about you.",
+    "help_carry_on": "Send any message to carry on. Send STOP to stop all texts.",
+    "help_new": "Send hello to start. Send STOP to stop all texts.",
+    "no_profile": "You do not have a profile yet. Send hello to start.",
+    "links_off": "OK. I have turned off the links to your profile. Send PROFILE to get a new link.",
+    "photo_saved": "Thank you. I have saved your photo. It will be on your profile.",
+    "photo_type": "Sorry. I can only keep a photo. Please send a photo from your camera.",
+    "photo_big": "Sorry. That photo is too big for me. Please send a smaller photo.",
+    "photo_failed": "Sorry. I could not get your photo. Please try again later.",
+    "sorry": "Sorry. Something went wrong. Please try again.",
+    "more": "There is more. Send PROFILE to see all of it on a web page.",
+    "link_not_ready": "Your profile is saved. Send PROFILE to get a link to it.",
+    "link_sent": "Here is the link to your profile. It works for {days} days.\n{link}",
+}
+
+
+def text(key: str, **values: object) -> str:
+    """One of the SMS channel's messages, with its placeholders filled in."""
+    return TEXTS[key].format(**values)

@@ -1,0 +1,165 @@
+"""Private profile pages behind ``/p/<token>``: the page, and its PDF, picture and sound.
+
+Why these rules: the link is the only key to someone's profile. A wrong, expired or turned-off
+token gets the very same 404 page, so the answer tells a guesser nothing. Every answer asks not
+to be indexed, cached or passed on as a referrer, and the page may load nothing from elsewhere
+(its styles and pictures are inside it).
+
+The renderers belong to ``easyread`` and are used when they are installed: the HTML page
+(``easyread.html``), the PDF (``easyread.pdf``), the picture (``easyread.png``) and the sound
+(``easyread.speech``). Until one exists, its address serves the profile as plain text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import re
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import storage
+from easyread import Profile
+from easyread._build import build_profile
+from easyread.text import render_text
+from planbot.errors import PlanbotError, RenderError
+from planbot.settings import Settings
+
+log = logging.getLogger("planbot.web")
+
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "mp3": "audio/mpeg",
+    "txt": "text/plain; charset=utf-8",
+}
+PRIVATE_HEADERS = {
+    "X-Robots-Tag": "noindex, nofollow, noarchive",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store, max-age=0",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; media-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+}
+NOT_FOUND_PAGE = """<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta name="referrer" content="no-referrer">
+<title>This link does not work</title>
+<style>body{font-family:Arial,Helvetica,sans-serif;font-size:18pt;line-height:1.5;
+max-width:36em;margin:2em auto;padding:0 1em;color:#111;background:#fff}</style>
+</head>
+<body>
+<h1>Sorry. This link does not work.</h1>
+<p>The link may be old. Or someone turned it off.</p>
+<p>To get a new link, send PROFILE to planbot by text.</p>
+</body>
+</html>
+"""
+UNAVAILABLE_TEXT = "Sorry. This file cannot be made just now. Please try again later.\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class PageData:
+    """What a profile page needs from the database (read first, rendered afterwards)."""
+
+    profile: Profile
+    photo: storage.Photo | None
+
+
+def split_name(name: str) -> tuple[str, str] | None:
+    """ "TOKEN" -> (TOKEN, "html"); "TOKEN.pdf" -> (TOKEN, "pdf"); None if it cannot be one."""
+    token, dot, fmt = name.partition(".")
+    fmt = fmt.lower() if dot else "html"
+    if fmt not in FORMATS or not TOKEN_PATTERN.match(token):
+        return None
+    return token, fmt
+
+
+def load_page(db: storage.Database, token: str, now: datetime | None = None) -> PageData | None:
+    """The profile a token opens, or None for a wrong, expired or revoked token."""
+    with db.transaction() as session:
+        person = storage.person_for_token(session, token, now)
+        if person is None:
+            return None
+        return PageData(build_profile(session, person), storage.person_photo(session, person))
+
+
+def _renderer(module: str, name: str) -> Callable[..., Any] | None:
+    """A renderer from ``easyread`` if it is there (they are optional and arrive over time)."""
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+    return found if callable(found) else None
+
+
+def _speech_on(settings: Settings) -> bool:
+    return settings.tts != "off" and _renderer("easyread.speech", "synthesize") is not None
+
+
+def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tuple[bytes, str]:
+    """The file for ``fmt`` as (bytes, media type); plain text where no renderer exists yet.
+
+    Raises ``RenderError`` when a renderer fails (the caller answers 503).
+    """
+    with tempfile.TemporaryDirectory(prefix="planbot-page-") as folder:
+        work = Path(folder)
+        profile = data.profile
+        if data.photo is not None:
+            suffix = ".png" if data.photo.content_type == "image/png" else ".jpg"
+            photo = work / f"photo{suffix}"
+            photo.write_bytes(data.photo.data)
+            profile = dataclasses.replace(profile, photo=photo)
+        try:
+            made = _render(profile, fmt, token, settings, work)
+        except PlanbotError:
+            raise
+        except Exception as exc:  # a renderer's own library failed: keep the person's words out
+            raise RenderError(f"the {fmt} renderer failed: {type(exc).__name__}") from exc
+    if made is None:
+        return render_text(data.profile).encode("utf-8"), FORMATS["txt"]
+    return made, FORMATS[fmt]
+
+
+def _render(profile: Profile, fmt: str, token: str, settings: Settings, work: Path) -> bytes | None:
+    if fmt == "txt":
+        return None
+    if fmt == "html":
+        render_html = _renderer("easyread.html", "render_html")
+        if render_html is None:
+            return None
+        audio = f"{token}.mp3" if _speech_on(settings) else None
+        return str(render_html(profile, audio_url=audio)).encode("utf-8")
+    if fmt in ("pdf", "png"):
+        render_pdf = _renderer("easyread.pdf", "render_pdf")
+        render_png = _renderer("easyread.png", "render_png")
+        if render_pdf is None or (fmt == "png" and render_png is None):
+            return None
+        pdf = Path(render_pdf(profile, work / "profile.pdf"))
+        if fmt == "pdf":
+            return pdf.read_bytes()
+        assert render_png is not None
+        out = render_png(pdf, work / "profile.png")
+        return Path(out if isinstance(out, str | Path) else work / "profile.png").read_bytes()
+    synthesize = _renderer("easyread.speech", "synthesize")
+    parts = _renderer("easyread.speech", "profile_speech")
+    if synthesize is None or parts is None:
+        return None
+    if settings.tts == "off":
+        raise RenderError("speech is off (PLANBOT_TTS=off)")
+    synthesize(parts(profile), work / "profile.mp3", "mp3", settings=settings)
+    return (work / "profile.mp3").read_bytes()

@@ -1,0 +1,219 @@
+"""The web app ``planbot serve`` runs: the SMS webhook, delivery reports, profile pages, health.
+
+Why it looks like this:
+
+- The engine and the database calls block, so they run in worker threads. On SQLite only one
+  runs at a time in a process (a FIFO ``CapacityLimiter`` of 1): writers queue here instead of
+  in SQLite's busy handler, which sleeps in growing steps and ruins the slowest answers. On
+  PostgreSQL several run at once and the address row lock keeps one message per conversation.
+- Nothing about a conversation is kept in the process: any worker on any host can answer.
+- Every ``/sms`` request is checked with Twilio's ``RequestValidator`` against
+  ``PLANBOT_PUBLIC_URL`` + path (+ query) and every form field, before anything is read.
+- uvicorn's access log is off (``planbot serve``): it would write profile tokens to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
+
+import anyio
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import ImmutableMultiDict
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+import storage
+from bot import links
+from bot._sms_format import sms_bodies
+from bot._sms_inbound import InboundSms, number_tag
+from bot._sms_words import text as sms_text
+from bot.sms import SmsChannel
+from planbot.errors import PlanbotError, SettingsError
+from planbot.settings import Settings
+
+log = logging.getLogger("planbot.web")
+
+MAX_FORM_BYTES = 1024 * 1024  # Twilio's forms are a few kilobytes; 20,000 characters fit
+POSTGRES_THREADS = 8
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+T = TypeVar("T")
+
+
+def check_settings(settings: Settings) -> list[str]:
+    """One line for each setting the web app cannot work without (empty when all is well)."""
+    problems = []
+    url = settings.public_url or ""
+    if not url:
+        problems.append(
+            "PLANBOT_PUBLIC_URL is not set: the SMS webhook cannot check Twilio's signature "
+            "and profile links have no address (for example https://planbot.example.org)"
+        )
+    elif not url.startswith(("https://", "http://")) or "?" in url or "#" in url:
+        problems.append(
+            f"PLANBOT_PUBLIC_URL must be the address Twilio calls, like "
+            f"https://planbot.example.org, not {url!r}"
+        )
+    if not settings.twilio_auth_token:
+        problems.append(
+            "TWILIO_AUTH_TOKEN is not set: the SMS webhook cannot check that messages come "
+            "from Twilio"
+        )
+    if not settings.twilio_account_sid:
+        problems.append(
+            "TWILIO_ACCOUNT_SID is not set: photos sent by MMS cannot be fetched from Twilio"
+        )
+    return problems
+
+
+def twiml(bodies: list[str]) -> str:
+    """TwiML with one ``<Message>`` per body (ElementTree escapes the text)."""
+    response = MessagingResponse()
+    for body in bodies:
+        response.message(body)
+    return str(response.to_xml())
+
+
+class _Runner:
+    """Runs blocking work in threads: database work through one queue per app."""
+
+    def __init__(self, db: storage.Database) -> None:
+        self.limiter = anyio.CapacityLimiter(1 if db.is_sqlite else POSTGRES_THREADS)
+
+    async def db(self, work: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(work, *args, limiter=self.limiter)
+
+    async def other(self, work: Callable[..., T], *args: Any) -> T:
+        return await anyio.to_thread.run_sync(work, *args)
+
+
+async def _form(request: Request) -> ImmutableMultiDict[str, str] | None:
+    """The URL-encoded form, read with a size cap; None if it is too big or not a form."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return None
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    raw = body.decode("utf-8", errors="replace")
+    pairs = parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="replace")
+    return ImmutableMultiDict(pairs)
+
+
+def _signed(request: Request, form: ImmutableMultiDict[str, str], settings: Settings) -> bool:
+    token, base = settings.twilio_auth_token, settings.public_url
+    signature = request.headers.get("x-twilio-signature", "")
+    if not token or not base or not signature:
+        return False
+    url = base.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    return bool(RequestValidator(token).validate(url, form, signature))
+
+
+def create_app(
+    settings: Settings,
+    db: storage.Database | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """The ASGI app. ``db`` defaults to ``settings.database_url``, migrated to the newest tables."""
+    database = db or storage.open_database(settings.database_url)
+    sms = SmsChannel(database, settings, clock=clock)
+    run = _Runner(database)
+    now = clock or storage.utcnow
+    app = FastAPI(title="planbot", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings, app.state.db, app.state.sms = settings, database, sms
+
+    async def signed_form(request: Request) -> ImmutableMultiDict[str, str] | Response:
+        form = await _form(request)
+        if form is None:
+            return Response("Send a form from Twilio.\n", status_code=400)
+        if not _signed(request, form, settings):
+            log.warning("%s refused: missing or wrong Twilio signature", request.url.path)
+            return Response("Forbidden\n", status_code=403, media_type="text/plain")
+        return form
+
+    @app.post("/sms")
+    async def sms_webhook(request: Request) -> Response:
+        form = await signed_form(request)
+        if isinstance(form, Response):
+            return form
+        inbound = InboundSms.from_form(form)
+        if inbound is None:
+            return Response("From and MessageSid are needed.\n", status_code=400)
+        try:
+            outcome = await run.db(sms.respond, inbound)
+            replies = outcome.replies
+            if outcome.photo is not None and outcome.person_id is not None:
+                fetched = await run.other(sms.fetch, outcome.photo)
+                replies = await run.db(sms.keep_photo, inbound, outcome.person_id, fetched)
+            bodies = sms_bodies(replies)
+        except Exception as exc:  # never leave a person without an answer
+            log.error("sms %s failed: %s", number_tag(inbound.number), type(exc).__name__)
+            bodies = [sms_text("sorry")]
+        return Response(twiml(bodies), media_type="application/xml")
+
+    @app.post("/sms/status")
+    async def sms_status(request: Request) -> Response:
+        form = await signed_form(request)
+        if isinstance(form, Response):
+            return form
+        await run.db(sms.delivery_status, form)
+        return Response(status_code=204)
+
+    @app.get("/p/{name}")
+    async def profile_page(name: str) -> Response:
+        parts = links.split_name(name)
+        data = await run.db(links.load_page, database, parts[0], now()) if parts else None
+        if parts is None or data is None:
+            return Response(
+                links.NOT_FOUND_PAGE,
+                status_code=404,
+                media_type=links.FORMATS["html"],
+                headers=links.PRIVATE_HEADERS,
+            )
+        try:
+            body, media_type = await run.other(
+                links.render_page, data, parts[1], parts[0], settings
+            )
+        except PlanbotError as exc:
+            log.error("profile %s not made: %s", parts[1], exc)
+            return Response(
+                links.UNAVAILABLE_TEXT,
+                status_code=503,
+                media_type=links.FORMATS["txt"],
+                headers=links.PRIVATE_HEADERS,
+            )
+        return Response(body, media_type=media_type, headers=links.PRIVATE_HEADERS)
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        if await run.other(database.ping):
+            return JSONResponse({"status": "ok", "database": "ok"})
+        return JSONResponse({"status": "failing", "database": "unreachable"}, status_code=503)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app from environment variables: the factory ``planbot serve`` gives uvicorn.
+
+    Each uvicorn worker process calls it, so settings are read (and checked) in each.
+    """
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # no-op if already set up
+    settings = Settings.from_env()
+    problems = check_settings(settings)
+    if problems:
+        raise SettingsError("; ".join(problems))
+    return create_app(settings)

@@ -1,0 +1,58 @@
+"""The person's photo: one per person, kept in the database so every worker and host sees it.
+
+Why in the database and not a file: with several hosts on one PostgreSQL there is no shared
+folder, and ``planbot forget`` must erase the photo with the rest (the row cascades).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from storage._personal import seal, unseal
+from storage._tables import Person, PersonPhoto, utcnow
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A stored photo: its bytes, type and the message that brought it."""
+
+    data: bytes
+    content_type: str
+    message_id: str | None
+
+
+def set_person_photo(
+    session: Session,
+    person: Person,
+    data: bytes,
+    content_type: str,
+    message_id: str | None = None,
+) -> None:
+    """Keep ``data`` as the person's photo, in place of any earlier one."""
+    assert person.id is not None
+    row = session.get(PersonPhoto, person.id) or PersonPhoto(
+        person_id=person.id, content_type=content_type, photo_sealed=""
+    )
+    row.content_type = content_type
+    row.photo_sealed = seal(base64.b64encode(data).decode("ascii"))
+    row.message_id = message_id
+    row.created_at = utcnow()
+    session.add(row)
+    session.flush()
+
+
+def person_photo(session: Session, person: Person) -> Photo | None:
+    """The person's photo, or None if they never sent one."""
+    row = session.get(PersonPhoto, person.id)
+    if row is None:
+        return None
+    return Photo(base64.b64decode(unseal(row.photo_sealed)), row.content_type, row.message_id)
+
+
+def photo_message_id(session: Session, person: Person) -> str | None:
+    """The message id that brought the current photo (to spot a repeat delivery cheaply)."""
+    query = select(PersonPhoto.message_id).where(PersonPhoto.person_id == person.id)
+    return session.exec(query).first()
