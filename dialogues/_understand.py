@@ -19,7 +19,7 @@ _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068
 _FUZZY_MIN_LEN = 6
 _ITEM_SPLIT = re.compile(r"\n|;|•|·|(?<!\d),|,(?!\d)")
 _BULLET = re.compile(r"^\s*(?:[-*–—+>]+|\(?\d{1,2}[.)]|[a-z][)])\s+", re.IGNORECASE)
-_EDGE_PUNCT = " \t\n.,!;:-_'\"()[]{}*~`"
+_EDGE_PUNCT = " \t\n.,!?;:-_'\"()[]{}*~`"
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
