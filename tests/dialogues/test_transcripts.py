@@ -24,6 +24,8 @@ without writing Python. The format:
     perspective = "family"     # optional: the perspective of every kept answer
     name = "Arthur"            # optional: the person's name
     nothing_stored = true      # optional: no person, no address, no answer, no conversation
+
+Files whose names start with ``_`` are shared data for other tests, not cases.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def load_case(path: Path) -> dict[str, Any]:
 
 
 def case_paths() -> list[Path]:
-    return sorted(CASES.glob("*.toml"))
+    return sorted(p for p in CASES.glob("*.toml") if not p.name.startswith("_"))
 
 
 def shown(replies: list[Reply]) -> str:
