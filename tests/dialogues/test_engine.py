@@ -280,9 +280,7 @@ def test_control_and_bidi_characters_are_not_stored(engine: Engine, db: storage.
     assert texts_of(db, "Dev") == ["kind", "evil text"]
 
 
-def test_html_and_sql_looking_text_is_stored_verbatim(
-    engine: Engine, db: storage.Database
-) -> None:
+def test_html_and_sql_looking_text_is_stored_verbatim(engine: Engine, db: storage.Database) -> None:
     chat = Chat(engine)
     chat.send("", opening=True)
     chat.send("yes")
@@ -351,9 +349,7 @@ def fast_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engi
         db.dispose()
 
 
-@hypothesis_settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     steps=st.lists(
         st.tuples(st.one_of(st.sampled_from(STEERING), st.text()), st.sampled_from(GAPS)),

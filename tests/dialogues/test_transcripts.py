@@ -9,7 +9,7 @@ without writing Python. The format:
     address = "07700 900123"   # optional: who is typing (one address per case by default)
 
     [[turn]]
-    say = ""                   # what the person types ("" with opening = true: planbot speaks first)
+    say = ""                   # what the person types ("" and opening = true: planbot speaks first)
     opening = true
     advance_hours = 2          # optional (or advance_days): time passes before this message
     expect = ["Hello", "Can I keep"]   # substrings of the replies, in this order
@@ -110,9 +110,7 @@ def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
             for model in (storage.Person, storage.Address, storage.Answer, storage.Conversation):
                 assert _count(session, model) == 0, f"{where}: {model.__name__} rows were kept"
             return
-        address = storage.find_address(
-            session, CHANNEL, case.get("address", DEFAULT_ADDRESS)
-        )
+        address = storage.find_address(session, CHANNEL, case.get("address", DEFAULT_ADDRESS))
         assert address is not None, f"{where}: the address was not stored"
         if case.get("person"):
             people = storage.find_people(session, case["person"])
