@@ -1,0 +1,236 @@
+"""The profile as one self-contained, accessible HTML page (the web page, and the PDF's source).
+
+Why one file: the page is sent as a link, a download or turned into a PDF, so its styles and
+pictures are inside it (CSS inline, OpenMoji pictures as ``data:`` URIs). Jinja's autoescape
+is on: everything a person typed is shown, never run.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread.icons import (
+    OPENMOJI_LICENCE,
+    OPENMOJI_LICENCE_URL,
+    OPENMOJI_URL,
+    emoji_runs,
+    icon_data_uri,
+)
+from planbot.errors import RenderError
+
+MIN_BODY_PT = 16.0
+MORE_HEADING = "More about me"
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                ".webp": "image/webp", ".gif": "image/gif"}
+_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes for one layout step: body text in points and a spacing factor (1 = roomy).
+
+    Why steps: the PDF shrinks spacing and type a step at a time to fit one page, but body
+    text never goes below 16pt (the easy-read minimum).
+    """
+
+    body_pt: float = 18.0
+    space: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.body_pt < MIN_BODY_PT:
+            raise ValueError(f"body text must be at least {MIN_BODY_PT}pt")
+
+    @property
+    def line_height(self) -> float:
+        return round(1.25 + 0.15 * self.space, 3)
+
+    @property
+    def h1_pt(self) -> float:
+        return round(self.body_pt * 1.6, 1)
+
+    @property
+    def h2_pt(self) -> float:
+        return round(self.body_pt * 1.25, 1)
+
+    @property
+    def icon_mm(self) -> float:
+        return round(16 + 8 * self.space, 1)
+
+    @property
+    def words_mm(self) -> float:
+        """Where the words start: right of the picture, with a gap."""
+        return round(self.icon_mm + 3 + 4 * self.space, 1)
+
+    @property
+    def photo_mm(self) -> float:
+        return round(22 + 12 * self.space, 1)
+
+    @property
+    def margin_mm(self) -> float:
+        return round(10 + 6 * self.space, 1)
+
+    def gap_em(self, roomy: float) -> float:
+        """A gap that shrinks with the spacing factor, from ``roomy`` em at factor 1."""
+        return round(roomy * self.space, 3)
+
+
+SCREEN = Style(18.0, 1.0)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item as the template shows it (``Markup`` only when emoji became pictures)."""
+
+    text: str | Markup
+    whose: str
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One section as the template shows it, its picture as a ``data:`` URI."""
+
+    key: str
+    heading: str
+    icon: str
+    items: tuple[ItemView, ...]
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("easyread", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def visible_sections(profile: Profile) -> tuple[ProfileSection, ...]:
+    """The sections that have an item with words in it, with blank items left out."""
+    shown = []
+    for section in profile.sections:
+        items = tuple(i for i in section.items if i.text.strip())
+        if items:
+            shown.append(
+                ProfileSection(section.key, section.heading, section.icon, items, section.core)
+            )
+    return tuple(shown)
+
+
+def _with_emoji_pictures(text: str) -> Markup:
+    """Escaped text with each emoji drawn as its OpenMoji picture (alt text: the emoji)."""
+    out = Markup("")
+    for run, code in emoji_runs(text):
+        if code is None:
+            out += escape(run)
+        else:
+            uri = icon_data_uri(code)
+            out += Markup('<img class="emoji" src="{}" alt="{}">').format(uri, run)
+    return out
+
+
+def _view(sections: Iterable[ProfileSection], emoji_pictures: bool) -> list[SectionView]:
+    def item(i: ProfileItem) -> ItemView:
+        text = _with_emoji_pictures(i.text) if emoji_pictures else i.text
+        return ItemView(text, i.whose)
+
+    return [
+        SectionView(s.key, s.heading, icon_data_uri(s.icon, s.heading),
+                    tuple(item(i) for i in s.items))
+        for s in sections
+    ]
+
+
+def photo_data_uri(path: Path | None) -> str | None:
+    """The person's photo as a ``data:`` URI, or None if there is no readable photo file."""
+    if path is None:
+        return None
+    mime = _PHOTO_TYPES.get(path.suffix.lower())
+    try:
+        if mime is None or not path.is_file() or path.stat().st_size > _PHOTO_MAX_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None  # a missing photo must not stop the profile
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def page_html(
+    profile: Profile,
+    first: Sequence[ProfileSection],
+    more: Sequence[ProfileSection] = (),
+    *,
+    words_only: bool = False,
+    audio_url: str | None = None,
+    photo_url: str | None = None,
+    for_print: bool = False,
+    style: Style = SCREEN,
+    emoji_pictures: bool = False,
+    icons_as_backgrounds: bool = False,
+) -> str:
+    """The page with ``first`` on page 1 and ``more`` under "More about me" (used by the PDF).
+
+    ``emoji_pictures`` draws emoji as OpenMoji pictures (the PDF engine has no colour emoji
+    font); ``icons_as_backgrounds`` makes section pictures CSS backgrounds, which a tagged PDF
+    marks as decoration (an ``<img>`` would need alt text that repeats the heading).
+    """
+    lang = profile.language if _LANG.match(profile.language or "") else "en-GB"
+    context = {
+        "lang": lang,
+        "title": profile.title,
+        "name": profile.name,
+        "pictures": not words_only,
+        "photo_url": None if words_only else photo_url,
+        "audio_url": None if for_print else audio_url,
+        "for_print": for_print,
+        "first": _view(first, emoji_pictures),
+        "more": _view(more, emoji_pictures),
+        "st": style,
+        "icons_as_backgrounds": icons_as_backgrounds,
+        "openmoji_url": OPENMOJI_URL,
+        "licence": OPENMOJI_LICENCE,
+        "licence_url": OPENMOJI_LICENCE_URL,
+    }
+    try:
+        return _env().get_template("profile.html.j2").render(context)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"the profile page template failed: {exc}") from exc
+
+
+def render_html(
+    profile: Profile,
+    *,
+    words_only: bool = False,
+    audio_url: str | None = None,
+    photo_url: str | None = None,
+    for_print: bool = False,
+) -> str:
+    """The whole profile as one HTML page: "All about <name>", then a row per section.
+
+    Args:
+        profile: the profile to show; sections without items are left out.
+        words_only: leave out all pictures (some people find them distracting).
+        audio_url: add a "Listen to this page" player for this sound file.
+        photo_url: the person's photo; if None, ``profile.photo`` is put inside the page.
+        for_print: the page as printed (no sound player).
+    """
+    photo = photo_url if photo_url is not None else photo_data_uri(profile.photo)
+    return page_html(
+        profile,
+        visible_sections(profile),
+        words_only=words_only,
+        audio_url=audio_url,
+        photo_url=photo,
+        for_print=for_print,
+    )

@@ -1,0 +1,82 @@
+"""How many SMS segments a text costs, so the short profile fits in a few texts.
+
+Why here: one emoji turns a whole SMS from GSM-7 (160 characters, 153 in each part of a long
+message) into UCS-2 (70, or 67 in each part), so the text renderer must count the way the
+phone network does before it sends.
+"""
+
+from __future__ import annotations
+
+# GSM 03.38 basic character set (without ESC, which a person cannot type on its own).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# The extension table: each of these costs 2 septets (ESC + the character).
+GSM7_EXTENDED = frozenset("\f^{}\\[~]|€")
+
+GSM7_SINGLE = 160
+GSM7_PART = 153
+UCS2_SINGLE = 70
+UCS2_PART = 67
+
+# Look-alike punctuation phones and keyboards put in, mapped to GSM-7 so that a curly quote
+# does not cost the person a UCS-2 message. The person's words and emoji are left as they are.
+_GSM_FRIENDLY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u2022": "-",
+        "\t": " ",
+    }
+)
+
+
+def is_gsm7(text: str) -> bool:
+    """True if every character can be sent in the GSM-7 alphabet (basic or extension)."""
+    return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
+
+
+def gsm_friendly(text: str) -> str:
+    """The text with curly quotes, dashes and ellipses swapped for their GSM-7 forms."""
+    return text.translate(_GSM_FRIENDLY)
+
+
+def _units(text: str) -> tuple[list[int], int, int]:
+    """Cost of each character, and the single and multi-part limits for the text's alphabet."""
+    if is_gsm7(text):
+        return [2 if c in GSM7_EXTENDED else 1 for c in text], GSM7_SINGLE, GSM7_PART
+    # UCS-2 counts UTF-16 code units: an emoji outside the BMP takes 2.
+    return [2 if ord(c) > 0xFFFF else 1 for c in text], UCS2_SINGLE, UCS2_PART
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments the text needs (0 for an empty text).
+
+    A character that takes 2 units (a GSM-7 extension character, an emoji's surrogate pair)
+    is never split across segments, as phones pack them.
+    """
+    if not text:
+        return 0
+    costs, single, part = _units(text)
+    total = sum(costs)
+    if total <= single:
+        return 1
+    segments, used = 1, 0
+    for cost in costs:
+        if used + cost > part:
+            segments += 1
+            used = 0
+        used += cost
+    return segments
+

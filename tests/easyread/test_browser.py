@@ -1,0 +1,198 @@
+"""The profile page in a real headless browser (Debian's chromium), checked by axe-core.
+
+Why a real browser: contrast, landmarks, names of controls and heading order are what a screen
+reader user meets; axe-core checks them on the page as chromium lays it out. The test serves the
+page from 127.0.0.1, lets axe write its result into the page, and reads it back with
+``--dump-dom``. axe-core comes from npm into ``.cache/axe`` (kept out of git).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread._sections import section as section_info
+from easyread.html import render_html
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_DIR = ROOT / ".cache" / "axe"
+AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f1d1b40000000049454e44ae426082"
+)
+RUN_AXE = """<script src="axe.min.js"></script>
+<script>
+function planbotReport(value) {
+  var out = document.createElement("pre");
+  out.id = "axe-result";
+  out.textContent = JSON.stringify(value);
+  document.body.appendChild(out);
+}
+axe.run(document, {resultTypes: ["violations"]}).then(function (r) {
+  planbotReport(r.violations.map(function (v) {
+    return {id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(function (n) { return n.target.join(" "); })};
+  }));
+}).catch(function (e) { planbotReport({error: String(e)}); });
+</script>
+"""
+
+pytestmark = pytest.mark.slow
+
+
+def make_section(key: str, *items: ProfileItem) -> ProfileSection:
+    info = section_info(key)
+    return ProfileSection(key, info.heading, info.icon, tuple(items), info.core)
+
+
+def profile(photo: Path) -> Profile:
+    return Profile(
+        "Gemma",
+        (
+            make_section("like_admire", ProfileItem("Bubbly & kind", "Mum", "family")),
+            make_section(
+                "important_to",
+                ProfileItem("my lurcher Tango 'he is my sunshine!'"),
+                ProfileItem('"><img src=x onerror=alert(1)>'),
+            ),
+            make_section("best_support", ProfileItem("<script>alert(1)</script>")),
+            make_section("good_day", ProfileItem("popcorn + dvd w/ a mate 🍿")),
+            make_section("bad_day", ProfileItem("Going to bed early")),
+        ),
+        photo=photo,
+    )
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    if found is None:
+        pytest.skip("chromium is not installed: apt-get install chromium")
+    return found
+
+
+def axe_script() -> Path:
+    """axe-core's axe.min.js, installed from npm into the project's .cache on first use."""
+    AXE_DIR.mkdir(parents=True, exist_ok=True)
+    gitignore = AXE_DIR.parent / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("# Downloaded by the tests; not part of planbot.\n*\n")
+    if not AXE_JS.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm is not installed, so axe-core cannot be fetched: apt-get install npm")
+        done = subprocess.run(
+            [npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "axe-core"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0 and AXE_JS.exists(), f"npm install axe-core: {done.stderr}"
+    return AXE_JS
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A folder served over HTTP on 127.0.0.1, and its base URL."""
+    site = tmp_path / "site"
+    site.mkdir()
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=site))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_chromium(browser: str, profile_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile_dir}",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def axe_violations(served: tuple[Path, str], tmp_path: Path, page: str) -> tuple[list, str]:
+    """Run axe-core on the page in chromium: its violations, and the page as chromium saw it."""
+    browser = chromium()
+    site, base = served
+    shutil.copy(axe_script(), site / "axe.min.js")
+    (site / "index.html").write_text(page.replace("</body>", RUN_AXE + "</body>"), "utf-8")
+    done = run_chromium(
+        browser, tmp_path / "chromium", "--virtual-time-budget=10000", "--dump-dom",
+        f"{base}/index.html",
+    )
+    found = re.search(r'<pre id="axe-result">(.*?)</pre>', done.stdout, re.S)
+    assert found, f"axe did not report (chromium said: {done.stderr[-2000:]})"
+    result = json.loads(html.unescape(found.group(1)))
+    assert isinstance(result, list), f"axe failed: {result}"
+    return result, done.stdout[: found.start()]
+
+
+@pytest.mark.parametrize("words_only", [False, True], ids=["pictures", "words-only"])
+def test_axe_finds_no_serious_problems(
+    served: tuple[Path, str], tmp_path: Path, words_only: bool
+) -> None:
+    photo = tmp_path / "me.png"
+    photo.write_bytes(PNG_1PX)
+    page = render_html(profile(photo), words_only=words_only, audio_url="listen.mp3")
+    violations, dom = axe_violations(served, tmp_path, page)
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious, indent=2)
+    # What the person typed stayed text in the live page: no element came from it.
+    assert not re.search(r"<[a-z][^>]*\sonerror=", dom)
+    assert "<script>alert(1)</script>" not in dom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+
+
+def test_axe_does_report_a_broken_page(served: tuple[Path, str], tmp_path: Path) -> None:
+    """A control: the check above is not passing because axe never ran."""
+    page = render_html(profile(tmp_path / "none.png"))
+    broken = page.replace(' lang="en-GB"', "").replace("#0b2e59", "#cccccc")
+    violations, _ = axe_violations(served, tmp_path, broken)
+    assert {"html-has-lang", "color-contrast"} <= {v["id"] for v in violations}
+
+
+def test_phone_screenshot(served: tuple[Path, str], tmp_path: Path) -> None:
+    """The page drawn at a phone's size (1080 pixels wide) by a real browser."""
+    browser = chromium()
+    site, base = served
+    (site / "index.html").write_text(render_html(profile(tmp_path / "none.png")), "utf-8")
+    shot = tmp_path / "phone.png"
+    done = run_chromium(
+        browser, tmp_path / "chromium", "--window-size=1080,1920", f"--screenshot={shot}",
+        f"{base}/index.html",
+    )
+    assert shot.exists(), done.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(data[16:20], "big") == 1080

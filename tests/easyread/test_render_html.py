@@ -1,0 +1,258 @@
+"""The easy-read profile page: escaping, structure, accessibility rules and pictures."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+
+from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread._sections import section as section_info
+from easyread._sections import sections as all_sections
+from easyread.html import render_html
+from easyread.icons import icon_data_uri, icon_svg, openmoji_code
+
+HOSTILE = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
+
+
+def make_section(key: str, *items: ProfileItem) -> ProfileSection:
+    info = section_info(key)
+    return ProfileSection(key, info.heading, info.icon, tuple(items), info.core)
+
+
+def gemma() -> Profile:
+    mum = ProfileItem("Bubbly. My laugh is infectious", "Mum", "family")
+    return Profile(
+        "Gemma",
+        (
+            make_section("like_admire", mum, ProfileItem("Kind to everyone I meet")),
+            make_section("important_to", ProfileItem("my lurcher Tango 'he is my sunshine!'")),
+            make_section("best_support", ProfileItem("Listen to me & respect my privacy")),
+            make_section(
+                "good_day",
+                ProfileItem("wake up in MY house not mums"),
+                ProfileItem("popcorn + dvd w/ a mate 🍿"),
+            ),
+            make_section("bad_day", ProfileItem("Someone choosing clothes for me")),
+        ),
+    )
+
+
+class Page(HTMLParser):
+    """Collects what the tests look at: tags in order, headings, pictures, footer text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.headings: list[tuple[str, str]] = []
+        self.footer_text = ""
+        self._heading: str | None = None
+        self._in_footer = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if re.fullmatch(r"h[1-6]", tag):
+            self._heading = tag
+            self.headings.append((tag, ""))
+        self._in_footer = self._in_footer or tag == "footer"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._heading:
+            self._heading = None
+        if tag == "footer":
+            self._in_footer = False
+
+    def handle_data(self, data: str) -> None:
+        if self._heading:
+            level, text = self.headings[-1]
+            self.headings[-1] = (level, text + data)
+        if self._in_footer:
+            self.footer_text += data
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+
+def css_of(html: str) -> str:
+    """The page's inline CSS without its comments."""
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    return re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+
+
+def test_title_lang_landmarks_and_meta() -> None:
+    html = render_html(gemma())
+    page = Page(html)
+    assert page.all("html")[0]["lang"] == "en-GB"
+    assert "<title>All about Gemma</title>" in html
+    for landmark in ("header", "main", "footer"):
+        assert len(page.all(landmark)) == 1
+    metas = {m.get("name"): m.get("content") for m in page.all("meta")}
+    assert metas["robots"] == "noindex"
+    assert metas["referrer"] == "no-referrer"
+
+
+def test_headings_h1_then_h2_in_profile_order() -> None:
+    page = Page(render_html(gemma()))
+    levels = [level for level, _ in page.headings]
+    assert levels == ["h1"] + ["h2"] * 5
+    assert page.headings[0][1] == "All about Gemma"
+    assert [t for _, t in page.headings[1:]] == [s.heading for s in gemma().sections]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_text_is_escaped_everywhere(hostile: str) -> None:
+    item = ProfileItem(hostile, said_by=hostile, perspective="family")
+    profile = Profile(hostile, (make_section("important_to", item, ProfileItem(hostile)),))
+    html = render_html(profile, audio_url=hostile, photo_url=hostile)
+    assert hostile not in html
+    assert "<script" not in html
+    page = Page(html)
+    assert not [attrs for _, attrs in page.tags if "onerror" in attrs]
+    assert [a.get("src") for a in page.all("img") if a.get("src") == "x"] == []
+    assert f"{escape(hostile)} says:" in html
+
+
+def test_ampersand_and_quotes_are_escaped() -> None:
+    html = render_html(gemma())
+    assert "Listen to me &amp; respect my privacy" in html
+    assert "my lurcher Tango &#39;he is my sunshine!&#39;" in html
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=200).filter(lambda t: t.strip()))
+def test_any_text_is_shown_escaped(text: str) -> None:
+    html = render_html(Profile("Sam", (make_section("good_day", ProfileItem(text)),)))
+    assert str(escape(text)) in html
+    assert len(Page(html).all("script")) == 0
+
+
+def test_emoji_are_kept() -> None:
+    assert "popcorn + dvd w/ a mate 🍿" in render_html(gemma())
+
+
+def test_others_words_are_marked_in_bold_not_italics() -> None:
+    html = render_html(gemma())
+    assert '<strong class="whose">Mum says:</strong> Bubbly.' in html
+    assert "<em" not in html and "<i>" not in html
+    assert "Kind to everyone I meet</li>" in html
+    assert "says:</strong> Kind" not in html
+
+
+def test_each_section_has_a_picture_and_the_footer_credits_openmoji() -> None:
+    page = Page(render_html(gemma()))
+    icons = [a for a in page.all("img") if a.get("class") == "icon"]
+    assert len(icons) == 5
+    assert all(str(a["src"]).startswith("data:image/svg+xml;base64,") for a in icons)
+    assert all(a["alt"] == "" for a in icons)  # decorative: the heading says it in words
+    assert " ".join(page.footer_text.split()) == "Pictures: OpenMoji, CC BY-SA 4.0"
+    hrefs = [a.get("href") for a in page.all("a")]
+    assert "https://openmoji.org/" in hrefs
+    assert "https://creativecommons.org/licenses/by-sa/4.0/" in hrefs
+
+
+def test_words_only_has_no_pictures() -> None:
+    profile = Profile("Gemma", gemma().sections, photo=None)
+    html = render_html(profile, words_only=True, photo_url="me.jpg")
+    assert "<svg" not in html and "<img" not in html
+    assert "OpenMoji" not in html
+    assert "popcorn + dvd w/ a mate 🍿" in html
+
+
+def test_empty_sections_and_blank_items_are_not_shown() -> None:
+    profile = Profile(
+        "Gemma",
+        (
+            make_section("like_admire"),
+            make_section("bad_day", ProfileItem("   ")),
+            make_section("good_day", ProfileItem("Swimming"), ProfileItem("")),
+        ),
+    )
+    html = render_html(profile)
+    assert "What people like about me" not in html
+    assert "A bad day for me" not in html
+    assert [t for _, t in Page(html).headings] == ["All about Gemma", "A good day for me"]
+    assert html.count("<li>") == 1
+
+
+def test_audio_player_has_a_text_label() -> None:
+    html = render_html(gemma(), audio_url="/p/abc.mp3")
+    page = Page(html)
+    audio = page.all("audio")
+    assert len(audio) == 1 and "controls" in audio[0] and audio[0]["src"] == "/p/abc.mp3"
+    assert "Listen to this page" in html
+    assert "<audio" not in render_html(gemma())
+    assert "<audio" not in render_html(gemma(), audio_url="/p/abc.mp3", for_print=True)
+
+
+def test_photo_near_the_top_with_alt_text(tmp_path: Path) -> None:
+    page = Page(render_html(gemma(), photo_url="/p/abc/photo.jpg"))
+    first_img = page.all("img")[0]
+    assert first_img == {"class": "photo", "src": "/p/abc/photo.jpg", "alt": "Photo of Gemma"}
+    photo = tmp_path / "me.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    inside = Page(render_html(Profile("Gemma", gemma().sections, photo=photo)))
+    assert str(inside.all("img")[0]["src"]).startswith("data:image/png;base64,")
+    missing = Profile("Gemma", gemma().sections, photo=tmp_path / "gone.jpg")
+    assert 'class="photo"' not in render_html(missing)
+
+
+def test_styles_follow_the_easy_read_layout_rules() -> None:
+    css = css_of(render_html(gemma()))
+    sizes = [float(s) for s in re.findall(r"font-size:\s*([\d.]+)pt", css)]
+    assert sizes and min(sizes) >= 16
+    assert not re.search(r"font-size:\s*[\d.]+(px|em|rem|%)", css)
+    assert "sans-serif" in css and "comic" not in css.lower()
+    assert "italic" not in css
+    assert "hyphens: none" in css and "overflow-wrap: normal" in css
+    assert "@media print" in css and "size: A4" in css
+    assert "text-decoration: underline" in css  # links only
+    assert re.search(r"strong, b \{\s*font-weight: bold", css)
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_on_every_background() -> None:
+    css = css_of(render_html(gemma()))
+    colours = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", css))
+    backgrounds = set(re.findall(r"background:\s*(#[0-9a-fA-F]{6})", css))
+    assert colours and backgrounds
+    for fg in colours:
+        for bg in backgrounds:
+            assert contrast(fg, bg) >= 4.5, (fg, bg)
+
+
+def test_every_section_icon_is_an_openmoji_picture() -> None:
+    for info in all_sections():
+        assert openmoji_code(info.icon) is not None, info.key
+        svg = icon_svg(info.icon)
+        assert svg.lstrip().startswith("<svg") and "<text" not in svg  # not the fallback
+
+
+def test_missing_or_unsafe_codes_get_the_drawn_fallback() -> None:
+    for code in ("FFFFF", "../../etc/passwd", ""):
+        svg = icon_svg(code, "Questions <for> me")
+        assert "<circle" in svg and ">Q</text>" in svg
+    assert icon_svg("1f60a") == icon_svg("U+1F60A")
+    assert icon_data_uri("1F60A").startswith("data:image/svg+xml;base64,")
+
+
+def test_language_is_checked() -> None:
+    odd = Profile("Gemma", gemma().sections, language='en"><script>')
+    assert Page(render_html(odd)).all("html")[0]["lang"] == "en-GB"
+    welsh = Profile("Gemma", gemma().sections, language="cy-GB")
+    assert Page(render_html(welsh)).all("html")[0]["lang"] == "cy-GB"
