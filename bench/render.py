@@ -1,8 +1,9 @@
-"""How long the profile renderers take: HTML, PDF and PNG for a typical and a large profile.
+"""How long the profile takes: building the model from storage, then HTML, PDF, PNG and audio.
 
 Run: ``.venv/bin/python bench/render.py [RUNS]`` (default 10). Prints the p50 of each, after
 one warm-up run (fonts, templates and pictures load once per process).
-Targets: HTML < 20 ms, PDF < 500 ms, PNG < 300 ms for a typical profile. A large profile
+Targets: HTML < 20 ms, PDF < 500 ms, PNG < 300 ms, offline audio < 1 s for a typical profile.
+Audio uses the offline engine (eSpeak NG) with an empty cache each run. A large profile
 (60 long answers) is laid out several times to fit page 1, so its PDF takes longer.
 """
 
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-TARGETS_MS = {"html": 20.0, "pdf": 500.0, "png": 300.0}
+TARGETS_MS = {"model": 20.0, "html": 20.0, "pdf": 500.0, "png": 300.0, "audio": 1000.0}
 
 
 def _p50(action: Callable[[], object], runs: int) -> float:
@@ -31,12 +32,16 @@ def _p50(action: Callable[[], object], runs: int) -> float:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
+    import storage
+    from easyread._build import build_profile
     from easyread._model import Profile, ProfileItem, ProfileSection
     from easyread._sections import SECTION_KEYS
     from easyread._sections import section as info
     from easyread.html import render_html
     from easyread.pdf import render_pdf
     from easyread.png import render_png
+    from easyread.speech import clear_cache, profile_speech, synthesize
+    from planbot.settings import Settings
 
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 
@@ -76,11 +81,33 @@ def main() -> None:
         for name, profile in (("typical", typical), ("large", large)):
             items = sum(len(s.items) for s in profile.sections)
             pdf = tmp / f"{name}.pdf"
+            db = storage.open_database(f"sqlite:///{tmp / (name + '.sqlite3')}")
+            with db.transaction() as session:
+                person = storage.create_person(session, profile.name)
+                for sec in profile.sections:
+                    for it in sec.items:
+                        storage.add_answer(session, person, None, sec.key, it.text,
+                                           said_by=it.said_by or profile.name,
+                                           perspective=it.perspective)
+
+            def model(db: storage.Database = db, person_name: str = profile.name) -> object:
+                with db.transaction() as session:
+                    return build_profile(session, storage.get_person(session, person_name))
+
+            settings = Settings.from_env({"PLANBOT_DATA_DIR": str(tmp / "data")})
+
+            def audio(p: Profile = profile, s: Settings = settings) -> object:
+                clear_cache(s)
+                return synthesize(profile_speech(p), tmp / "a.mp3", "mp3", "espeak", s)
+
             figures = {
+                "model": _p50(model, runs),
                 "html": _p50(lambda p=profile: render_html(p), runs),
                 "pdf": _p50(lambda p=profile, out=pdf: render_pdf(p, out), runs),
                 "png": _p50(lambda out=pdf: render_png(out, tmp / "page.png"), runs),
+                "audio": _p50(audio, max(3, runs // 3)),
             }
+            db.dispose()
             for fmt, ms in figures.items():
                 mark = "" if name != "typical" else (
                     "  ok" if ms < TARGETS_MS[fmt] else f"  OVER {TARGETS_MS[fmt]:.0f} ms")
