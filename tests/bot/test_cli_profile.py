@@ -1,0 +1,95 @@
+"""`planbot profile` and the end of `planbot demo`: real files a person can open."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import soundfile
+
+pytestmark = pytest.mark.slow
+
+PLANBOT = shutil.which("planbot", path=str(Path(sys.executable).parent)) or "planbot"
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PLANBOT, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    data = tmp_path / "data"
+    return {
+        **os.environ,
+        "PLANBOT_DATA_DIR": str(data),
+        "PLANBOT_DATABASE_URL": f"sqlite:///{data / 'planbot.sqlite3'}",
+        "PLANBOT_TTS": "espeak",
+    }
+
+
+def test_profile_writes_every_format(env: dict[str, str], tmp_path: Path) -> None:
+    said = "yes\n1\nswimming, my cat Tibbles\ndone\nlisten to me\ndone\n"
+    chat = run(["chat", "--person", "Dev"], env, said)
+    assert chat.returncode == 0, chat.stderr
+    out = {}
+    for fmt in ("html", "pdf", "png", "txt", "mp3", "ogg"):
+        target = tmp_path / f"dev.{fmt}"
+        done = run(["profile", "Dev", "--format", fmt, "--out", str(target)], env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == str(target)
+        out[fmt] = target
+    page = out["html"].read_text("utf-8")
+    assert "All about Dev" in page and "my cat Tibbles" in page
+    assert "Tibbles" in out["txt"].read_text("utf-8")
+    pdf = pypdfium2.PdfDocument(out["pdf"])
+    text = pdf[0].get_textpage().get_text_range()
+    assert len(pdf) == 1 and "swimming" in text and "listen to me" in text
+    assert out["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for fmt in ("mp3", "ogg"):
+        info = soundfile.info(str(out[fmt]))
+        assert info.duration > 2, f"{fmt} is too short to hold the profile"
+
+
+def test_profile_for_someone_unknown_fails_clearly(env: dict[str, str], tmp_path: Path) -> None:
+    done = run(["profile", "Nobody", "--format", "pdf", "--out", str(tmp_path / "x.pdf")], env)
+    assert done.returncode == 1
+    assert "No one called 'Nobody'" in done.stderr
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_profile_rejects_an_unknown_format(env: dict[str, str]) -> None:
+    done = run(["profile", "Dev", "--format", "docx"], env)
+    assert done.returncode == 1 and "Unknown format" in done.stderr
+
+
+def test_demo_ends_with_the_profile_files(env: dict[str, str]) -> None:
+    done = run(["demo"], env)
+    assert done.returncode == 0, done.stderr
+    assert "All about Gemma" in done.stdout
+    written = {}
+    for line in done.stdout.splitlines():
+        label, _, path = line.strip().partition(": ")
+        if label in ("mp3", "pdf", "png", "txt", "html", "words only html"):
+            written[label] = Path(path)
+    assert set(written) == {"mp3", "pdf", "png", "txt", "html", "words only html"}
+    assert all(p.is_file() and p.stat().st_size > 0 for p in written.values())
+    assert 'src="profile.mp3"' in written["html"].read_text("utf-8")
+    assert "<svg" not in written["words only html"].read_text("utf-8")
+    exported = run(["export", "Gemma"], {**env, "PLANBOT_DATABASE_URL": _demo_db(done.stdout)})
+    answers = json.loads(exported.stdout)["answers"]
+    assert {"section": "good_day", "text": "popcorn + dvd w/ a mate 🍿"}.items() <= {
+        **next(a for a in answers if a["text"].startswith("popcorn"))
+    }.items()
+
+
+def _demo_db(stdout: str) -> str:
+    line = next(x for x in stdout.splitlines() if x.startswith("Your answers are stored in: "))
+    return "sqlite:///" + line.removeprefix("Your answers are stored in: ")
