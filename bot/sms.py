@@ -92,6 +92,8 @@ class SmsChannel:
         before = self._before(inbound)
         tag = number_tag(inbound.number)
         if before.opted_out:
+            if said == "opt_out":  # a retry of the STOP is answered again; others get nothing
+                return Outcome(self._opt_out(inbound))
             if said in ("opt_in", "yes"):
                 log.info("sms %s: opted back in", tag)
                 return Outcome(self._resume(inbound, opted_out=True))
@@ -232,10 +234,12 @@ class SmsChannel:
 
     def _opt_out(self, inbound: InboundSms) -> list[Reply]:
         def work(session: Session) -> list[Reply]:
-            address = storage.set_opted_out(session, CHANNEL, inbound.number, True)
             seen = storage.find_processed(session, CHANNEL, inbound.message_sid)
             if seen is not None:
                 return [Reply.from_dict(r) for r in storage.processed_replies(seen)]
+            if storage.is_opted_out(session, CHANNEL, inbound.number):
+                return []
+            address = storage.set_opted_out(session, CHANNEL, inbound.number, True)
             replies = [Reply(sms_text("opted_out"))]
             storage.record_processed(
                 session, CHANNEL, inbound.message_sid, address, None, [r.to_dict() for r in replies]

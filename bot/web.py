@@ -172,7 +172,7 @@ def create_app(
         await run.db(sms.delivery_status, form)
         return Response(status_code=204)
 
-    @app.get("/p/{name}")
+    @app.get("/p/{name:path}")
     async def profile_page(name: str) -> Response:
         parts = links.split_name(name)
         data = await run.db(links.load_page, database, parts[0], now()) if parts else None

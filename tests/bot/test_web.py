@@ -1,0 +1,158 @@
+"""The web app: health check, settings checked at start, and the private profile pages."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+import storage
+from bot.cli import app as cli
+from bot.web import app_from_env, check_settings, create_app
+from planbot.errors import SettingsError
+from planbot.settings import Settings
+from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
+from tests.bot.test_sms_conversation import consent, link_in
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_healthz_is_200_when_the_database_answers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_healthz_is_503_when_the_database_is_away(sms_settings: Settings) -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/nothing?connect_timeout=2"
+    app = create_app(sms_settings, storage.Database(url))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+        response = await client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_sms_refuses_everything_when_twilio_is_not_set_up(
+    db: storage.Database, tmp_path: Path
+) -> None:
+    app = create_app(Settings.from_env({"PLANBOT_DATA_DIR": str(tmp_path)}), db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+        texter = Texter(client)
+        with pytest.raises(AssertionError, match="Forbidden"):
+            await texter.send("hello")
+
+
+def test_settings_are_checked_with_one_line_per_problem(tmp_path: Path) -> None:
+    bare = Settings.from_env({"PLANBOT_DATA_DIR": str(tmp_path)})
+    problems = check_settings(bare)
+    assert len(problems) == 3
+    assert (
+        "TWILIO_AUTH_TOKEN is not set: the SMS webhook cannot check that messages come from Twilio"
+    ) in problems
+    assert any(p.startswith("PLANBOT_PUBLIC_URL is not set:") for p in problems)
+    assert any(p.startswith("TWILIO_ACCOUNT_SID is not set:") for p in problems)
+    odd = make_settings(tmp_path, PLANBOT_PUBLIC_URL="planbot.example.org")
+    assert [p.split(" ")[0] for p in check_settings(odd)] == ["PLANBOT_PUBLIC_URL"]
+    assert check_settings(make_settings(tmp_path)) == []
+
+
+def test_the_uvicorn_factory_refuses_to_start_without_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("PLANBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PLANBOT_DATA_DIR", str(tmp_path))
+    with pytest.raises(SettingsError, match="TWILIO_AUTH_TOKEN is not set"):
+        app_from_env()
+
+
+def test_serve_prints_each_problem_and_stops(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("PLANBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PLANBOT_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("PLANBOT_PUBLIC_URL is not set")
+    assert lines[1].startswith("TWILIO_AUTH_TOKEN is not set")
+    assert lines[2].startswith("TWILIO_ACCOUNT_SID is not set")
+
+
+async def test_wrong_tokens_all_get_the_same_private_404(client: httpx.AsyncClient) -> None:
+    answers = [
+        await client.get(path)
+        for path in ("/p/" + "A" * 43, "/p/short", "/p/" + "A" * 43 + ".exe", "/p/%00", "/p/a/b")
+    ]
+    assert {r.status_code for r in answers} == {404}
+    assert len({r.text for r in answers}) == 1
+    for r in answers:
+        assert r.headers["x-robots-tag"].startswith("noindex")
+        assert r.headers["referrer-policy"] == "no-referrer"
+        assert "no-store" in r.headers["cache-control"]
+    assert "This link does not work" in answers[0].text
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False
+
+
+async def test_the_page_and_its_files(texter: Texter, client: httpx.AsyncClient) -> None:
+    await consent(texter)
+    await texter.send("I am kind <b>&</b>")
+    link = link_in(await texter.send("PROFILE"))
+    page = await client.get(link)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "I am kind &lt;b&gt;&amp;&lt;/b&gt;" in page.text  # escaped, never run
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    text = await client.get(link + ".txt")
+    assert text.headers["content-type"].startswith("text/plain")
+    assert "- I am kind <b>&</b>" in text.text
+    mp3 = await client.get(link + ".mp3")  # speech is off in these settings
+    if _has("easyread.speech"):
+        assert mp3.status_code == 503
+        assert "no-store" in mp3.headers["cache-control"]
+    else:
+        assert mp3.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.slow
+async def test_the_pdf_and_picture_come_from_the_renderers(
+    texter: Texter, client: httpx.AsyncClient
+) -> None:
+    await consent(texter)
+    await texter.send("I am kind")
+    link = link_in(await texter.send("PROFILE"))
+    pdf = await client.get(link + ".pdf")
+    assert pdf.status_code == 200
+    if _has("easyread.pdf"):
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF")
+    png = await client.get(link + ".png")
+    if _has("easyread.png") and _has("easyread.pdf"):
+        assert png.headers["content-type"] == "image/png"
+        assert png.content.startswith(b"\x89PNG")
+    assert "no-store" in png.headers["cache-control"]
+
+
+def test_create_app_opens_and_migrates_the_database_itself(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, PLANBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    app = create_app(settings)
+    assert isinstance(app, FastAPI)
+    with app.state.db.transaction() as session:
+        assert storage.find_address(session, "sms", "+1") is None
