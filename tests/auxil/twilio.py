@@ -133,14 +133,25 @@ class FakeTwilio:
     def _create_message(self, request: Any) -> tuple[int, dict[str, str], str]:
         fields = dict(parse_qsl(request.body or ""))
         if fields.get("To") in self.opted_out:
-            error = {"code": 21610, "message": "Attempt to send to unsubscribed recipient",
-                     "more_info": "https://www.twilio.com/docs/errors/21610", "status": 400}
+            error = {
+                "code": 21610,
+                "message": "Attempt to send to unsubscribed recipient",
+                "more_info": "https://www.twilio.com/docs/errors/21610",
+                "status": 400,
+            }
             return 400, {"Content-Type": "application/json"}, json.dumps(error)
         self.sent.append(fields)
         sid = new_sid()
-        reply = {"sid": sid, "account_sid": ACCOUNT_SID, "to": fields.get("To"),
-                 "from": fields.get("From"), "body": fields.get("Body"), "status": "queued",
-                 "num_segments": "1", "direction": "outbound-api"}
+        reply = {
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "to": fields.get("To"),
+            "from": fields.get("From"),
+            "body": fields.get("Body"),
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+        }
         return 201, {"Content-Type": "application/json"}, json.dumps(reply)
 
     def add_media(self, url: str, data: bytes, content_type: str, status: int = 200) -> None:
@@ -161,7 +172,8 @@ def fake_twilio() -> Iterator[FakeTwilio]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake = FakeTwilio(mock)
         mock.add_callback(
-            responses.POST, re.compile(re.escape(API) + r"/Messages\.json"),
+            responses.POST,
+            re.compile(re.escape(API) + r"/Messages\.json"),
             callback=fake._create_message,
         )
         yield fake
