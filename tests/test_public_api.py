@@ -1,0 +1,46 @@
+"""Each package's public surface: ``__all__`` is complete, sorted and names real things.
+
+Why (after httpx's ``tests/test_exported_members.py``): other packages and people import from
+``dialogues``, ``storage`` and ``easyread`` only; a name missing from ``__all__``, or listed but
+gone, is an API change that should be seen in review.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+import pytest
+
+PACKAGES = ["bot", "dialogues", "easyread", "planbot", "storage"]
+MUST_HAVE_ALL = ["dialogues", "easyread", "storage"]
+
+
+def isort_order(name: str) -> tuple[int, str]:
+    """CONSTANTS, then Classes, then functions (ruff's RUF022 order), each alphabetical."""
+    if name.isupper():
+        return 0, name
+    return (1 if name[0].isupper() else 2), name
+
+
+@pytest.mark.parametrize("name", MUST_HAVE_ALL)
+def test_the_main_packages_have_all(name: str) -> None:
+    assert hasattr(importlib.import_module(name), "__all__")
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_is_sorted_complete_and_real(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = getattr(module, "__all__", None)
+    if exported is None:
+        pytest.skip(f"{name} has no public names yet")
+    assert len(set(exported)) == len(exported), "a name is listed twice"
+    assert list(exported) == sorted(exported, key=isort_order), "__all__ is not sorted"
+    missing = [n for n in exported if not hasattr(module, n)]
+    assert not missing, f"listed in __all__ but not defined: {missing}"
+    public = {
+        n
+        for n, value in vars(module).items()
+        if not n.startswith("_") and not isinstance(value, types.ModuleType) and n != "annotations"
+    }
+    assert public <= set(exported), f"public but not in __all__: {sorted(public - set(exported))}"
