@@ -7,8 +7,9 @@ on PostgreSQL the repository takes a row lock on the address (``SELECT ... FOR U
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,9 @@ class Database:
     def __init__(self, url: str, *, engine_options: dict[str, Any] | None = None) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._writers: AbstractContextManager[object] = (
+            threading.RLock() if self.is_sqlite else nullcontext()
+        )
         try:
             if self.is_sqlite:
                 self.engine = _sqlite_engine(url)
@@ -64,14 +68,20 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed together at the end, or not at all."""
-        session = Session(self.engine, expire_on_commit=False)
-        try:
-            with session.begin():
-                yield session
-        except SQLAlchemyError as exc:
-            raise StorageError(f"the database could not save this: {type(exc).__name__}") from exc
-        finally:
-            session.close()
+        # SQLite lets one writer in at a time, and its busy handler waits by sleeping (up to
+        # 100 ms a try), so threads of one process could starve each other for seconds. They
+        # queue on this lock instead; other processes still meet SQLite's own lock.
+        with self._writers:
+            session = Session(self.engine, expire_on_commit=False)
+            try:
+                with session.begin():
+                    yield session
+            except SQLAlchemyError as exc:
+                raise StorageError(
+                    f"the database could not save this: {type(exc).__name__}"
+                ) from exc
+            finally:
+                session.close()
 
     def migrate(self) -> None:
         """Bring the schema up to date with Alembic (safe to call at every start)."""
