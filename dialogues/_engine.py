@@ -107,8 +107,10 @@ class Engine:
         if incoming.person:
             self._for_named_person(ctx, incoming.person.strip(), people)
             return ctx
-        pending = storage.conversation_for(session, address, None)
         active = next((p for p in people if p.id == address.active_person_id), None)
+        # A conversation about nobody yet (before consent, or "who do you want to talk
+        # about?") only matters when no one is active: skip that query on most messages.
+        pending = storage.conversation_for(session, address, None) if active is None else None
         if pending is not None and active is None:
             ctx.conversation = pending
         elif active is not None or len(people) == 1:
