@@ -446,9 +446,13 @@ class _Turn:
         if typist in OTHER_TYPISTS:
             said_by = storage.conversation_said_by(self.conv) or typist.title()
             return said_by, typist
+        # Not self.name: that is "you" for someone who skipped their name, a word for the
+        # wording of questions, not a record of who said something.
+        person = self.ctx.person
+        name = (storage.person_name(person) if person else None) or self.msg("said_by_unnamed")
         if typist == "person_helped":
-            return self.msg("said_by_helped", name=self.name), "person"
-        return self.name, "person"
+            return self.msg("said_by_helped", name=name), "person"
+        return name, "person"
 
     def store(self, section: str, text: str, status: str = storage.ANSWER) -> None:
         assert self.ctx.person is not None
