@@ -627,6 +627,16 @@ class _Turn:
         if self.words.is_answer("confused", text):
             self.unclear()
             return
+        if self.words.is_answer("yes", text) and text.isascii():
+            # "yes" to "Is there anything else?" means more is coming; it is not a thing
+            # to save. (Emoji such as 🙂 stay answers: they can be what someone means.)
+            # Said again, it climbs the retry ladder, so it never loops.
+            if self.conv.retries == 0:
+                self.conv.retries = 1
+                self.say(self.msg("tell_me_what"), kind="ask")
+            else:
+                self.unclear()
+            return
         got = split_items(text, self.words)
         for item in got.items:
             self.store(step.id, item)
