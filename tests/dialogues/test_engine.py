@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,35 @@ def test_answers_are_stored_before_the_reply_and_survive_a_restart(
     assert "What is important to you?" in reply
     later.send("my bike")
     assert texts_of(db, "Dev") == ["kind", "funny", "my bike"]
+
+
+def test_a_message_delivered_twice_at_the_same_time_is_stored_once(
+    engine: Engine, db: storage.Database
+) -> None:
+    """A channel retrying while the first delivery is still being handled (two workers)."""
+    chat = Chat(engine)
+    chat.start("Dev")
+    message = chat.incoming("kind, funny")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda _: engine.handle(message), range(4)))
+    assert all(r == replies[0] for r in replies)
+    assert texts_of(db, "Dev") == ["kind", "funny"]
+
+
+def test_first_messages_from_a_new_address_at_the_same_time(
+    engine: Engine, db: storage.Database
+) -> None:
+    """Two texts from a new number race to create it: both are answered, one address kept."""
+    chat = Chat(engine, "07700 900999")
+    messages = [chat.incoming("hello"), chat.incoming("hi there")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replies = list(pool.map(engine.handle, messages))
+    # One is the first message (the welcome); the other then answers the consent question.
+    assert all(r and all(x.text.strip() for x in r) for r in replies)
+    assert any("Can I keep your answers safe" in shown(r) for r in replies)
+    assert count(db, storage.Address) == 1
+    assert count(db, storage.Conversation) == 1
+    assert "Who is typing?" in chat.send("yes")
 
 
 # --- who a message is about ------------------------------------------------------------------
