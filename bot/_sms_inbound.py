@@ -1,4 +1,4 @@
-"""Twilio's inbound webhook form, read into the few fields planbot uses.
+"""Twilio's inbound webhook form, read into the few fields planbot uses, and what is decided.
 
 Why apart: the web app, the outbound sender and the tests all need these names, and none of
 them should have to know the form's field names.
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from dialogues import Media
+from dialogues import Media, Reply
 
 CHANNEL = "sms"
 MAX_MEDIA = 10  # Twilio sends at most 10 media items with one message
@@ -46,3 +46,23 @@ class InboundSms:
             if (url := form.get(f"MediaUrl{i}") or "")
         )
         return cls(number, sid, form.get("Body") or "", media)
+
+
+@dataclass
+class Outcome:
+    """What ``SmsChannel.respond`` decided: replies now, or a photo to fetch first."""
+
+    replies: list[Reply] = field(default_factory=list)
+    photo: Media | None = None
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Before:
+    """What is known about the number before deciding anything."""
+
+    known: bool = False
+    opted_out: bool = False
+    link_person_id: int | None = None  # this very message already made a profile link
+    person_id: int | None = None  # whose plan this number is on (looked up for photos only)
+    photo_message_id: str | None = None

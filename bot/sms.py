@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
@@ -27,7 +26,7 @@ from sqlmodel import Session
 
 import storage
 from bot._media import FetchedPhoto, fetch_photo, is_photo_type
-from bot._sms_inbound import CHANNEL, OPTED_OUT_ERROR, InboundSms, number_tag
+from bot._sms_inbound import CHANNEL, OPTED_OUT_ERROR, Before, InboundSms, Outcome, number_tag
 from bot._sms_words import keyword
 from bot._sms_words import text as sms_text
 from dialogues import Engine, Incoming, Media, Reply
@@ -40,26 +39,6 @@ log = logging.getLogger("planbot.sms")
 
 _MESSAGE_SID: ContextVar[str | None] = ContextVar("planbot_sms_message_sid", default=None)
 T = TypeVar("T")
-
-
-@dataclass
-class Outcome:
-    """What ``SmsChannel.respond`` decided: replies now, or a photo to fetch first."""
-
-    replies: list[Reply] = field(default_factory=list)
-    photo: Media | None = None
-    person_id: int | None = None
-
-
-@dataclass(frozen=True)
-class _Before:
-    """What is known about the number before deciding anything."""
-
-    known: bool = False
-    opted_out: bool = False
-    link_person_id: int | None = None  # this very message already made a profile link
-    person_id: int | None = None  # whose plan this number is on (looked up for photos only)
-    photo_message_id: str | None = None
 
 
 class SmsChannel:
@@ -194,18 +173,17 @@ class SmsChannel:
                     raise
         raise AssertionError("unreachable")
 
-    def _before(self, inbound: InboundSms) -> _Before:
+    def _before(self, inbound: InboundSms) -> Before:
         with self.db.transaction() as session:
+            state = storage.inbound_state(session, CHANNEL, inbound.number, inbound.message_sid)
+            if not (state.known and inbound.media):
+                return Before(state.known, state.opted_out, state.link_person_id)
             address = storage.find_address(session, CHANNEL, inbound.number)
-            link = storage.link_for_message(session, CHANNEL, inbound.message_sid)
-            link_person = link.person_id if link else None
-            if address is None:
-                return _Before(link_person_id=link_person)
-            person = _person_of(session, address) if inbound.media else None
-            return _Before(
+            person = _person_of(session, address) if address else None
+            return Before(
                 known=True,
-                opted_out=address.opted_out,
-                link_person_id=link_person,
+                opted_out=state.opted_out,
+                link_person_id=state.link_person_id,
                 person_id=person.id if person else None,
                 photo_message_id=storage.photo_message_id(session, person) if person else None,
             )
@@ -280,7 +258,7 @@ class SmsChannel:
         log.info("sms %s: %d links turned off", number_tag(inbound.number), turned_off)
         return [Reply(sms_text("links_off"))]
 
-    def _photo(self, inbound: InboundSms, before: _Before) -> Outcome:
+    def _photo(self, inbound: InboundSms, before: Before) -> Outcome:
         media = inbound.media[0]
         if before.photo_message_id == inbound.message_sid:
             return Outcome(self._after_photo(inbound, "photo_saved"))  # a repeat delivery

@@ -11,7 +11,13 @@ from storage._links import (
     revoke_links,
     token_hash,
 )
-from storage._optout import is_opted_out, reachable_addresses, set_opted_out
+from storage._optout import (
+    InboundState,
+    inbound_state,
+    is_opted_out,
+    reachable_addresses,
+    set_opted_out,
+)
 from storage._photos import Photo, person_photo, photo_message_id, set_person_photo
 from storage._repo import (
     ANSWER,
@@ -71,6 +77,7 @@ __all__ = [
     "AnswerView",
     "Conversation",
     "Database",
+    "InboundState",
     "LinkView",
     "Person",
     "PersonAddress",
@@ -98,6 +105,7 @@ __all__ = [
     "find_processed",
     "get_or_create_address",
     "get_person",
+    "inbound_state",
     "is_opted_out",
     "link_for_message",
     "link_person",
