@@ -14,7 +14,6 @@ Why it looks like this:
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -217,8 +216,4 @@ def app_from_env() -> FastAPI:
     problems = check_settings(settings)
     if problems:
         raise SettingsError("; ".join(problems))
-    app = create_app(settings)
-    # What is loaded now lives as long as the process: keep the garbage collector from
-    # walking it again and again (long pauses under load).
-    gc.freeze()
-    return app
+    return create_app(settings)
