@@ -52,8 +52,8 @@ TEXTS: dict[str, str] = {
         "OK. I will not send you any more texts. I have kept your answers. Send START to carry on."
     ),
     "help_what": "This is planbot. I help you make a one-page profile about you.",
-    "help_carry_on": "Send any message to carry on. Send STOP to stop all texts.",
-    "help_new": "Send hello to start. Send STOP to stop all texts.",
+    "help_stop": "Send STOP if you want no more texts.",
+    "help_new": "Send hello to start.",
     "no_profile": "You do not have a profile yet. Send hello to start.",
     "links_off": "OK. I have turned off the links to your profile. Send PROFILE to get a new link.",
     "photo_saved": "Thank you. I have saved your photo. It will be on your profile.",

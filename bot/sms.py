@@ -5,7 +5,9 @@ Order of work for each text, and why:
 1. A number that opted out gets nothing and nothing of its text is stored, unless the text is
    START, UNSTOP or YES (the words that opt back in).
 2. Carrier keywords (STOP and friends, START, HELP) and planbot's SMS words (PROFILE,
-   STOP LINK) are taken here, before the engine, which would read "stop" as "pause".
+   STOP LINK) are taken here, before the engine, which would read "stop" as "pause". HELP
+   says who we are and how to stop, then (for a number we know) asks the engine for its own
+   help, which ends with the question we were on.
 3. A photo from someone who agreed to keep answers becomes their profile photo.
 4. Everything else goes to the engine, keyed by Twilio's MessageSid: a retry stores nothing
    new and gets the same answer. Keywords are idempotent too: STOP is recorded with its
@@ -84,7 +86,7 @@ class SmsChannel:
         if said == "opt_in":
             return Outcome(self._resume(inbound, opted_out=False))
         if said == "help":
-            return Outcome(self._help(before.known))
+            return Outcome(self._help(inbound, before.known))
         if said == "profile":
             return Outcome(self._profile(inbound))
         if said == "stop_link":
@@ -234,13 +236,18 @@ class SmsChannel:
             self._write(lambda s: storage.set_opted_out(s, CHANNEL, inbound.number, False))
         return replies
 
-    def _help(self, known: bool) -> list[Reply]:
-        lines = [
-            sms_text("help_what"),
-            self.engine.script.message("help_contact", contact=self.settings.help_contact),
-            sms_text("help_carry_on" if known else "help_new"),
-        ]
-        return [Reply("\n".join(lines))]
+    def _help(self, inbound: InboundSms, known: bool) -> list[Reply]:
+        """Who we are and how to stop (phone networks ask for both), then the engine's own help:
+        what to say, who to ask, and the question again. A new number gets the first part and
+        the contact, and nothing is stored."""
+        about = f"{sms_text('help_what')}\n{sms_text('help_stop')}"
+        if known:
+            return [
+                Reply(about),
+                *self._engine(InboundSms(inbound.number, inbound.message_sid, "help")),
+            ]
+        contact = self.engine.script.message("help_contact", contact=self.settings.help_contact)
+        return [Reply(f"{about}\n{contact}\n{sms_text('help_new')}")]
 
     def _profile(self, inbound: InboundSms) -> list[Reply]:
         with self.db.transaction() as session:

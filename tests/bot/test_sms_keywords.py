@@ -104,18 +104,26 @@ async def test_a_retried_start_is_answered_the_same(texter: Texter, db: storage.
     assert counts(db) == before
 
 
-async def test_help_says_what_planbot_is_and_who_to_ask_storing_nothing(
+async def test_help_says_what_planbot_is_and_who_to_ask(
     texter: Texter, db: storage.Database
 ) -> None:
     before = counts(db)
     bodies = await texter.send("HELP")
     assert len(bodies) == 1
     assert "This is planbot." in bodies[0] and "Call Sam on 0123" in bodies[0]
-    assert "Send hello to start." in bodies[0]
+    assert "Send STOP" in bodies[0] and "Send hello to start." in bodies[0]
     assert counts(db) == before  # a new number's HELP stores nothing, not even the number
     await consent(texter)
-    bodies = await texter.send("help")
-    assert "Send any message to carry on." in bodies[0]
+    await texter.send("music")
+    bodies = await texter.send("info")
+    assert bodies[0].startswith("This is planbot.")
+    assert any("Call Sam on 0123" in b for b in bodies)
+    assert any("You can say back, skip" in b for b in bodies)  # what to say here
+    assert "Is there anything else?" in bodies[-1]  # where we were, asked again
+    assert "- films" in (await texter.send("films"))[0]  # HELP was not taken as an answer
+    with db.transaction() as session:
+        dev = storage.get_person(session, "Dev")
+        assert [a.text for a in storage.answers_for(session, dev)] == ["music", "films"]
 
 
 async def test_profile_sends_the_profile_so_far_with_a_link(
