@@ -7,19 +7,36 @@ them should have to know the form's field names.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sqlmodel import Session
+
+import storage
 from dialogues import Media, Reply
+from planbot.settings import Settings
 
 CHANNEL = "sms"
 MAX_MEDIA = 10  # Twilio sends at most 10 media items with one message
 OPTED_OUT_ERROR = "21610"  # Twilio: "Attempt to send to unsubscribed recipient"
 
 
-def number_tag(number: str) -> str:
-    """A short, stable stand-in for a phone number in logs (never the number itself)."""
-    return hashlib.sha256(number.encode("utf-8")).hexdigest()[:10]
+def number_tag(number: str, settings: Settings) -> str:
+    """A short stand-in for a phone number in logs, never the number itself.
+
+    Keyed with a secret of the deployment (PLANBOT_SECRET_KEY, else the Twilio auth token):
+    phone numbers are few enough that a plain hash of one could be reversed by trying them all.
+    """
+    key = (settings.secret_key or settings.twilio_auth_token or "").encode("utf-8")
+    return hmac.new(key, number.encode("utf-8"), hashlib.sha256).hexdigest()[:10]
+
+
+def person_on(session: Session, address: storage.Address) -> storage.Person | None:
+    """Whose plan this number is on now: the one it last talked about, or its only person."""
+    people = storage.people_for_address(session, address)
+    active = next((p for p in people if p.id == address.active_person_id), None)
+    return active or (people[0] if len(people) == 1 else None)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ Order of work for each text, and why:
    new and gets the same answer. Keywords are idempotent too: STOP is recorded with its
    answer like an engine message, and links are keyed by the MessageSid that asked for them.
 
-Nothing here logs a message's words or a phone number: numbers appear as a short hash.
+Nothing here logs a message's words or a phone number: numbers appear as a short keyed hash.
 """
 
 from __future__ import annotations
@@ -28,7 +28,15 @@ from sqlmodel import Session
 
 import storage
 from bot._media import FetchedPhoto, fetch_photo, is_photo_type
-from bot._sms_inbound import CHANNEL, OPTED_OUT_ERROR, Before, InboundSms, Outcome, number_tag
+from bot._sms_inbound import (
+    CHANNEL,
+    OPTED_OUT_ERROR,
+    Before,
+    InboundSms,
+    Outcome,
+    number_tag,
+    person_on,
+)
 from bot._sms_words import keyword
 from bot._sms_words import text as sms_text
 from dialogues import Engine, Incoming, Media, Reply
@@ -58,6 +66,10 @@ class SmsChannel:
         self.clock = clock or storage.utcnow
         self.engine = Engine(db, settings, clock=self.clock, profile_hook=self.profile_hook)
 
+    def tag(self, number: str) -> str:
+        """How a phone number appears in the logs (a keyed hash)."""
+        return number_tag(number, self.settings)
+
     # --- the steps (blocking: the web app runs them in worker threads) ---------------------
 
     def handle(self, inbound: InboundSms) -> list[Reply]:
@@ -71,7 +83,7 @@ class SmsChannel:
         """Decide and store what this text means; a photo is left for ``fetch``."""
         said = keyword(inbound.body) if inbound.body else None
         before = self._before(inbound)
-        tag = number_tag(inbound.number)
+        tag = self.tag(inbound.number)
         if before.opted_out:
             if said == "opt_out":  # a retry of the STOP is answered again; others get nothing
                 return Outcome(self._opt_out(inbound))
@@ -114,7 +126,7 @@ class SmsChannel:
             storage.set_person_photo(
                 session, person, fetched.data, fetched.content_type, inbound.message_sid
             )
-        log.info("sms %s: photo kept", number_tag(inbound.number))
+        log.info("sms %s: photo kept", self.tag(inbound.number))
         return self._after_photo(inbound, "photo_saved")
 
     def delivery_status(self, form: Mapping[str, str]) -> None:
@@ -122,7 +134,7 @@ class SmsChannel:
         to = (form.get("To") or "").strip()
         status = form.get("MessageStatus") or form.get("SmsStatus") or "?"
         error = (form.get("ErrorCode") or "").strip()
-        log.info("sms delivery to %s: %s %s", number_tag(to) if to else "-", status, error)
+        log.info("sms delivery to %s: %s %s", self.tag(to) if to else "-", status, error)
         if error == OPTED_OUT_ERROR and to:
             self._write(lambda s: storage.set_opted_out(s, CHANNEL, to, True))
 
@@ -181,7 +193,7 @@ class SmsChannel:
             if not (state.known and inbound.media):
                 return Before(state.known, state.opted_out, state.link_person_id)
             address = storage.find_address(session, CHANNEL, inbound.number)
-            person = _person_of(session, address) if address else None
+            person = person_on(session, address) if address else None
             return Before(
                 known=True,
                 opted_out=state.opted_out,
@@ -252,7 +264,7 @@ class SmsChannel:
     def _profile(self, inbound: InboundSms) -> list[Reply]:
         with self.db.transaction() as session:
             address = storage.find_address(session, CHANNEL, inbound.number)
-            person = _person_of(session, address) if address else None
+            person = person_on(session, address) if address else None
             if person is None:
                 return [Reply(sms_text("no_profile"))]
             return self._profile_in(session, person, inbound.message_sid)
@@ -262,7 +274,7 @@ class SmsChannel:
             address = storage.find_address(session, CHANNEL, inbound.number)
             people = storage.people_for_address(session, address) if address else []
             turned_off = sum(storage.revoke_links(session, p, self.clock()) for p in people)
-        log.info("sms %s: %d links turned off", number_tag(inbound.number), turned_off)
+        log.info("sms %s: %d links turned off", self.tag(inbound.number), turned_off)
         return [Reply(sms_text("links_off"))]
 
     def _photo(self, inbound: InboundSms, before: Before) -> Outcome:
@@ -283,10 +295,3 @@ class SmsChannel:
         if key == "photo_saved":
             return replies + self._engine(words, opening=True)
         return replies
-
-
-def _person_of(session: Session, address: storage.Address) -> storage.Person | None:
-    """Whose plan this number is on now: the one it last talked about, or its only person."""
-    people = storage.people_for_address(session, address)
-    active = next((p for p in people if p.id == address.active_person_id), None)
-    return active or (people[0] if len(people) == 1 else None)

@@ -60,7 +60,7 @@ class TwilioSender:
         """
         with self.db.transaction() as session:
             if storage.is_opted_out(session, CHANNEL, to):
-                log.info("sms to %s not sent: opted out", number_tag(to))
+                log.info("sms to %s not sent: opted out", number_tag(to, self.settings))
                 return []
         sent: list[str] = []
         for body in split_sms(sms_clean(text)):
@@ -68,7 +68,10 @@ class TwilioSender:
                 message = self.client.messages.create(**self._fields(to, body))
             except TwilioRestException as exc:
                 if str(exc.code) == OPTED_OUT_ERROR:
-                    log.info("sms to %s refused by Twilio: opted out", number_tag(to))
+                    log.info(
+                        "sms to %s refused by Twilio: opted out",
+                        number_tag(to, self.settings),
+                    )
                     with self.db.transaction() as session:
                         storage.set_opted_out(session, CHANNEL, to, True)
                     return sent
@@ -76,7 +79,7 @@ class TwilioSender:
             except (TwilioException, requests.RequestException) as exc:
                 raise ChannelError(f"Twilio could not be reached ({type(exc).__name__})") from exc
             sent.append(str(message.sid))
-        log.info("sms to %s: %d sent", number_tag(to), len(sent))
+        log.info("sms to %s: %d sent", number_tag(to, self.settings), len(sent))
         return sent
 
     def _fields(self, to: str, body: str) -> dict[str, str]:

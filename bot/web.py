@@ -31,7 +31,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 import storage
 from bot import links
 from bot._sms_format import sms_bodies
-from bot._sms_inbound import InboundSms, number_tag
+from bot._sms_inbound import InboundSms
 from bot._sms_words import text as sms_text
 from bot.sms import SmsChannel
 from planbot.errors import PlanbotError, SettingsError
@@ -160,7 +160,7 @@ def create_app(
                 replies = await run.db(sms.keep_photo, inbound, outcome.person_id, fetched)
             bodies = sms_bodies(replies)
         except Exception as exc:  # never leave a person without an answer
-            log.error("sms %s failed: %s", number_tag(inbound.number), type(exc).__name__)
+            log.error("sms %s failed: %s", sms.tag(inbound.number), type(exc).__name__)
             bodies = [sms_text("sorry")]
         return Response(twiml(bodies), media_type="application/xml")
 
