@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 
@@ -141,3 +143,17 @@ async def test_status_callbacks_must_be_signed(
 def test_read_twiml_rejects_broken_xml() -> None:
     with pytest.raises(Exception):  # noqa: B017 - any parse error will do
         read_twiml("<Response><Message>a</Response>")
+
+
+async def test_logs_hold_no_phone_number_and_no_words(
+    texter: Texter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await consent(texter)
+    for said in ("my secret words", "PROFILE", "STOP LINK", "HELP", "STOP", "hello", "START"):
+        await texter.send(said)
+    await texter.client.post("/sms", data=sms_form(NUMBER, "forged words"))
+    assert caplog.records  # something was logged
+    assert NUMBER not in caplog.text and NUMBER[1:] not in caplog.text
+    assert "secret words" not in caplog.text and "forged words" not in caplog.text
+    assert "/p/" not in caplog.text
