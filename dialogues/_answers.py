@@ -1,0 +1,213 @@
+"""Answers to the current question, by kind of step, and the retry ladder."""
+
+from __future__ import annotations
+
+import storage
+from dialogues._machine import CONFIRM_RESTART, FINISHED, PICK_TOPIC
+from dialogues._messages import Choice
+from dialogues._script import ScriptChoice, Step
+from dialogues._turn_base import MAX_NAME_CHARS, OTHER_TYPISTS, TurnBase
+from dialogues._understand import bullet_lines, choose, split_items
+
+
+class Answers(TurnBase):
+    """What a message means as an answer to the step the conversation is on."""
+
+    def unclear(self) -> None:
+        """The retry ladder: other words, then numbered choices, then skip. Never a dead end."""
+        step = self.current_step()
+        self.conv.retries += 1
+        if step is None:
+            self.ask()
+            return
+        if self.conv.retries == 1:
+            self.ask(reword=True)
+        elif self.conv.retries == 2:
+            choices = self.step_choices(step) or tuple(
+                Choice(c.label, c.value) for c in self.script.retry_choices
+            )
+            self.say(self.msg("pick_number"), choices, "ask")
+        elif step.id == "consent":
+            self.decline(self.msg("consent_gave_up"))
+        else:
+            self.skip_step(step)
+
+    def answer(self) -> None:
+        state = self.state
+        if state == FINISHED:
+            self.say(self.msg("finished_again"))
+            return
+        if state == CONFIRM_RESTART:
+            self.confirm_restart()
+            return
+        if state == PICK_TOPIC:
+            picked = choose(
+                self.ctx.text, [ScriptChoice(c.label, c.value) for c in self.topic_choices()]
+            )
+            target = picked.value if picked else self.find_topic(self.ctx.text)
+            if target is None:
+                self.say(self.msg("pick_number"))
+                self.ask()
+            else:
+                self.open_topic(target)
+            return
+        step = self.script.step(state)
+        if self.conv.retries == 2 and step.kind in ("list", "text"):
+            picked = choose(self.ctx.text, self.script.retry_choices)
+            if picked is not None:
+                self.retry_choice(step, picked.value)
+                return
+        getattr(self, f"answer_{step.kind}")(step)
+
+    def retry_choice(self, step: Step, value: str) -> None:
+        if value == "skip":
+            self.skip_step(step)
+        elif value == "dont_know":
+            self.dont_know(step)
+        else:
+            self.conv.retries = 0
+            self.command("help", "")
+
+    def dont_know(self, step: Step) -> None:
+        """ "Don't know" is a fine answer anywhere: kept as such, then the next question."""
+        if step.kind == "list":
+            self.store(step.id, self.ctx.text, storage.DONT_KNOW)
+        self.say(self.msg("saved_dont_know"))
+        self.advance()
+
+    def answer_yes_no(self, step: Step) -> None:
+        said = self.words.yes_no(self.ctx.text)
+        if said is None:
+            picked = choose(self.ctx.text, step.choices)
+            said = picked.value if picked else None
+        if step.id == "consent":
+            self.consent(said)
+            return
+        if said is None:
+            if self.words.is_answer("dont_know", self.ctx.text):
+                said = "no"
+            else:
+                self.unclear()
+                return
+        if step.id == "readback":
+            if said == "yes":
+                self.conv.return_to = "readback"
+                self.jump(PICK_TOPIC)
+                self.ask()
+            else:
+                self.advance()
+
+    def consent(self, said: str | None) -> None:
+        if said is None:
+            if self.words.is_answer("dont_know", self.ctx.text):
+                self.say(self.msg("need_yes_or_no"))
+                self.ask()
+            else:
+                self.unclear()
+            return
+        if said == "no":
+            self.decline(self.msg("consent_no"))
+            return
+        session, address = self.ctx.session, self.ctx.address
+        person = storage.create_person(session, storage.conversation_name_hint(self.conv))
+        storage.link_person(session, person, address)
+        address.active_person_id = person.id
+        session.add(address)
+        self.conv.person_id = person.id
+        storage.set_conversation_name_hint(self.conv, None)
+        self.ctx.person = person
+        self.advance()
+
+    def decline(self, text: str) -> None:
+        """No consent: keep nothing from this conversation, and say goodbye kindly."""
+        session = self.ctx.session
+        session.delete(self.conv)
+        session.flush()
+        self.ctx.conversation = None
+        self.ctx.address_removed = storage.delete_address_if_unused(session, self.ctx.address)
+        self.say(text)
+
+    def answer_choice(self, step: Step) -> None:
+        picked = choose(self.ctx.text, step.choices)
+        if picked is None:
+            if self.words.is_answer("dont_know", self.ctx.text):
+                self.conv.typist = "other"
+                self.advance()
+            else:
+                self.unclear()
+            return
+        if step.id == "who":
+            self.conv.typist = picked.value
+            if picked.value not in OTHER_TYPISTS:
+                storage.set_conversation_said_by(self.conv, None)
+        self.advance()
+
+    def answer_text(self, step: Step) -> None:
+        text = self.ctx.text
+        if self.words.is_answer("confused", text) or len(text) > MAX_NAME_CHARS:
+            self.unclear()
+            return
+        if self.words.is_answer("dont_know", text):
+            self.dont_know(step)
+            return
+        assert self.ctx.person is not None
+        if step.id == "helper_name":
+            storage.set_conversation_said_by(self.conv, text)
+            self.say(self.msg("saved_helper", said_by=text))
+        elif step.id == "name":
+            storage.set_person_name(self.ctx.session, self.ctx.person, text)
+            self.say(self.msg("saved_name_other" if self.other else "saved_name", name=text))
+        self.advance()
+
+    def answer_list(self, step: Step) -> None:
+        text = self.ctx.text
+        if self.words.is_answer("done", text):
+            if not self.section_items(step.id):
+                self.say(self.msg("nothing_saved"))
+            self.advance()
+            return
+        if self.words.is_answer("dont_know", text):
+            self.dont_know(step)
+            return
+        if self.words.is_answer("confused", text):
+            self.unclear()
+            return
+        if self.words.is_answer("yes", text) and text.isascii():
+            # "yes" to "Is there anything else?" means more is coming; it is not a thing
+            # to save. (Emoji such as 🙂 stay answers: they can be what someone means.)
+            # Said again, it climbs the retry ladder, so it never loops.
+            if self.conv.retries == 0:
+                self.conv.retries = 1
+                self.say(self.msg("tell_me_what"), kind="ask")
+            else:
+                self.unclear()
+            return
+        got = split_items(text, self.words)
+        for item in got.items:
+            self.store(step.id, item)
+        self.conv.retries = 0
+        self.say(f"{self.msg('saved_items')}\n{bullet_lines(got.items)}")
+        if got.ended:
+            self.advance()
+        else:
+            self.say(self.msg("ask_more"), kind="ask")
+
+    def confirm_restart(self) -> None:
+        back_to = self.conv.return_to or self.engine.first_state
+        self.conv.return_to = None
+        said = self.words.yes_no(self.ctx.text)
+        if said is None:
+            # The question showed numbered Yes/No choices: "1" means Yes.
+            picked = choose(self.ctx.text, self.script.step("consent").choices)
+            said = picked.value if picked else None
+        if said == "yes" and self.ctx.person is not None:
+            storage.delete_all_answers(self.ctx.session, self.ctx.person)
+            self.conv.typist = None
+            storage.set_conversation_said_by(self.conv, None)
+            self.say(self.msg("restart_done"))
+            self.jump("who")
+            self.ask(first_time=True)
+            return
+        self.say(self.msg("restart_kept"))
+        self.jump(back_to)
+        self.ask()

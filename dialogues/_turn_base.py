@@ -1,0 +1,284 @@
+"""What every part of a turn shares: the context, asking questions, moving, storing answers.
+
+The engine hands in a ``TurnContext`` (session, address, person, conversation); a turn changes
+them and returns replies. It never commits: the engine does, once, after the turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+import storage
+from dialogues._machine import CONFIRM_RESTART, FINISHED, MODAL_STATES, PICK_PERSON, PICK_TOPIC
+from dialogues._messages import Choice, Reply
+from dialogues._script import Step
+from dialogues._understand import bullet_lines, normalise
+from storage import Address, Conversation, Person
+
+if TYPE_CHECKING:
+    from dialogues._engine import Engine
+
+RESUME_AFTER = timedelta(hours=1)
+MAX_NAME_CHARS = 60
+OTHER_TYPISTS = ("family", "supporter", "staff", "other")
+
+
+@dataclass
+class TurnContext:
+    """Everything one message's turn reads and changes."""
+
+    engine: Engine
+    session: Session
+    address: Address
+    text: str
+    has_media: bool
+    now: datetime
+    person: Person | None = None
+    conversation: Conversation | None = None
+    can_pick_person: bool = False
+    fresh: bool = False
+    opening: bool = False
+    address_removed: bool = False
+    just_finished: bool = False
+    replies: list[Reply] = field(default_factory=list)
+
+
+class TurnBase:
+    """One message's turn: the helpers that commands and answers both use."""
+
+    def __init__(self, ctx: TurnContext) -> None:
+        self.ctx = ctx
+        self.engine = ctx.engine
+        self.script = ctx.engine.script
+        self.words = ctx.engine.vocabulary
+        assert ctx.conversation is not None
+        self.conv: Conversation = ctx.conversation
+        self.state = self.conv.state
+
+    def msg(self, key: str, **values: object) -> str:
+        return self.script.message(key, **values)
+
+    def say(self, text: str, choices: tuple[Choice, ...] = (), kind: str = "say") -> None:
+        self.ctx.replies.append(Reply(text=text, choices=choices, kind=kind))
+
+    @property
+    def other(self) -> bool:
+        """Someone who knows the person is typing (wording says "{name}", not "you")."""
+        return self.conv.typist in OTHER_TYPISTS
+
+    @property
+    def name(self) -> str:
+        person = self.ctx.person
+        name = storage.person_name(person) if person else None
+        return name or self.msg("unknown_name")
+
+    def fill(self, text: str) -> str:
+        return text.format(name=self.name)
+
+    def move(self, trigger: str) -> None:
+        """Fire a trigger on the shared machine and keep the state it lands in."""
+        with self.engine.machine.attach(self.state) as model:
+            model.fire(trigger)
+            self.state = model.state
+        self.conv.retries = 0
+
+    def jump(self, state: str) -> None:
+        self.move(f"to_{state}")
+
+    def should_skip(self, step_id: str) -> bool:
+        if step_id == "helper_name":
+            return not self.other
+        if step_id == "name":
+            return self.ctx.person is not None and storage.person_name(self.ctx.person) is not None
+        return False
+
+    def advance(self) -> None:
+        """Go to the next step that applies; back to the saved place after an edit."""
+        if self.conv.return_to and self.state not in MODAL_STATES:
+            target, self.conv.return_to = self.conv.return_to, None
+            self.jump(target)
+            self.ask(first_time=False)
+            return
+        self.move("advance")
+        while self.state in self.engine.machine.order and self.should_skip(self.state):
+            self.move("advance")
+        if self.state == FINISHED:
+            self.finish()
+        else:
+            self.ask(first_time=True)
+
+    def finish(self) -> None:
+        name = storage.person_name(self.ctx.person) if self.ctx.person else None
+        self.say(self.msg("finished", name=name) if name else self.msg("finished_nameless"))
+        self.ctx.just_finished = True
+
+    def current_step(self) -> Step | None:
+        return self.script.by_id.get(self.state)
+
+    def list_number(self, step: Step) -> int:
+        return [s.id for s in self.script.list_steps].index(step.id) + 1
+
+    def heading(self, key: str) -> str:
+        from easyread import section_heading
+
+        return section_heading(key)
+
+    def where(self) -> str:
+        """A few words for "We were on: ..."."""
+        step = self.current_step()
+        if step is not None and step.kind == "list":
+            return self.heading(step.id)
+        return self.fill(step.question(self.other) if step else self.msg("readback_intro"))
+
+    def step_choices(self, step: Step) -> tuple[Choice, ...]:
+        return tuple(Choice(c.label, c.value) for c in step.choices)
+
+    def ask(self, first_time: bool = False, reword: bool = False) -> None:
+        """Send the current question (with what is needed around it)."""
+        state = self.state
+        if state == FINISHED:
+            self.say(self.msg("finished_again"))
+            return
+        if state == CONFIRM_RESTART:
+            yes_no = self.script.step("consent").choices
+            self.say(
+                self.msg("restart_ask"), tuple(Choice(c.label, c.value) for c in yes_no), "ask"
+            )
+            return
+        if state == PICK_TOPIC:
+            self.say(self.msg("topic_menu"), self.topic_choices(), "ask")
+            return
+        if state == PICK_PERSON:
+            people = storage.people_for_address(self.ctx.session, self.ctx.address)
+            self.say(self.msg("pick_person"), self.engine.person_choices(people), "ask")
+            return
+        step = self.script.step(state)
+        if step.id == "readback":
+            self.say(self.readback())
+        if first_time and step.say:
+            self.say("\n".join(step.say))
+        question = self.fill(step.rewording(self.other) if reword else step.question(self.other))
+        lines = []
+        if step.kind == "list":
+            if first_time or reword:
+                number, total = self.list_number(step), len(self.script.list_steps)
+                lines.append(
+                    self.msg(
+                        "topic_intro", number=number, total=total, heading=self.heading(step.id)
+                    )
+                )
+            if not first_time and not reword and self.section_items(step.id):
+                self.show_topic(step.id, intro=False)
+                self.say(self.msg("ask_more"), kind="ask")
+                return
+        lines += [question, self.fill(step.example)]
+        self.say("\n".join(lines), self.step_choices(step), "ask")
+
+    def topic_choices(self) -> tuple[Choice, ...]:
+        return tuple(Choice(self.heading(s.id), s.id) for s in self.script.list_steps)
+
+    def section_items(self, section: str) -> list[storage.AnswerView]:
+        assert self.ctx.person is not None
+        return storage.answers_for(self.ctx.session, self.ctx.person, section)
+
+    def show_topic(self, section: str, intro: bool = True) -> None:
+        """What is stored for one topic, and how to change it."""
+        items = [a for a in self.section_items(section) if a.status == storage.ANSWER]
+        lines = [self.msg("topic_picked", heading=self.heading(section))] if intro else []
+        if items:
+            lines += [self.msg("topic_has"), bullet_lines(a.text for a in items)]
+        else:
+            lines.append(self.msg("topic_empty"))
+        lines.append(self.msg("topic_edit_tip"))
+        self.say("\n".join(lines))
+
+    def readback(self) -> str:
+        """ "Here is what you told me": every topic with its things, in the person's words."""
+        person = self.ctx.person
+        answers = storage.answers_for(self.ctx.session, person) if person else []
+        if not answers:
+            return self.msg("readback_empty")
+        lines = [self.msg("readback_intro")]
+        for step in self.script.list_steps:
+            mine = [a for a in answers if a.section == step.id]
+            if not mine:
+                continue
+            lines.append(f"\n{self.heading(step.id)}:")
+            for a in mine:
+                if a.status == storage.SKIPPED:
+                    lines.append(f"- ({self.msg('readback_skipped')})")
+                elif a.status == storage.DONT_KNOW:
+                    lines.append(f"- ({self.msg('readback_dont_know')})")
+                else:
+                    whose = f" ({a.said_by})" if a.perspective != "person" else ""
+                    lines.append(f"- {a.text}{whose}")
+        return "\n".join(lines)
+
+    def welcome_back(self, expired: bool = False) -> None:
+        if expired:
+            self.say(self.msg("been_a_while"))
+        person_name = storage.person_name(self.ctx.person) if self.ctx.person else None
+        key = "welcome_back" if person_name else "welcome_back_nameless"
+        self.say(self.msg(key, name=person_name, heading=self.where()))
+        self.ask(first_time=False)
+
+    def command(self, name: str, topic: str) -> None:
+        """Run the command ``name`` (each is a ``cmd_<name>`` method of the turn)."""
+        getattr(self, f"cmd_{name}")(topic)
+
+    def skip_step(self, step: Step) -> None:
+        if step.kind == "list" and not self.section_items(step.id):
+            self.store(step.id, "", storage.SKIPPED)
+        if step.id == "who" and not self.conv.typist:
+            self.conv.typist = "person"
+        if step.id == "readback":
+            self.advance()
+            return
+        self.say(self.msg("skipped") if step.kind == "list" else self.msg("gave_up"))
+        self.advance()
+
+    def open_topic(self, section: str) -> None:
+        self.jump(section)
+        self.show_topic(section)
+        step = self.script.step(section)
+        self.say(self.fill(step.question(self.other)), kind="ask")
+
+    def find_topic(self, said: str) -> str | None:
+        said = normalise(said)
+        for step in self.script.list_steps:
+            names = {step.id.replace("_", " "), normalise(self.heading(step.id)), *step.aliases}
+            if said in {normalise(n) for n in names}:
+                return step.id
+        return None
+
+    def said_by(self) -> tuple[str, str]:
+        """(who said it, perspective) for an answer given now."""
+        typist = self.conv.typist or "person"
+        if typist in OTHER_TYPISTS:
+            said_by = storage.conversation_said_by(self.conv) or typist.title()
+            return said_by, typist
+        # Not self.name: that is "you" for someone who skipped their name, a word for the
+        # wording of questions, not a record of who said something.
+        person = self.ctx.person
+        name = (storage.person_name(person) if person else None) or self.msg("said_by_unnamed")
+        if typist == "person_helped":
+            return self.msg("said_by_helped", name=name), "person"
+        return name, "person"
+
+    def store(self, section: str, text: str, status: str = storage.ANSWER) -> None:
+        assert self.ctx.person is not None
+        said_by, perspective = self.said_by()
+        storage.add_answer(
+            self.ctx.session,
+            self.ctx.person,
+            self.conv,
+            section,
+            text,
+            said_by=said_by,
+            perspective=perspective,
+            status=status,
+        )
