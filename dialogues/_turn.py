@@ -80,16 +80,23 @@ class _Turn(Commands, Answers):
         self.welcome_back()
 
     def resuming(self, command: tuple[str, str] | None) -> bool:
-        """Greet someone coming back after a pause or a long gap, instead of taking an answer."""
+        """Greet someone coming back after a pause or a long gap, instead of taking an answer.
+
+        After ``idle_days`` a greeting gets "welcome back"; any other message is still kept
+        (an answer is never lost), after a line saying it has been a while.
+        """
         idle = self.ctx.now - storage.as_utc(self.conv.updated_at)
         expired = idle > timedelta(days=self.engine.settings.idle_days)
-        greeting = idle > RESUME_AFTER and self.words.is_greeting(self.ctx.text)
+        greeting = (idle > RESUME_AFTER or expired) and self.words.is_greeting(self.ctx.text)
         if not (self.conv.paused or expired or greeting):
             return False
         self.conv.paused = False
-        if command is not None and not expired:
+        if expired and not greeting:
+            self.say(self.msg("been_a_while"))
             return False
-        if self.ctx.can_pick_person and (expired or greeting):
+        if command is not None:
+            return False
+        if self.ctx.can_pick_person:
             self.switch_person()
             return True
         self.welcome_back(expired)

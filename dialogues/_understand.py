@@ -20,6 +20,17 @@ _FUZZY_MIN_LEN = 6
 _ITEM_SPLIT = re.compile(r"\n|;|•|·|(?<!\d),|,(?!\d)")
 _BULLET = re.compile(r"^\s*(?:[-*–—+>]+|\(?\d{1,2}[.)]|[a-z][)])\s+", re.IGNORECASE)
 _EDGE_PUNCT = " \t\n.,!?;:-_'\"()[]{}*~`"
+# A command, then a dash or colon and a reason: "skip – not ready to talk money". Only commands
+# that change nothing stored may be said this way.
+_WITH_REASON = re.compile(r"^\s*([^-–—:…]{1,20}?)\s*(?:[-–—:]|\.\.\.|…)\s*\S")
+_REASON_COMMANDS = {
+    "skip": "skip",
+    "back": "back",
+    "go back": "back",
+    "pause": "pause",
+    "help": "help",
+    "repeat": "repeat",
+}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -81,6 +92,9 @@ class Vocabulary:
                 return name, ""
         if said.startswith("change ") and len(said) > 7:
             return "change", said[7:].strip()
+        reasoned = _WITH_REASON.match(text.casefold())
+        if reasoned and normalise(reasoned.group(1)) in _REASON_COMMANDS:
+            return _REASON_COMMANDS[normalise(reasoned.group(1))], ""
         for name, words in self._commands.items():
             canonical = name.replace("_", " ")
             if canonical in words and len(canonical) >= _FUZZY_MIN_LEN and _near(said, canonical):
