@@ -171,7 +171,12 @@ class TurnBase:
                         "topic_intro", number=number, total=total, heading=self.heading(step.id)
                     )
                 )
-            if not first_time and not reword and self.section_items(step.id):
+            items = [a for a in self.section_items(step.id) if a.status == storage.ANSWER]
+            mine = any(a.conversation_id == self.conv.id for a in items)
+            if not reword and items and (mine or not first_time):
+                # Back at a topic that already has things (by "back" or "change"): show them.
+                if lines:
+                    self.say("\n".join(lines))
                 self.show_topic(step.id, intro=False)
                 self.say(self.msg("ask_more"), kind="ask")
                 return
@@ -190,7 +195,7 @@ class TurnBase:
         items = [a for a in self.section_items(section) if a.status == storage.ANSWER]
         lines = [self.msg("topic_picked", heading=self.heading(section))] if intro else []
         if items:
-            lines += [self.msg("topic_has"), bullet_lines(a.text for a in items)]
+            lines += [self.msg("topic_has"), bullet_lines(self.item_text(a) for a in items)]
         else:
             lines.append(self.msg("topic_empty"))
         lines.append(self.msg("topic_edit_tip"))
@@ -214,9 +219,15 @@ class TurnBase:
                 elif a.status == storage.DONT_KNOW:
                     lines.append(f"- ({self.msg('readback_dont_know')})")
                 else:
-                    whose = f" ({a.said_by})" if a.perspective != "person" else ""
-                    lines.append(f"- {a.text}{whose}")
+                    lines.append(f"- {self.item_text(a)}")
         return "\n".join(lines)
+
+    def item_text(self, answer: storage.AnswerView) -> str:
+        """An answer as read back: the words, and who said them when it was someone else."""
+        mine = answer.conversation_id == self.conv.id or (
+            answer.perspective == "person" and not self.other
+        )
+        return answer.text if mine else f"{answer.text} ({answer.said_by})"
 
     def welcome_back(self, expired: bool = False) -> None:
         if expired:

@@ -48,6 +48,7 @@ class AnswerView:
     status: str
     created_at: datetime
     updated_at: datetime
+    conversation_id: int | None = None
 
 
 def _answer_view(row: Answer) -> AnswerView:
@@ -61,6 +62,7 @@ def _answer_view(row: Answer) -> AnswerView:
         status=row.status,
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
+        conversation_id=row.conversation_id,
     )
 
 
