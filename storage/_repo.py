@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, delete, func, update
+from sqlalchemy import ColumnElement, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from planbot.errors import AmbiguousPerson, PersonNotFound
@@ -222,20 +222,28 @@ def add_answer(
     said_by: str,
     perspective: str,
     status: str = ANSWER,
-) -> Answer:
+) -> None:
+    """Store one answer verbatim.
+
+    A plain INSERT on the table, not an ORM object: a message can store several answers and
+    the ORM's unit of work costs more than the rest of the message (see bench/engine.py).
+    """
     assert person.id is not None
-    row = Answer(
-        person_id=person.id,
-        conversation_id=conv.id if conv else None,
-        section=section,
-        text_sealed=seal(text),
-        said_by_sealed=seal(said_by),
-        perspective=perspective,
-        status=status,
+    now = utcnow()
+    session.execute(
+        insert(Answer.__table__).values(  # type: ignore[attr-defined]
+            person_id=person.id,
+            conversation_id=conv.id if conv else None,
+            section=section,
+            text_sealed=seal(text),
+            said_by_sealed=seal(said_by),
+            perspective=perspective,
+            status=status,
+            deleted=False,
+            created_at=now,
+            updated_at=now,
+        )
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def answers_for(session: Session, person: Person, section: str | None = None) -> list[AnswerView]:
@@ -301,16 +309,21 @@ def record_processed(
     person: Person | None,
     replies: Sequence[dict[str, object]],
 ) -> None:
-    session.add(
-        ProcessedMessage(
+    """Remember a handled message and its replies (a plain INSERT, for speed as above).
+
+    A second worker that handled the same message first makes this fail on the unique
+    (channel, message_id) key at commit; the engine then answers with the stored replies.
+    """
+    session.execute(
+        insert(ProcessedMessage.__table__).values(  # type: ignore[attr-defined]
             channel=channel,
             message_id=message_id,
             address_id=address.id if address else None,
             person_id=person.id if person else None,
             replies_sealed=seal(json.dumps(list(replies), ensure_ascii=False)),
+            created_at=utcnow(),
         )
     )
-    session.flush()
 
 
 def processed_replies(row: ProcessedMessage) -> list[dict[str, object]]:
