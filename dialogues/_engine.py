@@ -55,22 +55,31 @@ class Engine:
         """Answer one message. Stored before it returns; a repeat delivery stores nothing new."""
         for attempt in range(3):
             try:
-                replies, finished_person = self._handle_once(incoming)
+                # A repeat delivery is rare: the first try does not look for one, and the
+                # unique (channel, message id) key stops it at the end, rolling it all back.
+                replies, finished_person = self._handle_once(incoming, look_for_repeat=attempt > 0)
             except StorageError:
-                # Two first messages from one new address can race to create it: try again.
+                # A repeat delivery, or two first messages from one new address racing to
+                # create it: try again, looking for what was stored.
                 if attempt == 2:
                     raise
-                log.warning("retrying a message after a database conflict (%s)", incoming.channel)
+                log.info("trying a message again after a database conflict (%s)", incoming.channel)
                 continue
             if finished_person is not None and self.profile_hook is not None:
                 replies = replies + self.profile_hook(finished_person)
             return replies
         raise AssertionError("unreachable")
 
-    def _handle_once(self, incoming: Incoming) -> tuple[list[Reply], int | None]:
+    def _handle_once(
+        self, incoming: Incoming, *, look_for_repeat: bool
+    ) -> tuple[list[Reply], int | None]:
         with self.db.transaction() as session:
             address = storage.get_or_create_address(session, incoming.channel, incoming.address)
-            seen = storage.find_processed(session, incoming.channel, incoming.message_id)
+            seen = (
+                storage.find_processed(session, incoming.channel, incoming.message_id)
+                if look_for_repeat
+                else None
+            )
             if seen is not None:
                 log.info(
                     "duplicate message on %s: answered again, nothing stored", incoming.channel
@@ -103,26 +112,30 @@ class Engine:
             now=now,
             opening=incoming.opening,
         )
-        people = storage.people_for_address(session, address)
         if incoming.person:
+            people = storage.people_for_address(session, address)
             self._for_named_person(ctx, incoming.person.strip(), people)
             return ctx
-        active = next((p for p in people if p.id == address.active_person_id), None)
-        # A conversation about nobody yet (before consent, or "who do you want to talk
-        # about?") only matters when no one is active: skip that query on most messages.
-        pending = storage.conversation_for(session, address, None) if active is None else None
-        if pending is not None and active is None:
+        active = (
+            storage.person_by_id(session, address.active_person_id)
+            if address.active_person_id is not None
+            else None
+        )
+        if active is not None:  # most messages: one query by key, nothing else to decide
+            ctx.person = active
+            ctx.conversation, ctx.fresh = self.conversation_with(session, address, active)
+            return ctx
+        # A conversation about nobody yet: before consent, or "who do you want to talk about?"
+        pending = storage.conversation_for(session, address, None)
+        people = [] if pending is not None else storage.people_for_address(session, address)
+        if pending is not None:
             ctx.conversation = pending
-        elif active is not None or len(people) == 1:
-            person = active or people[0]
-            ctx.person = person
-            ctx.conversation, ctx.fresh = self.conversation_with(session, address, person)
-            ctx.can_pick_person = len(people) > 1
+        elif len(people) == 1:
+            ctx.person = people[0]
+            ctx.conversation, ctx.fresh = self.conversation_with(session, address, people[0])
         elif people:
-            if pending is None:
-                pending = storage.new_conversation(session, address, None, PICK_PERSON)
-                ctx.fresh = True
-            ctx.conversation = pending
+            ctx.conversation = storage.new_conversation(session, address, None, PICK_PERSON)
+            ctx.fresh = True
         else:
             ctx.conversation = storage.new_conversation(session, address, None, self.first_state)
             ctx.fresh = True

@@ -23,7 +23,7 @@ def run_turn(ctx: TurnContext) -> list[Reply]:
     turn.run()
     if ctx.conversation is not None and not ctx.address_removed:
         ctx.conversation.state = turn.state
-        storage.save_conversation(ctx.session, ctx.conversation, ctx.now)
+        storage.write_conversation(ctx.session, ctx.conversation, ctx.now)
     return ctx.replies
 
 
@@ -96,7 +96,7 @@ class _Turn(Commands, Answers):
             return False
         if command is not None:
             return False
-        if self.ctx.can_pick_person:
+        if self.ctx.can_pick_person():
             self.switch_person()
             return True
         self.welcome_back(expired)

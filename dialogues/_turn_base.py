@@ -39,12 +39,15 @@ class TurnContext:
     now: datetime
     person: Person | None = None
     conversation: Conversation | None = None
-    can_pick_person: bool = False
     fresh: bool = False
     opening: bool = False
     address_removed: bool = False
     just_finished: bool = False
     replies: list[Reply] = field(default_factory=list)
+
+    def can_pick_person(self) -> bool:
+        """This address talks for more than one person (asked only when it matters)."""
+        return len(storage.people_for_address(self.session, self.address)) > 1
 
 
 class TurnBase:

@@ -54,6 +54,7 @@ from storage._repo import (
     set_conversation_name_hint,
     set_conversation_said_by,
     set_person_name,
+    write_conversation,
 )
 from storage._tables import (
     Address,
@@ -131,4 +132,5 @@ __all__ = [
     "set_person_photo",
     "token_hash",
     "utcnow",
+    "write_conversation",
 ]
