@@ -42,16 +42,5 @@ def section(key: str) -> SectionInfo:
     raise ScriptError(f"unknown section key {key!r}")
 
 
-SECTION_KEYS: tuple[str, ...] = (
-    "like_admire",
-    "important_to",
-    "best_support",
-    "good_day",
-    "bad_day",
-    "working",
-    "not_working",
-    "want_to_change",
-    "healthy_safe",
-    "questions",
-    "actions",
-)
+SECTION_KEYS: tuple[str, ...] = tuple(info.key for info in sections())
+"""The stable section keys (DESIGN.md), in profile order, as ``data/sections.toml`` lists them."""

@@ -22,6 +22,7 @@ from sqlmodel import select
 import storage
 from dialogues import Engine, Incoming, Media, Reply, clean_text
 from planbot.settings import Settings
+from tests.auxil.replies import shown
 from tests.conftest import Clock
 
 CHANNEL = "test"
@@ -65,14 +66,6 @@ class Chat:
         reply = self.send("1")
         if name is not None and "What should I call you?" in reply:
             self.send(name)
-
-
-def shown(replies: list[Reply]) -> str:
-    parts = []
-    for reply in replies:
-        parts.append(reply.text)
-        parts += [f"{n}. {c.label}" for n, c in enumerate(reply.choices, start=1)]
-    return "\n".join(parts)
 
 
 def count(db: storage.Database, model: type) -> int:
@@ -214,7 +207,7 @@ def test_an_address_for_two_people_asks_who_after_a_pause(
     clock.advance(hours=3)
     asked = phone.send("hi")
     assert "Who do you want to talk about today?" in asked
-    assert "1. Dev\n2. Sam\n3. Someone new" in asked
+    assert "  1. Dev\n  2. Sam\n  3. Someone new" in asked
     assert "Welcome back, Dev" in phone.send("1")
     phone.send("brave")
     assert texts_of(db, "Dev") == ["brave"]

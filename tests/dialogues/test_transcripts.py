@@ -39,7 +39,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 import storage
-from dialogues import Engine, Incoming, Reply
+from dialogues import Engine, Incoming
+from tests.auxil.replies import shown
 from tests.conftest import Clock
 
 CASES = Path(__file__).parent / "cases"
@@ -80,15 +81,6 @@ def load_case(path: Path) -> dict[str, Any]:
 
 def case_paths() -> list[Path]:
     return sorted(p for p in CASES.glob("*.toml") if not p.name.startswith("_"))
-
-
-def shown(replies: list[Reply]) -> str:
-    """The replies as a person sees them in a terminal: words, then numbered choices."""
-    parts = []
-    for reply in replies:
-        parts.append(reply.text)
-        parts += [f"{n}. {c.label}" for n, c in enumerate(reply.choices, start=1)]
-    return "\n".join(parts)
 
 
 def assert_in_order(text: str, expected: list[str], where: str) -> None:
