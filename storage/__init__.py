@@ -1,6 +1,7 @@
 """Storage: the tables, the repository functions and migrations; the only code touching SQL."""
 
 from storage._db import Database, alembic_config, open_database
+from storage._export import erase_person, export_person
 from storage._links import (
     TOKEN_BYTES,
     LinkView,
@@ -36,8 +37,6 @@ from storage._repo import (
     delete_address_if_unused,
     delete_all_answers,
     delete_last_answer,
-    erase_person,
-    export_person,
     find_address,
     find_people,
     find_processed,

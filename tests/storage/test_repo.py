@@ -6,6 +6,7 @@ works on one and not the other must fail here, not in front of a person.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime
 from pathlib import Path
@@ -253,7 +254,14 @@ def test_erase_removes_a_person_and_keeps_a_shared_address(db: storage.Database)
 
     with db.transaction() as session:
         removed = storage.erase_person(session, storage.get_person(session, "Dev"))
-    assert removed == {"answers": 3, "conversations": 2, "messages": 2, "addresses": 1}
+    assert removed == {
+        "answers": 3,
+        "conversations": 2,
+        "messages": 2,
+        "photos": 0,
+        "links": 0,
+        "addresses": 1,
+    }
 
     with db.transaction() as session:
         assert storage.find_people(session, "Dev") == []
@@ -287,3 +295,27 @@ def test_no_module_outside_storage_touches_personal_columns() -> None:
     assert not offenders, "use storage's functions, not the sealed columns:\n" + "\n".join(
         offenders
     )
+
+
+def test_export_and_erase_cover_the_photo_and_the_links(db: storage.Database) -> None:
+    """The photo and links are the person's data too: export shows them, forget removes them."""
+    picture = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+    with db.transaction() as session:
+        person = make_person(session, "Maureen", "07700 900200", [("best_support", "right ear")])
+        storage.set_person_photo(session, person, picture, "image/png", "MM1")
+        token = storage.new_link(session, person, days=30)
+    with db.transaction() as session:
+        exported = storage.export_person(session, storage.get_person(session, "Maureen"))
+    assert exported["photo"] == {
+        "content_type": "image/png",
+        "base64": base64.b64encode(picture).decode("ascii"),
+    }
+    links = exported["links"]
+    assert isinstance(links, list) and len(links) == 1 and links[0]["revoked_at"] is None
+    assert token not in json.dumps(exported), "the link's token is never stored or exported"
+    with db.transaction() as session:
+        removed = storage.erase_person(session, storage.get_person(session, "Maureen"))
+    assert removed["photos"] == 1 and removed["links"] == 1
+    with db.transaction() as session:
+        assert storage.person_for_token(session, token) is None
+        assert not storage.find_people(session, "Maureen")

@@ -1,0 +1,133 @@
+"""A whole person at once: everything stored about them (``planbot export``), and erasing it
+all (``planbot forget``): answers, addresses, conversations, messages, photo and links.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from sqlalchemy import ColumnElement, delete, func, update
+from sqlmodel import Session, col, select
+
+from storage._links import links_for
+from storage._personal import unseal
+from storage._photos import person_photo
+from storage._repo import (
+    address_text,
+    as_utc,
+    conversation_said_by,
+    delete_address_if_unused,
+    person_name,
+)
+from storage._tables import (
+    Address,
+    Answer,
+    Conversation,
+    Person,
+    PersonAddress,
+    PersonPhoto,
+    ProcessedMessage,
+    ProfileLink,
+)
+
+# --- export and erase -------------------------------------------------------------------------
+
+
+def export_person(session: Session, person: Person) -> dict[str, object]:
+    """Everything stored about a person, as plain data (``planbot export``)."""
+    assert person.id is not None
+    addresses = session.exec(
+        select(Address)
+        .join(PersonAddress, col(PersonAddress.address_id) == col(Address.id))
+        .where(PersonAddress.person_id == person.id)
+    ).all()
+    convs = session.exec(select(Conversation).where(Conversation.person_id == person.id)).all()
+    answers = session.exec(
+        select(Answer).where(Answer.person_id == person.id).order_by(col(Answer.id))
+    ).all()
+    photo = person_photo(session, person)
+    return {
+        "person": {
+            "id": person.id,
+            "name": person_name(person),
+            "created_at": as_utc(person.created_at).isoformat(),
+        },
+        "answers": [
+            {
+                "section": a.section,
+                "text": unseal(a.text_sealed),
+                "said_by": unseal(a.said_by_sealed),
+                "perspective": a.perspective,
+                "status": a.status,
+                "deleted": a.deleted,
+                "created_at": as_utc(a.created_at).isoformat(),
+                "updated_at": as_utc(a.updated_at).isoformat(),
+            }
+            for a in answers
+        ],
+        "addresses": [{"channel": a.channel, "address": address_text(a)} for a in addresses],
+        "photo": (
+            {
+                "content_type": photo.content_type,
+                "base64": base64.b64encode(photo.data).decode("ascii"),
+            }
+            if photo
+            else None
+        ),
+        "links": [
+            {
+                "created_at": link.created_at.isoformat(),
+                "expires_at": link.expires_at.isoformat(),
+                "revoked_at": link.revoked_at.isoformat() if link.revoked_at else None,
+                "channel": link.channel,
+            }
+            for link in links_for(session, person)
+        ],
+        "conversations": [
+            {
+                "state": c.state,
+                "typist": c.typist,
+                "said_by": conversation_said_by(c),
+                "paused": c.paused,
+                "updated_at": as_utc(c.updated_at).isoformat(),
+            }
+            for c in convs
+        ],
+    }
+
+
+def erase_person(session: Session, person: Person) -> dict[str, int]:
+    """Erase a person and everything about them; return how many of each thing went."""
+    assert person.id is not None
+    pid = person.id
+    counted: dict[str, int] = {}
+
+    def count(model: type, where: ColumnElement[bool]) -> int:
+        return int(session.exec(select(func.count()).select_from(model).where(where)).one())
+
+    counted["answers"] = count(Answer, col(Answer.person_id) == pid)
+    counted["conversations"] = count(Conversation, col(Conversation.person_id) == pid)
+    counted["messages"] = count(ProcessedMessage, col(ProcessedMessage.person_id) == pid)
+    counted["photos"] = count(PersonPhoto, col(PersonPhoto.person_id) == pid)
+    counted["links"] = count(ProfileLink, col(ProfileLink.person_id) == pid)
+    address_ids = list(
+        session.exec(select(PersonAddress.address_id).where(PersonAddress.person_id == pid))
+    )
+    session.exec(delete(Answer).where(col(Answer.person_id) == pid))
+    session.exec(delete(Conversation).where(col(Conversation.person_id) == pid))
+    session.exec(delete(ProcessedMessage).where(col(ProcessedMessage.person_id) == pid))
+    session.exec(delete(PersonAddress).where(col(PersonAddress.person_id) == pid))
+    session.exec(delete(PersonPhoto).where(col(PersonPhoto.person_id) == pid))
+    session.exec(delete(ProfileLink).where(col(ProfileLink.person_id) == pid))
+    session.exec(
+        update(Address).where(col(Address.active_person_id) == pid).values(active_person_id=None)
+    )
+    removed_addresses = 0
+    for address_id in address_ids:
+        address = session.get(Address, address_id)
+        if address is not None and delete_address_if_unused(session, address):
+            removed_addresses += 1
+    counted["addresses"] = removed_addresses
+    session.delete(person)
+    session.flush()
+    return counted
