@@ -1,8 +1,10 @@
 """The one ``transitions`` state machine that every conversation shares.
 
 Why one machine: a machine per conversation costs memory (transitions issue #146). A conversation's
-state lives in the database; for each message the engine attaches a light model with the stored
-state (``add_model(..., initial=state)``), fires triggers, reads the new state and detaches it.
+state lives in the database; for each move the engine borrows a light model, sets it to the
+stored state, fires a trigger and reads the new state. Borrowed models go back to a small pool
+still attached, because ``add_model`` wires up every trigger afresh and costs more than the
+rest of a move (bench/engine.py).
 """
 
 from __future__ import annotations
@@ -52,18 +54,22 @@ class FlowMachine:
         for earlier, later in zip(self.order, [*self.order[1:], FINISHED], strict=True):
             self._machine.add_transition("go_back", later, earlier)
         self._lock = threading.Lock()
+        self._idle: list[Turn] = []
 
     @contextmanager
     def attach(self, state: str) -> Iterator[Turn]:
-        """A model in ``state`` for the length of one message."""
-        model = Turn()
+        """A model in ``state``, for one move; nobody else uses it meanwhile."""
         with self._lock:
-            self._machine.add_model(model, initial=state)
+            model = self._idle.pop() if self._idle else None
+            if model is None:
+                model = Turn()
+                self._machine.add_model(model, initial=state)
+        self._machine.set_state(state, model=model)
         try:
             yield model
         finally:
             with self._lock:
-                self._machine.remove_model(model)
+                self._idle.append(model)
 
     @property
     def states(self) -> tuple[str, ...]:
