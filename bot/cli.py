@@ -5,7 +5,10 @@ Why Typer: one entry point with help text for every command, and plain functions
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import shlex
 import sys
 import tomllib
 from importlib import resources
@@ -96,6 +99,9 @@ def demo(
 ) -> None:
     """Try planbot here: a conversation on a fresh demo database, then the profile."""
     settings = _settings()
+    if "PLANBOT_TTS" not in os.environ:
+        # The demo promises no network: speak with the offline voice unless told otherwise.
+        settings = dataclasses.replace(settings, tts="espeak")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.data_dir / "demo.sqlite3"
     for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -143,7 +149,9 @@ def _print_where(db: storage.Database, settings: Settings, path: Path, finished:
         for fmt, file in files.items():
             typer.echo(f"  {fmt.replace('_', ' ')}: {file}")
     typer.echo(f"Your answers are stored in: {path}")
-    typer.echo(f"See them with: PLANBOT_DATABASE_URL=sqlite:///{path} planbot export NAME")
+    for profile in profiles:
+        name = shlex.quote(profile.name)
+        typer.echo(f"See them with: PLANBOT_DATABASE_URL=sqlite:///{path} planbot export {name}")
 
 
 @app.command()

@@ -71,9 +71,13 @@ def test_profile_rejects_an_unknown_format(env: dict[str, str]) -> None:
 
 
 def test_demo_ends_with_the_profile_files(env: dict[str, str]) -> None:
+    env = {k: v for k, v in env.items() if k != "PLANBOT_TTS"}  # the default, "auto"
     done = run(["demo"], env)
     assert done.returncode == 0, done.stderr
     assert "All about Gemma" in done.stdout
+    # No network in the demo: it speaks with the offline voice, never trying Google's.
+    assert "gtts" not in done.stderr.lower()
+    assert "planbot export Gemma" in done.stdout
     written = {}
     for line in done.stdout.splitlines():
         label, _, path = line.strip().partition(": ")
