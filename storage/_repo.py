@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, inspect, update
+from sqlalchemy import bindparam, delete, insert, inspect, update
 from sqlmodel import Session, col, select
 
 from planbot.errors import AmbiguousPerson, PersonNotFound
@@ -25,6 +25,26 @@ from storage._tables import (
     ProcessedMessage,
     utcnow,
 )
+
+# Statements run on every message, built once with bound parameters: building a statement
+# from literal values each time costs more than running it (see bench/engine.py).
+_ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+_CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+_PROCESSED = ProcessedMessage.__table__  # type: ignore[attr-defined]
+_ADDRESS_BY_LOOKUP = select(Address).where(Address.lookup == bindparam("lookup")).with_for_update()
+_CONVERSATION_OF = (
+    select(Conversation)
+    .where(Conversation.address_id == bindparam("address_id"))
+    .where(Conversation.person_id == bindparam("person_id"))
+    .order_by(col(Conversation.id).desc())
+)
+_WRITE_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .values({c.key: bindparam(f"new_{c.key}") for c in _CONVERSATIONS.columns if c.key != "id"})
+)
+_INSERT_ANSWER = insert(_ANSWERS)
+_INSERT_PROCESSED = insert(_PROCESSED)
 
 ANSWER = "answer"
 SKIPPED = "skipped"
@@ -117,8 +137,7 @@ def person_by_id(session: Session, person_id: int) -> Person | None:
 def get_or_create_address(session: Session, channel: str, address: str) -> Address:
     """The address row, locked for this transaction (one message per address at a time)."""
     key = lookup_key(channel, address)
-    query = select(Address).where(Address.lookup == key).with_for_update()
-    row = session.exec(query).first()
+    row = session.exec(_ADDRESS_BY_LOOKUP, params={"lookup": key}).first()
     if row is None:
         row = Address(channel=channel, lookup=key, address_sealed=seal(address))
         session.add(row)
@@ -170,11 +189,12 @@ def delete_address_if_unused(session: Session, address: Address) -> bool:
 def conversation_for(
     session: Session, address: Address, person: Person | None
 ) -> Conversation | None:
-    query = select(Conversation).where(Conversation.address_id == address.id)
-    if person is None:
-        query = query.where(col(Conversation.person_id).is_(None))
-    else:
-        query = query.where(Conversation.person_id == person.id)
+    if person is not None:
+        params = {"address_id": address.id, "person_id": person.id}
+        return session.exec(_CONVERSATION_OF, params=params).first()
+    query = select(Conversation).where(
+        Conversation.address_id == address.id, col(Conversation.person_id).is_(None)
+    )
     return session.exec(query.order_by(col(Conversation.id).desc())).first()
 
 
@@ -204,10 +224,9 @@ def write_conversation(session: Session, conv: Conversation, when: datetime) -> 
     if not state.persistent or state.deleted or conv.id is None:
         session.add(conv)
         return
-    table = Conversation.__table__  # type: ignore[attr-defined]
-    values = {c.key: getattr(conv, c.key) for c in table.columns if c.key != "id"}
+    values = {f"new_{c.key}": getattr(conv, c.key) for c in _CONVERSATIONS.columns if c.key != "id"}
     session.expunge(conv)
-    session.execute(update(table).where(table.c.id == conv.id).values(**values))
+    session.execute(_WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
 
 
 def conversation_said_by(conv: Conversation) -> str | None:
@@ -248,18 +267,19 @@ def add_answer(
     assert person.id is not None
     now = utcnow()
     session.execute(
-        insert(Answer.__table__).values(  # type: ignore[attr-defined]
-            person_id=person.id,
-            conversation_id=conv.id if conv else None,
-            section=section,
-            text_sealed=seal(text),
-            said_by_sealed=seal(said_by),
-            perspective=perspective,
-            status=status,
-            deleted=False,
-            created_at=now,
-            updated_at=now,
-        )
+        _INSERT_ANSWER,
+        {
+            "person_id": person.id,
+            "conversation_id": conv.id if conv else None,
+            "section": section,
+            "text_sealed": seal(text),
+            "said_by_sealed": seal(said_by),
+            "perspective": perspective,
+            "status": status,
+            "deleted": False,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
 
 
@@ -332,14 +352,15 @@ def record_processed(
     (channel, message_id) key at commit; the engine then answers with the stored replies.
     """
     session.execute(
-        insert(ProcessedMessage.__table__).values(  # type: ignore[attr-defined]
-            channel=channel,
-            message_id=message_id,
-            address_id=address.id if address else None,
-            person_id=person.id if person else None,
-            replies_sealed=seal(json.dumps(list(replies), ensure_ascii=False)),
-            created_at=utcnow(),
-        )
+        _INSERT_PROCESSED,
+        {
+            "channel": channel,
+            "message_id": message_id,
+            "address_id": address.id if address else None,
+            "person_id": person.id if person else None,
+            "replies_sealed": seal(json.dumps(list(replies), ensure_ascii=False)),
+            "created_at": utcnow(),
+        },
     )
 
 
