@@ -76,10 +76,9 @@ class Answers(TurnBase):
         self.advance()
 
     def answer_yes_no(self, step: Step) -> None:
-        said = self.words.yes_no(self.ctx.text)
-        if said is None:
-            picked = choose(self.ctx.text, step.choices)
-            said = picked.value if picked else None
+        # The step's own choices first ("done" is "No, it is done" at the read-back).
+        picked = choose(self.ctx.text, step.choices)
+        said = picked.value if picked else self.words.yes_no(self.ctx.text)
         if step.id == "consent":
             self.consent(said)
             return
@@ -161,7 +160,7 @@ class Answers(TurnBase):
 
     def answer_list(self, step: Step) -> None:
         text = self.ctx.text
-        if self.words.is_answer("done", text):
+        if self.words.is_done(text):
             if not self.section_items(step.id):
                 self.say(self.msg("nothing_saved"))
             self.advance()
@@ -183,10 +182,13 @@ class Answers(TurnBase):
                 self.unclear()
             return
         got = split_items(text, self.words)
-        for item in got.items:
+        items = list(got.items)
+        if len(items) > 1 and self.words.is_answer("yes", items[0]):
+            items.pop(0)  # "yes, my dog": the yes answers "anything else?", the dog is the thing
+        for item in items:
             self.store(step.id, item)
         self.conv.retries = 0
-        self.say(f"{self.msg('saved_items')}\n{bullet_lines(got.items)}")
+        self.say(f"{self.msg('saved_items')}\n{bullet_lines(items)}")
         if got.ended:
             self.advance()
         else:

@@ -21,6 +21,7 @@ class Commands(TurnBase):
         self.ask(first_time=self.conv.person_id is None)
 
     def cmd_pause(self, _topic: str) -> None:
+        self.leave_side_question()
         self.conv.paused = True
         self.say(self.msg("paused"))
 
@@ -37,6 +38,7 @@ class Commands(TurnBase):
             if self.state == self.engine.first_state:
                 # Agreeing again is not needed: they already said yes.
                 self.move("advance")
+                self.say(self.msg("first_question"))
         self.ask(first_time=False)
 
     def cmd_skip(self, _topic: str) -> None:
@@ -57,9 +59,9 @@ class Commands(TurnBase):
         self.ask()
 
     def cmd_change(self, topic: str) -> None:
+        target = self.find_topic(topic) if topic else None
         if self.state not in MODAL_STATES:
             self.conv.return_to = self.state
-        target = self.find_topic(topic) if topic else None
         if target is None:
             self.jump(PICK_TOPIC)
             self.ask()

@@ -73,6 +73,9 @@ class Script:
     commands: dict[str, tuple[str, ...]]
     answers: dict[str, tuple[str, ...]]
     greeting_words: frozenset[str]
+    greeting_core: frozenset[str] = frozenset()
+    list_continues: frozenset[str] = frozenset()
+    list_opens: frozenset[str] = frozenset()
     by_id: dict[str, Step] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
@@ -184,5 +187,8 @@ def load_script() -> Script:
         commands=commands,
         answers=answers,
         greeting_words=frozenset(words.get("greeting", {}).get("words", [])),
+        greeting_core=frozenset(words.get("greeting", {}).get("core", [])),
+        list_continues=frozenset(words.get("lists", {}).get("continues", [])),
+        list_opens=frozenset(words.get("lists", {}).get("opens", [])),
         by_id={s.id: s for s in steps},
     )

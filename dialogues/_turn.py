@@ -56,10 +56,21 @@ class _Turn(Commands, Answers):
             return
         if self.resuming(command):
             return
-        if command is not None:
+        if command is not None and not self.is_an_answer(*command):
             self.command(*command)
             return
         self.answer()
+
+    def is_an_answer(self, command: str, topic: str) -> bool:
+        """ "change where I live" at a topic question is an answer: "where I live" is no topic."""
+        step = self.current_step()
+        return (
+            command == "change"
+            and bool(topic)
+            and self.find_topic(topic) is None
+            and step is not None
+            and step.kind == "list"
+        )
 
     def before_consent(self) -> None:
         """Only help and repeat work before the person agrees; nothing else is stored."""
@@ -80,24 +91,29 @@ class _Turn(Commands, Answers):
         self.welcome_back()
 
     def resuming(self, command: tuple[str, str] | None) -> bool:
-        """Greet someone coming back after a pause or a long gap, instead of taking an answer.
+        """Greet someone coming back, and never lose what they sent.
 
-        After ``idle_days`` a greeting gets "welcome back"; any other message is still kept
-        (an answer is never lost), after a line saying it has been a while.
+        A greeting ("hi its me again") is never an answer: it gets "welcome back" and the
+        question. Any other message after a pause or a long gap is kept as the answer it is,
+        after a short welcome (or, past ``idle_days``, "it has been a while").
         """
         idle = self.ctx.now - storage.as_utc(self.conv.updated_at)
         expired = idle > timedelta(days=self.engine.settings.idle_days)
-        greeting = (idle > RESUME_AFTER or expired) and self.words.is_greeting(self.ctx.text)
-        if not (self.conv.paused or expired or greeting):
+        greeting = command is None and self.words.is_greeting(self.ctx.text)
+        paused = self.conv.paused
+        if not (paused or expired or greeting):
             return False
         self.conv.paused = False
-        if expired and not greeting:
-            self.say(self.msg("been_a_while"))
-            return False
-        if command is not None:
-            return False
-        if self.ctx.can_pick_person():
-            self.switch_person()
+        self.leave_side_question()
+        if greeting:
+            if self.ctx.can_pick_person() and (paused or expired or idle > RESUME_AFTER):
+                self.switch_person()
+            else:
+                self.welcome_back(expired)
             return True
-        self.welcome_back(expired)
-        return True
+        if expired:
+            self.say(self.msg("been_a_while"))
+        elif paused and command is None:
+            name = storage.person_name(self.ctx.person) if self.ctx.person else None
+            self.say(self.msg("welcome_back_short", name=name or self.msg("said_by_unnamed")))
+        return False

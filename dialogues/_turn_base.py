@@ -131,11 +131,21 @@ class TurnBase:
         return section_heading(key)
 
     def where(self) -> str:
-        """A few words for "We were on: ..."."""
+        """A few words for "We were on: ...": the topic, or which part of the talk."""
         step = self.current_step()
         if step is not None and step.kind == "list":
-            return self.heading(step.id)
-        return self.fill(step.question(self.other) if step else self.msg("readback_intro"))
+            return self.heading(step.id).rstrip(".")
+        if self.state == FINISHED:
+            return self.msg("where_finished")
+        if self.state == "readback" or self.conv.return_to == "readback":
+            return self.msg("where_readback")
+        return self.msg("where_start")
+
+    def leave_side_question(self) -> None:
+        """After a break, do not come back to "are you sure?" or a menu: go where we were."""
+        if self.state in (CONFIRM_RESTART, PICK_TOPIC):
+            target, self.conv.return_to = self.conv.return_to or self.engine.first_state, None
+            self.jump(target)
 
     def step_choices(self, step: Step) -> tuple[Choice, ...]:
         return tuple(Choice(c.label, c.value) for c in step.choices)
@@ -160,7 +170,7 @@ class TurnBase:
             self.say(self.msg("pick_person"), self.engine.person_choices(people), "ask")
             return
         step = self.script.step(state)
-        if step.id == "readback":
+        if step.id == "readback" and not reword:
             self.say(self.readback())
         if first_time and step.say:
             self.say("\n".join(step.say))
@@ -216,6 +226,9 @@ class TurnBase:
             if not mine:
                 continue
             lines.append(f"\n{self.heading(step.id)}:")
+            if any(a.status == storage.ANSWER for a in mine):
+                # Once a topic has real things, "skipped" or "do not know" no longer apply.
+                mine = [a for a in mine if a.status == storage.ANSWER]
             for a in mine:
                 if a.status == storage.SKIPPED:
                     lines.append(f"- ({self.msg('readback_skipped')})")
@@ -259,10 +272,13 @@ class TurnBase:
         self.jump(section)
         self.show_topic(section)
         step = self.script.step(section)
-        self.say(self.fill(step.question(self.other)), kind="ask")
+        self.say(f"{self.fill(step.question(self.other))}\n{self.fill(step.example)}", kind="ask")
 
     def find_topic(self, said: str) -> str | None:
+        """The topic a person means: its number in the menu, its heading or another name."""
         said = normalise(said)
+        if said.isdecimal() and 1 <= int(said) <= len(self.script.list_steps):
+            return self.script.list_steps[int(said) - 1].id
         for step in self.script.list_steps:
             names = {step.id.replace("_", " "), normalise(self.heading(step.id)), *step.aliases}
             if said in {normalise(n) for n in names}:

@@ -17,20 +17,16 @@ MAX_MESSAGE_CHARS = 2000
 # Bidirectional overrides and isolates can make shown text lie about its order: never keep them.
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
 _FUZZY_MIN_LEN = 6
-_ITEM_SPLIT = re.compile(r"\n|;|•|·|(?<!\d),|,(?!\d)")
+_LINE_SPLIT = re.compile(r"\n|;|•|·")
+_COMMA = re.compile(r"(?<!\d),|,(?!\d)")
+_LEADING_AND = re.compile(r"^(?:and|or)\s+", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*–—+>]+|\(?\d{1,2}[.)]|[a-z][)])\s+", re.IGNORECASE)
 _EDGE_PUNCT = " \t\n.,!?;:-_'\"()[]{}*~`"
 # A command, then a dash or colon and a reason: "skip – not ready to talk money". Only commands
 # that change nothing stored may be said this way.
 _WITH_REASON = re.compile(r"^\s*([^-–—:…]{1,20}?)\s*(?:[-–—:]|\.\.\.|…)\s*\S")
-_REASON_COMMANDS = {
-    "skip": "skip",
-    "back": "back",
-    "go back": "back",
-    "pause": "pause",
-    "help": "help",
-    "repeat": "repeat",
-}
+# Only "skip" and "back" (neither stores words): "Help - with my money" is an answer.
+_REASON_COMMANDS = {"skip": "skip", "back": "back", "go back": "back"}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -41,8 +37,11 @@ def clean_text(raw: str) -> str:
     escaping happens wherever they are shown.
     """
     text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
-    kept = [ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc"]
-    return "".join(kept).strip()
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    # Only invisible characters (a byte-order mark, zero-width spaces) is no message at all.
+    if all(unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp") or ch.isspace() for ch in kept):
+        return ""
+    return kept
 
 
 def normalise(text: str) -> str:
@@ -81,6 +80,10 @@ class Vocabulary:
         }
         self._answers = {name: {normalise(w) for w in ws} for name, ws in script.answers.items()}
         self._greeting = {normalise(w) for w in script.greeting_words}
+        self._greeting_core = {normalise(w) for w in script.greeting_core}
+        self._filler = {normalise(w) for w in script.answers.get("filler", ())}
+        self.list_continues = {normalise(w) for w in script.list_continues}
+        self.list_opens = {normalise(w) for w in script.list_opens}
 
     def command(self, text: str) -> tuple[str, str] | None:
         """The command this whole message is, with any words after "change" (the topic)."""
@@ -116,9 +119,26 @@ class Vocabulary:
         return hits[0] if len(hits) == 1 else None
 
     def is_greeting(self, text: str) -> bool:
+        """Only greeting words, with at least one real hello ("hi its me again where was i")."""
         words = [w.strip(_EDGE_PUNCT) for w in normalise(text).split()]
         words = [w for w in words if w]
-        return bool(words) and all(w in self._greeting for w in words)
+        return (
+            bool(words)
+            and all(w in self._greeting for w in words)
+            and any(w in self._greeting_core for w in words)
+        )
+
+    def is_done(self, text: str) -> bool:
+        """ "done", or "no"/"done" and only filler words: "no, not really", "done thanks"."""
+        if self.is_answer("done", text):
+            return True
+        words = [w.strip(_EDGE_PUNCT) for w in normalise(text).replace(",", " ").split()]
+        words = [w for w in words if w]
+        return (
+            len(words) > 1
+            and words[0] in self._answers["done"]
+            and all(w in self._filler or w in self._answers["done"] for w in words[1:])
+        )
 
 
 def choose(text: str, choices: Sequence[ScriptChoice]) -> ScriptChoice | None:
@@ -164,13 +184,31 @@ def split_items(text: str, vocabulary: Vocabulary) -> ListAnswer:
     "and" never splits ("fish and chips" is one thing), nor a comma inside a number ("£1,000").
     Each thing keeps the person's exact words, without a leading bullet or number.
     """
-    parts = [_BULLET.sub("", p, count=1).strip() for p in _ITEM_SPLIT.split(text)]
+    parts = []
+    for line in _LINE_SPLIT.split(text):
+        pieces = _COMMA.split(line)
+        if len(pieces) > 1 and _reads_as_sentence(pieces, vocabulary):
+            pieces = [line]
+        parts += [_BULLET.sub("", p, count=1).strip() for p in pieces]
+    parts = [_LEADING_AND.sub("", p) if i else p for i, p in enumerate(parts)]
     items = [p for p in parts if p and normalise(p) not in ("", "and")]
     ended = False
     while items and vocabulary.is_answer("done", items[-1]) and len(items) > 1:
         items.pop()
         ended = True
     return ListAnswer(tuple(items), ended)
+
+
+def _first_word(text: str) -> str:
+    words = normalise(text).split()
+    return words[0].strip(_EDGE_PUNCT) if words else ""
+
+
+def _reads_as_sentence(pieces: Sequence[str], vocabulary: Vocabulary) -> bool:
+    """True when commas join the parts of one sentence, not a list of things."""
+    if _first_word(pieces[0]) in vocabulary.list_opens:
+        return True
+    return any(_first_word(p) in vocabulary.list_continues for p in pieces[1:])
 
 
 def bullet_lines(items: Iterable[str]) -> str:
