@@ -12,6 +12,10 @@ Decisions, and why:
 - Each body is at most 2 segments. A longer reply is split at line ends (then spaces) into
   several bodies, each sent as its own ``<Message>``. A reply longer than 3 bodies (a long
   read-back) is cut after 2, with a pointer to the web page (text PROFILE).
+- Consecutive replies are joined into one body (with a line break) whenever the joined text
+  still fits in 2 segments. Twilio and the phone networks do not keep several ``<Message>``
+  elements in order, and a long text often lands after a short one: joined, a question always
+  arrives together with what comes before it ("I have saved: ..." and "Is there anything else?").
 - Characters XML cannot carry (NUL and other control characters, U+FFFE) are dropped, so the
   TwiML always parses. ElementTree escapes the rest (``<``, ``&``).
 """
@@ -114,4 +118,19 @@ def sms_bodies(replies: Sequence[Reply]) -> list[str]:
         if reply.kind != "profile" and len(parts) > MAX_BODIES_PER_REPLY:
             parts = [*parts[: MAX_BODIES_PER_REPLY - 1], sms_text("more")]
         bodies += parts
-    return bodies
+    return join_bodies(bodies)
+
+
+def join_bodies(bodies: Sequence[str], max_segments: int = MAX_SEGMENTS) -> list[str]:
+    """Consecutive bodies joined by a line break wherever the result still fits the segments.
+
+    Several ``<Message>`` elements can arrive in any order, so fewer of them keeps the
+    conversation readable: each body carries as much of what comes before it as fits.
+    """
+    joined: list[str] = []
+    for body in bodies:
+        if joined and _fits(f"{joined[-1]}\n{body}", max_segments):
+            joined[-1] = f"{joined[-1]}\n{body}"
+        else:
+            joined.append(body)
+    return joined

@@ -17,6 +17,8 @@ async def consent(texter: Texter, name: str = "Dev") -> list[str]:
     """Say hello, agree, say who is typing and give a name: the first topic's question."""
     first = await texter.send("hello")
     assert any("Can I keep your answers safe" in b for b in first)
+    # the welcome and the consent question fit in one text: they cannot arrive out of order
+    assert len(first) == 1 and first[0].startswith("Hello. I am planbot.")
     assert any("Reply 1 for Yes, 2 for No." in b for b in first)
     who = await texter.send("1")  # "Reply 1 for Yes": numbers work
     assert any("Who is typing?" in b for b in who)
@@ -63,6 +65,8 @@ async def test_a_whole_conversation_ends_with_a_working_private_link(
     saved = await texter.send("swimming, my dog “Tango” 🐶")
     assert saved[0].startswith("Thank you. I have saved:")
     assert '- my dog "Tango" 🐶' in saved[0]  # their emoji echoed; curly quotes made GSM
+    # one text, so the question cannot arrive before what was saved
+    assert len(saved) == 1 and "Is there anything else?" in saved[0]
     end = await finish(texter)
     assert any("Your profile is ready" in b for b in end)
     assert any("All about Dev" in b for b in end)

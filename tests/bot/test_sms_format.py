@@ -96,11 +96,39 @@ def test_typographic_characters_become_gsm_and_emoji_stay() -> None:
 def test_a_long_reply_is_split_at_line_ends_and_cut_with_a_pointer() -> None:
     lines = [f"- thing number {n} that I said" for n in range(60)]
     bodies = sms_bodies([Reply("\n".join(lines)), Reply("Do you want to change anything?")])
-    assert len(bodies) == MAX_BODIES_PER_REPLY + 1
+    assert len(bodies) == MAX_BODIES_PER_REPLY
     assert bodies[0].startswith("- thing number 0 ")
     assert all(line.startswith("- thing") for body in bodies[:2] for line in body.split("\n"))
-    assert bodies[-2] == sms_text("more")
-    assert bodies[-1] == "Do you want to change anything?"
+    # the pointer and the question are short: they travel together, in one text
+    assert bodies[-1] == sms_text("more") + "\nDo you want to change anything?"
+    assert all(sms_segments(b) <= MAX_SEGMENTS for b in bodies)
+
+
+def test_short_replies_travel_in_one_text_so_they_cannot_arrive_out_of_order() -> None:
+    saved = Reply("Thank you. I have saved:\n- swimming")
+    more = Reply("Is there anything else? Say done when you have finished.")
+    assert sms_bodies([saved, more]) == [
+        "Thank you. I have saved:\n- swimming\nIs there anything else? Say done when you "
+        "have finished."
+    ]
+
+
+def test_replies_are_joined_only_while_the_text_fits_two_segments() -> None:
+    long = Reply("word " * 60)  # about 300 characters: nearly 2 segments on its own
+    question = Reply("Is there anything else? " * 2)
+    bodies = sms_bodies([long, question])
+    assert len(bodies) == 2
+    assert bodies[1] == "Is there anything else? Is there anything else?"
+    assert all(sms_segments(b) <= MAX_SEGMENTS for b in bodies)
+
+
+@given(st.lists(st.text(max_size=400), max_size=5))
+def test_joined_bodies_fit_and_keep_every_word_in_order(texts: list[str]) -> None:
+    replies = [Reply(t, kind="profile") for t in texts]
+    bodies = sms_bodies(replies)
+    assert all(sms_segments(b) <= MAX_SEGMENTS for b in bodies)
+    expected = "".join("".join(reply_text(r).split()) for r in replies)
+    assert "".join("".join(b.split()) for b in bodies) == expected
 
 
 def test_the_profile_reply_is_never_cut() -> None:
