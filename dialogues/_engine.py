@@ -184,7 +184,7 @@ class Engine:
 
     def person_choices(self, people: list[Person]) -> tuple[Choice, ...]:
         named = [
-            Choice(storage.person_name(p) or self.script.message("unknown_name"), f"person:{p.id}")
+            Choice(storage.person_name(p) or self.script.message("no_name_yet"), f"person:{p.id}")
             for p in people
         ]
         return (*named, Choice(self.script.message("someone_new"), "new"))

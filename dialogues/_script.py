@@ -52,12 +52,16 @@ class Step:
     reword: str
     ask_other: str = ""
     reword_other: str = ""
+    example_other: str = ""
     say: tuple[str, ...] = ()
     choices: tuple[ScriptChoice, ...] = ()
     aliases: tuple[str, ...] = ()
 
     def question(self, other: bool) -> str:
         return self.ask_other if other and self.ask_other else self.ask
+
+    def example_for(self, other: bool) -> str:
+        return self.example_other if other and self.example_other else self.example
 
     def rewording(self, other: bool) -> str:
         return self.reword_other if other and self.reword_other else self.reword
@@ -95,7 +99,7 @@ class Script:
         """Every message a person can be sent, as (where, text): for the easy-read checks."""
         out: list[tuple[str, str]] = []
         for s in self.steps:
-            for name in ("ask", "ask_other", "example", "reword", "reword_other"):
+            for name in ("ask", "ask_other", "example", "example_other", "reword", "reword_other"):
                 text = getattr(s, name)
                 if text:
                     out.append((f"profile.toml:{s.id}.{name}", text))
@@ -155,6 +159,7 @@ def parse_step(where: str, raw: dict[str, Any]) -> Step:
         reword=_text(where, raw, "reword"),
         ask_other=_text(where, raw, "ask_other", required=False),
         reword_other=_text(where, raw, "reword_other", required=False),
+        example_other=_text(where, raw, "example_other", required=False),
         say=tuple(raw.get("say", [])),
         choices=choices,
         aliases=tuple(raw.get("aliases", [])),

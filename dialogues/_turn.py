@@ -114,6 +114,6 @@ class _Turn(Commands, Answers):
         if expired:
             self.say(self.msg("been_a_while"))
         elif paused and command is None:
-            name = storage.person_name(self.ctx.person) if self.ctx.person else None
-            self.say(self.msg("welcome_back_short", name=name or self.msg("said_by_unnamed")))
+            greet = self.typist_name()
+            self.say(self.msg("welcome_back_short", name=greet) if greet else self.msg("welcome"))
         return False

@@ -193,7 +193,7 @@ class TurnBase:
                 self.show_topic(step.id, intro=False)
                 self.say(self.msg("ask_more"), kind="ask")
                 return
-        lines += [question, self.fill(step.example)]
+        lines += [question, self.fill(step.example_for(self.other))]
         self.say("\n".join(lines), self.step_choices(step), "ask")
 
     def topic_choices(self) -> tuple[Choice, ...]:
@@ -245,12 +245,18 @@ class TurnBase:
         )
         return answer.text if mine else f"{answer.text} ({answer.said_by})"
 
+    def typist_name(self) -> str | None:
+        """Whom to greet: the person, or the supporter or relative typing for them."""
+        if self.other:
+            return storage.conversation_said_by(self.conv)
+        return storage.person_name(self.ctx.person) if self.ctx.person else None
+
     def welcome_back(self, expired: bool = False) -> None:
         if expired:
             self.say(self.msg("been_a_while"))
-        person_name = storage.person_name(self.ctx.person) if self.ctx.person else None
-        key = "welcome_back" if person_name else "welcome_back_nameless"
-        self.say(self.msg(key, name=person_name, heading=self.where()))
+        greet = self.typist_name()
+        key = "welcome_back" if greet else "welcome_back_nameless"
+        self.say(self.msg(key, name=greet, heading=self.where()))
         self.ask(first_time=False)
 
     def command(self, name: str, topic: str) -> None:
@@ -272,7 +278,8 @@ class TurnBase:
         self.jump(section)
         self.show_topic(section)
         step = self.script.step(section)
-        self.say(f"{self.fill(step.question(self.other))}\n{self.fill(step.example)}", kind="ask")
+        question = self.fill(step.question(self.other))
+        self.say(f"{question}\n{self.fill(step.example_for(self.other))}", kind="ask")
 
     def find_topic(self, said: str) -> str | None:
         """The topic a person means: its number in the menu, its heading or another name."""
