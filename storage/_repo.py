@@ -294,7 +294,11 @@ def answers_for(session: Session, person: Person, section: str | None = None) ->
 def delete_last_answer(
     session: Session, person: Person, section: str | None = None
 ) -> AnswerView | None:
-    """Mark the newest answer (in one section, if given) as deleted; return what it was."""
+    """Delete the newest answer (in one section, if given); return what it was.
+
+    The row goes from the database: the bot tells the person "I deleted it", so the words must
+    not stay behind (in an export, a backup or a later read).
+    """
     query = select(Answer).where(
         Answer.person_id == person.id,
         col(Answer.deleted).is_(False),
@@ -305,19 +309,22 @@ def delete_last_answer(
     row = session.exec(query.order_by(col(Answer.id).desc())).first()
     if row is None:
         return None
-    row.deleted = True
-    row.updated_at = utcnow()
-    session.add(row)
-    return _answer_view(row)
+    view = _answer_view(row)
+    session.delete(row)
+    session.flush()
+    return view
 
 
 def delete_all_answers(session: Session, person: Person) -> int:
-    """Mark every answer of the person deleted (``restart``, after they said yes)."""
+    """Delete every answer of the person (``restart``, after they said yes); how many there were.
+
+    The rows go from the database, as the bot says. Rows an older version only marked deleted
+    go too, but are not counted: the person did not see them as answers.
+    """
     result = session.exec(
-        update(Answer)
-        .where(col(Answer.person_id) == person.id, col(Answer.deleted).is_(False))
-        .values(deleted=True, updated_at=utcnow())
+        delete(Answer).where(col(Answer.person_id) == person.id, col(Answer.deleted).is_(False))
     )
+    session.exec(delete(Answer).where(col(Answer.person_id) == person.id))
     return int(result.rowcount or 0)
 
 

@@ -140,7 +140,7 @@ def test_people_are_found_by_name_in_any_case(db: storage.Database) -> None:
             storage.get_person(session, "Sam")
 
 
-def test_delete_last_and_delete_all_keep_rows_but_hide_them(db: storage.Database) -> None:
+def test_delete_last_and_delete_all_really_remove_the_words(db: storage.Database) -> None:
     answers = [("good_day", "swimming"), ("bad_day", "rain"), ("good_day", "pub")]
     with db.transaction() as session:
         person = make_person(session, "Dev", "07700 900105", answers)
@@ -150,13 +150,19 @@ def test_delete_last_and_delete_all_keep_rows_but_hide_them(db: storage.Database
         person = storage.get_person(session, "Dev")
         assert [a.text for a in storage.answers_for(session, person)] == ["swimming", "pub"]
         assert storage.answered_sections(session, person) == {"good_day"}
+        exported = json.dumps(storage.export_person(session, person), ensure_ascii=False)
+        assert "rain" not in exported  # "I deleted it" means gone, not hidden
+        assert "swimming" in exported
         assert storage.delete_last_answer(session, person, "bad_day") is None
         assert storage.delete_all_answers(session, person) == 2
     with db.transaction() as session:
         person = storage.get_person(session, "Dev")
         assert storage.answers_for(session, person) == []
-        deleted = storage.export_person(session, person)["answers"]
-        assert isinstance(deleted, list) and all(a["deleted"] for a in deleted)
+        data = storage.export_person(session, person)
+        assert data["answers"] == []
+        exported = json.dumps(data, ensure_ascii=False)
+        assert all(word not in exported for word in ("swimming", "rain", "pub"))
+        assert count(session, storage.Answer) == 0
 
 
 def test_answers_keep_every_character(db: storage.Database) -> None:
