@@ -242,3 +242,46 @@ def test_png_of_a_broken_pdf_raises_render_error(tmp_path: Path) -> None:
     bad.write_bytes(b"not a pdf")
     with pytest.raises(RenderError):
         render_png(bad, tmp_path / "bad.png")
+
+
+# No hyphens or spaces: nowhere a line may normally break (like a link with a long token).
+LONG_URL = ("https://www.example.org/mydaycentre/timetable?club=" + "SwimmingAndBowling" * 4)[:120]
+
+
+def printed_chars(pdf: Path, page_index: int = 0) -> tuple[float, list[tuple[str, float]]]:
+    """The page's width and each printed character with the right edge of its box."""
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        page = document[page_index]
+        textpage = page.get_textpage()
+        chars = []
+        for i in range(textpage.count_chars()):
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i))
+            if char.isspace() or char == "\x00":
+                continue
+            char = "-" if char == "\x02" else char  # pdfium's mark for a hyphen at a line end
+            _left, _bottom, right, _top = textpage.get_charbox(i)
+            chars.append((char, right))
+        return page.get_width(), chars
+    finally:
+        document.close()
+
+
+@pytest.mark.parametrize("words_only", [False, True])
+def test_a_long_web_address_wraps_inside_the_page(tmp_path: Path, words_only: bool) -> None:
+    assert len(LONG_URL) == 120
+    profile = Profile(
+        "Dev",
+        (
+            make_section(
+                "important_to", P(LONG_URL), P("Going swimming with my friends on Saturdays")
+            ),
+        ),
+    )
+    pdf = render_pdf(profile, tmp_path / "dev.pdf", words_only=words_only)
+    width, chars = printed_chars(pdf)
+    printed = "".join(c for c, _ in chars)
+    assert LONG_URL in printed  # every character of it is there, in order
+    assert all(right <= width for _, right in chars), "text runs off the page"
+    # normal words stay whole: no word is split across 2 lines
+    assert "Going swimming with my friends on Saturdays" in page_texts(pdf)[0]
