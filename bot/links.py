@@ -1,5 +1,9 @@
 """Private profile pages behind ``/p/<token>``: the page, and its PDF, picture and sound.
 
+``/p/<token>`` is the page with pictures, ``/p/<token>.words`` the same page without them
+(some people find pictures distracting), ``.pdf`` to print, ``.png``, ``.mp3`` and ``.txt``.
+The page links to its words-only and PDF forms, so a person can reach them from the one link.
+
 Why these rules: the link is the only key to someone's profile. A wrong, expired or turned-off
 token gets the very same 404 page, so the answer tells a guesser nothing. Every answer asks not
 to be indexed, cached or passed on as a referrer, and the page may load nothing from elsewhere
@@ -34,6 +38,7 @@ log = logging.getLogger("planbot.web")
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 FORMATS = {
     "html": "text/html; charset=utf-8",
+    "words": "text/html; charset=utf-8",
     "pdf": "application/pdf",
     "png": "image/png",
     "mp3": "audio/mpeg",
@@ -138,12 +143,21 @@ def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tup
 def _render(profile: Profile, fmt: str, token: str, settings: Settings, work: Path) -> bytes | None:
     if fmt == "txt":
         return None
-    if fmt == "html":
+    if fmt in ("html", "words"):
         render_html = _renderer("easyread.html", "render_html")
         if render_html is None:
             return None
+        # Addresses relative to /p/<token>, so they work behind any host name.
         audio = f"{token}.mp3" if _speech_on(settings) else None
-        return str(render_html(profile, audio_url=audio)).encode("utf-8")
+        page = render_html(
+            profile,
+            words_only=fmt == "words",
+            audio_url=audio,
+            pdf_url=f"{token}.pdf",
+            words_only_url=f"{token}.words",
+            pictures_url=token,
+        )
+        return str(page).encode("utf-8")
     if fmt in ("pdf", "png"):
         render_pdf = _renderer("easyread.pdf", "render_pdf")
         render_png = _renderer("easyread.png", "render_png")

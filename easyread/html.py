@@ -30,8 +30,13 @@ from planbot.errors import RenderError
 MIN_BODY_PT = 16.0
 MORE_HEADING = "More about me"
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-                ".webp": "image/webp", ".gif": "image/gif"}
+_PHOTO_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
 _PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
 
@@ -146,8 +151,9 @@ def _view(sections: Iterable[ProfileSection], emoji_pictures: bool) -> list[Sect
         return ItemView(text, i.whose)
 
     return [
-        SectionView(s.key, s.heading, icon_data_uri(s.icon, s.heading),
-                    tuple(item(i) for i in s.items))
+        SectionView(
+            s.key, s.heading, icon_data_uri(s.icon, s.heading), tuple(item(i) for i in s.items)
+        )
         for s in sections
     ]
 
@@ -174,6 +180,9 @@ def page_html(
     words_only: bool = False,
     audio_url: str | None = None,
     photo_url: str | None = None,
+    pdf_url: str | None = None,
+    words_only_url: str | None = None,
+    pictures_url: str | None = None,
     for_print: bool = False,
     style: Style = SCREEN,
     emoji_pictures: bool = False,
@@ -193,6 +202,9 @@ def page_html(
         "pictures": not words_only,
         "photo_url": None if words_only else photo_url,
         "audio_url": None if for_print else audio_url,
+        "pdf_url": None if for_print else pdf_url,
+        "words_only_url": None if for_print or words_only else words_only_url,
+        "pictures_url": None if for_print or not words_only else pictures_url,
         "for_print": for_print,
         "first": _view(first, emoji_pictures),
         "more": _view(more, emoji_pictures),
@@ -214,6 +226,9 @@ def render_html(
     words_only: bool = False,
     audio_url: str | None = None,
     photo_url: str | None = None,
+    pdf_url: str | None = None,
+    words_only_url: str | None = None,
+    pictures_url: str | None = None,
     for_print: bool = False,
 ) -> str:
     """The whole profile as one HTML page: "All about <name>", then a row per section.
@@ -223,7 +238,10 @@ def render_html(
         words_only: leave out all pictures (some people find them distracting).
         audio_url: add a "Listen to this page" player for this sound file.
         photo_url: the person's photo; if None, ``profile.photo`` is put inside the page.
-        for_print: the page as printed (no sound player).
+        pdf_url: add a "Print this page (PDF)" link to this file.
+        words_only_url: add a "Words only" link to this page (not on the words-only page).
+        pictures_url: on the words-only page, add a "Page with pictures" link back.
+        for_print: the page as printed (no sound player, no links to the other forms).
     """
     photo = photo_url if photo_url is not None else photo_data_uri(profile.photo)
     return page_html(
@@ -232,5 +250,8 @@ def render_html(
         words_only=words_only,
         audio_url=audio_url,
         photo_url=photo,
+        pdf_url=pdf_url,
+        words_only_url=words_only_url,
+        pictures_url=pictures_url,
         for_print=for_print,
     )

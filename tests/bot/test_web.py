@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import socket
 from pathlib import Path
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -94,7 +96,15 @@ def test_serve_prints_each_problem_and_stops(
 async def test_wrong_tokens_all_get_the_same_private_404(client: httpx.AsyncClient) -> None:
     answers = [
         await client.get(path)
-        for path in ("/p/" + "A" * 43, "/p/short", "/p/" + "A" * 43 + ".exe", "/p/%00", "/p/a/b")
+        for path in (
+            "/p/" + "A" * 43,
+            "/p/" + "A" * 43 + ".words",
+            "/p/short",
+            "/p/short.words",
+            "/p/" + "A" * 43 + ".exe",
+            "/p/%00",
+            "/p/a/b",
+        )
     ]
     assert {r.status_code for r in answers} == {404}
     assert len({r.text for r in answers}) == 1
@@ -129,6 +139,54 @@ async def test_the_page_and_its_files(texter: Texter, client: httpx.AsyncClient)
         assert "no-store" in mp3.headers["cache-control"]
     else:
         assert mp3.headers["content-type"].startswith("text/plain")
+
+
+def link_target(page: httpx.Response, words: str) -> str:
+    """The address a visible link on the page goes to, as the browser would open it."""
+    found = re.findall(rf'<a href="([^"]+)">{re.escape(words)}</a>', page.text)
+    assert len(found) == 1, (words, found)
+    return urljoin(str(page.url), found[0])
+
+
+@pytest.mark.skipif(not _has("easyread.html"), reason="the HTML page is not there yet")
+async def test_the_page_links_to_its_words_only_and_print_forms(
+    texter: Texter, client: httpx.AsyncClient
+) -> None:
+    await consent(texter)
+    await texter.send("I am kind")
+    link = link_in(await texter.send("PROFILE"))
+    page = await client.get(link)
+    assert 'class="icon"' in page.text  # the usual page has pictures
+
+    words = await client.get(link_target(page, "Words only"))
+    assert words.status_code == 200
+    assert words.headers["content-type"].startswith("text/html")
+    assert "I am kind" in words.text
+    assert 'class="icon"' not in words.text and "<svg" not in words.text  # no pictures
+    assert "This is the words-only page." in words.text
+    assert "Words only</a>" not in words.text
+    assert "no-store" in words.headers["cache-control"]
+    assert words.headers["x-robots-tag"].startswith("noindex")
+    assert words.headers["referrer-policy"] == "no-referrer"
+    back = await client.get(link_target(words, "Words and pictures"))
+    assert back.status_code == 200 and 'class="icon"' in back.text
+
+    pdf_address = link_target(page, "Print this page (PDF)")
+    assert pdf_address.endswith(f"{link}.pdf")
+    assert link_target(words, "Print this page (PDF)") == pdf_address
+
+
+async def test_a_turned_off_link_closes_the_words_only_page_too(
+    texter: Texter, client: httpx.AsyncClient
+) -> None:
+    await consent(texter)
+    await texter.send("I am kind")
+    link = link_in(await texter.send("PROFILE"))
+    assert (await client.get(link + ".words")).status_code == 200
+    await texter.send("STOP LINK")
+    gone = await client.get(link + ".words")
+    assert gone.status_code == 404 and "This link does not work" in gone.text
+    assert "no-store" in gone.headers["cache-control"]
 
 
 @pytest.mark.slow

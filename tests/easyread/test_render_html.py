@@ -190,6 +190,22 @@ def test_audio_player_has_a_text_label() -> None:
     assert "<audio" not in render_html(gemma(), audio_url="/p/abc.mp3", for_print=True)
 
 
+def test_links_to_the_other_forms_are_plain_words_and_not_printed() -> None:
+    html = render_html(gemma(), pdf_url="abc.pdf", words_only_url="abc.words", pictures_url="abc")
+    assert '<a href="abc.pdf">Print this page (PDF)</a>' in html
+    assert '<a href="abc.words">Words only</a>' in html
+    assert "Words and pictures" not in html  # this is the page with pictures
+    words = render_html(
+        gemma(), words_only=True, pdf_url="abc.pdf", words_only_url="abc.words", pictures_url="abc"
+    )
+    assert '<a href="abc">Words and pictures</a>' in words
+    assert "Words only</a>" not in words
+    assert "Print this page" not in render_html(gemma(), pdf_url="abc.pdf", for_print=True)
+    assert "<nav" not in render_html(gemma())
+    hostile = render_html(gemma(), pdf_url='"><script>x</script>')
+    assert "<script>x" not in hostile
+
+
 def test_photo_near_the_top_with_alt_text(tmp_path: Path) -> None:
     page = Page(render_html(gemma(), photo_url="/p/abc/photo.jpg"))
     first_img = page.all("img")[0]
