@@ -197,23 +197,42 @@ def profile(
     name: str = typer.Argument(..., help="The person's name."),
     fmt: str = typer.Option("html", "--format", help="html, pdf, png, txt, mp3 or ogg."),
     out: Path | None = typer.Option(
-        None, "--out", help="Where to write it (default: profile.FORMAT)."
+        None,
+        "--out",
+        help="Where to write it. Without it, html and txt go to the screen (standard output); "
+        "pdf, png, mp3 and ogg need --out.",
     ),
     words_only: bool = typer.Option(False, "--words-only", help="No pictures (HTML and PDF)."),
 ) -> None:
-    """Write a person's easy-read one-page profile as a page, PDF, picture, text or sound."""
+    """Write a person's easy-read one-page profile as a page, PDF, picture, text or sound.
+
+    Without --out nothing is left in the current folder: the profile is personal, so text
+    formats are printed and binary formats ask where to go.
+    """
     from easyread.files import FORMATS, write_profile
+    from easyread.html import render_html
 
     settings = _settings()
     if fmt not in FORMATS:
         raise _fail(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    if out is None and fmt not in ("html", "txt"):
+        raise _fail(
+            f"A {fmt} profile cannot be printed as text. Say where to save it with --out, "
+            f"for example: --out {name.lower().replace(' ', '-') or 'profile'}.{fmt}"
+        )
     db = _open(settings)
     try:
         with db.transaction() as session:
             built = build_profile(session, storage.get_person(session, name))
-        written = write_profile(
-            built, fmt, out or Path(f"profile.{fmt}"), settings=settings, words_only=words_only
-        )
+        if out is None:
+            text = (
+                render_text(built) + "\n"
+                if fmt == "txt"
+                else render_html(built, words_only=words_only)
+            )
+            typer.echo(text, nl=False)
+            return
+        written = write_profile(built, fmt, out, settings=settings, words_only=words_only)
     except PlanbotError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(str(written))

@@ -58,6 +58,32 @@ def test_profile_writes_every_format(env: dict[str, str], tmp_path: Path) -> Non
         assert info.duration > 2, f"{fmt} is too short to hold the profile"
 
 
+def test_without_out_text_goes_to_the_screen_and_no_file_is_left(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "here"
+    folder.mkdir()
+    said = "yes\n1\nswimming, my cat Tibbles\ndone\n"
+    assert run(["chat", "--person", "Dev"], env, said).returncode == 0
+
+    def run_here(args: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PLANBOT, *args], env=env, cwd=folder, capture_output=True, text=True, timeout=120
+        )
+
+    txt = run_here(["profile", "Dev", "--format", "txt"])
+    assert txt.returncode == 0, txt.stderr
+    assert "All about Dev" in txt.stdout and "my cat Tibbles" in txt.stdout
+    html = run_here(["profile", "Dev"])  # html is the default
+    assert html.returncode == 0, html.stderr
+    assert html.stdout.startswith("<!DOCTYPE html>") and "my cat Tibbles" in html.stdout
+    for fmt in ("pdf", "png", "mp3", "ogg"):
+        binary = run_here(["profile", "Dev", "--format", fmt])
+        assert binary.returncode == 1
+        assert "--out" in binary.stderr and binary.stdout == ""
+    assert list(folder.iterdir()) == []  # nothing personal left behind
+
+
 def test_profile_for_someone_unknown_fails_clearly(env: dict[str, str], tmp_path: Path) -> None:
     done = run(["profile", "Nobody", "--format", "pdf", "--out", str(tmp_path / "x.pdf")], env)
     assert done.returncode == 1
