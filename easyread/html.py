@@ -238,7 +238,7 @@ def render_html(
         words_only: leave out all pictures (some people find them distracting).
         audio_url: add a "Listen to this page" player for this sound file.
         photo_url: the person's photo; if None, ``profile.photo`` is put inside the page.
-        pdf_url: add a "Print this page (PDF)" link to this file.
+        pdf_url: add a "Print this page" link to this file.
         words_only_url: add a "Words only" link to this page (not on the words-only page).
         pictures_url: on the words-only page, add a "Page with pictures" link back.
         for_print: the page as printed (no sound player, no links to the other forms).

@@ -171,9 +171,9 @@ async def test_the_page_links_to_its_words_only_and_print_forms(
     back = await client.get(link_target(words, "Words and pictures"))
     assert back.status_code == 200 and 'class="icon"' in back.text
 
-    pdf_address = link_target(page, "Print this page (PDF)")
+    pdf_address = link_target(page, "Print this page")
     assert pdf_address.endswith(f"{link}.pdf")
-    assert link_target(words, "Print this page (PDF)") == pdf_address
+    assert link_target(words, "Print this page") == pdf_address
 
 
 async def test_a_turned_off_link_closes_the_words_only_page_too(

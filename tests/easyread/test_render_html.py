@@ -192,7 +192,7 @@ def test_audio_player_has_a_text_label() -> None:
 
 def test_links_to_the_other_forms_are_plain_words_and_not_printed() -> None:
     html = render_html(gemma(), pdf_url="abc.pdf", words_only_url="abc.words", pictures_url="abc")
-    assert '<a href="abc.pdf">Print this page (PDF)</a>' in html
+    assert '<a href="abc.pdf">Print this page</a>' in html
     assert '<a href="abc.words">Words only</a>' in html
     assert "Words and pictures" not in html  # this is the page with pictures
     words = render_html(
