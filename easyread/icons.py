@@ -90,7 +90,7 @@ def icon_svg(code: str, label: str = "") -> str:
         try:
             return (_svg_dir() / f"{found}.svg").read_text("utf-8")
         except OSError:
-            pass  # a broken install: draw the fallback rather than lose the page
+            found = None  # a broken install: draw the fallback rather than lose the page
     letter = next((c for c in label if c.isalnum()), "?").upper()
     return _FALLBACK.format(letter=escape(letter))
 
