@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import storage
 from dialogues._machine import CONFIRM_RESTART, FINISHED, PICK_TOPIC
-from dialogues._messages import Choice
 from dialogues._script import ScriptChoice, Step
-from dialogues._turn_base import MAX_NAME_CHARS, OTHER_TYPISTS, TurnBase
+from dialogues._turn_base import MAX_NAME_CHARS, OTHER_TYPISTS, TurnBase, as_choices
 from dialogues._understand import bullet_lines, choose, split_items
 
 
@@ -23,9 +22,7 @@ class Answers(TurnBase):
         if self.conv.retries == 1:
             self.ask(reword=True)
         elif self.conv.retries == 2:
-            choices = self.step_choices(step) or tuple(
-                Choice(c.label, c.value) for c in self.script.retry_choices
-            )
+            choices = self.step_choices(step) or as_choices(self.script.retry_choices)
             self.say(self.msg("pick_number"), choices, "ask")
         elif step.id == "consent":
             self.decline(self.msg("consent_gave_up"))
@@ -195,8 +192,7 @@ class Answers(TurnBase):
             self.say(self.msg("ask_more"), kind="ask")
 
     def confirm_restart(self) -> None:
-        back_to = self.conv.return_to or self.engine.first_state
-        self.conv.return_to = None
+        # yes/no words first, then the numbers: deleting everything needs a clear yes.
         said = self.words.yes_no(self.ctx.text)
         if said is None:
             # The question showed numbered Yes/No choices: "1" means Yes.
@@ -204,6 +200,7 @@ class Answers(TurnBase):
             said = picked.value if picked else None
         if said == "yes" and self.ctx.person is not None:
             storage.delete_all_answers(self.ctx.session, self.ctx.person)
+            self.conv.return_to = None
             self.conv.typist = None
             storage.set_conversation_said_by(self.conv, None)
             self.say(self.msg("restart_done"))
@@ -211,5 +208,5 @@ class Answers(TurnBase):
             self.ask(first_time=True)
             return
         self.say(self.msg("restart_kept"))
-        self.jump(back_to)
+        self.go_to_saved_place()
         self.ask()

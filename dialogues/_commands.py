@@ -27,8 +27,7 @@ class Commands(TurnBase):
 
     def cmd_back(self, _topic: str) -> None:
         if self.state in MODAL_STATES:
-            target, self.conv.return_to = self.conv.return_to or self.engine.first_state, None
-            self.jump(target)
+            self.go_to_saved_place()
         elif self.state == self.engine.first_state:
             self.say(self.msg("first_question"))
         else:

@@ -6,6 +6,7 @@ them and returns replies. It never commits: the engine does, once, after the tur
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,8 +16,9 @@ from sqlmodel import Session
 import storage
 from dialogues._machine import CONFIRM_RESTART, FINISHED, MODAL_STATES, PICK_PERSON, PICK_TOPIC
 from dialogues._messages import Choice, Reply
-from dialogues._script import Step
+from dialogues._script import ScriptChoice, Step
 from dialogues._understand import bullet_lines, normalise
+from easyread import section_heading
 from storage import Address, Conversation, Person
 
 if TYPE_CHECKING:
@@ -25,6 +27,11 @@ if TYPE_CHECKING:
 RESUME_AFTER = timedelta(hours=1)
 MAX_NAME_CHARS = 60
 OTHER_TYPISTS = ("family", "supporter", "staff", "other")
+
+
+def as_choices(script_choices: Iterable[ScriptChoice]) -> tuple[Choice, ...]:
+    """Script choices as the choices a reply offers (buttons, "Reply 1 for ...")."""
+    return tuple(Choice(c.label, c.value) for c in script_choices)
 
 
 @dataclass
@@ -74,10 +81,13 @@ class TurnBase:
         return self.conv.typist in OTHER_TYPISTS
 
     @property
+    def person_name(self) -> str | None:
+        """The person's name, once there is a person and they have said it."""
+        return storage.person_name(self.ctx.person) if self.ctx.person else None
+
+    @property
     def name(self) -> str:
-        person = self.ctx.person
-        name = storage.person_name(person) if person else None
-        return name or self.msg("unknown_name")
+        return self.person_name or self.msg("unknown_name")
 
     def fill(self, text: str) -> str:
         return text.format(name=self.name)
@@ -96,14 +106,13 @@ class TurnBase:
         if step_id == "helper_name":
             return not self.other
         if step_id == "name":
-            return self.ctx.person is not None and storage.person_name(self.ctx.person) is not None
+            return self.person_name is not None
         return False
 
     def advance(self) -> None:
         """Go to the next step that applies; back to the saved place after an edit."""
         if self.conv.return_to and self.state not in MODAL_STATES:
-            target, self.conv.return_to = self.conv.return_to, None
-            self.jump(target)
+            self.go_to_saved_place()
             self.ask(first_time=False)
             return
         self.move("advance")
@@ -115,7 +124,7 @@ class TurnBase:
             self.ask(first_time=True)
 
     def finish(self) -> None:
-        name = storage.person_name(self.ctx.person) if self.ctx.person else None
+        name = self.person_name
         self.say(self.msg("finished", name=name) if name else self.msg("finished_nameless"))
         self.ctx.just_finished = True
 
@@ -126,8 +135,6 @@ class TurnBase:
         return [s.id for s in self.script.list_steps].index(step.id) + 1
 
     def heading(self, key: str) -> str:
-        from easyread import section_heading
-
         return section_heading(key)
 
     def where(self) -> str:
@@ -144,11 +151,15 @@ class TurnBase:
     def leave_side_question(self) -> None:
         """After a break, do not come back to "are you sure?" or a menu: go where we were."""
         if self.state in (CONFIRM_RESTART, PICK_TOPIC):
-            target, self.conv.return_to = self.conv.return_to or self.engine.first_state, None
-            self.jump(target)
+            self.go_to_saved_place()
+
+    def go_to_saved_place(self) -> None:
+        """Back where the person was before a menu, an edit or "are you sure?"."""
+        target, self.conv.return_to = self.conv.return_to or self.engine.first_state, None
+        self.jump(target)
 
     def step_choices(self, step: Step) -> tuple[Choice, ...]:
-        return tuple(Choice(c.label, c.value) for c in step.choices)
+        return as_choices(step.choices)
 
     def ask(self, first_time: bool = False, reword: bool = False) -> None:
         """Send the current question (with what is needed around it)."""
@@ -158,9 +169,7 @@ class TurnBase:
             return
         if state == CONFIRM_RESTART:
             yes_no = self.script.step("consent").choices
-            self.say(
-                self.msg("restart_ask"), tuple(Choice(c.label, c.value) for c in yes_no), "ask"
-            )
+            self.say(self.msg("restart_ask"), as_choices(yes_no), "ask")
             return
         if state == PICK_TOPIC:
             self.say(self.msg("topic_menu"), self.topic_choices(), "ask")
@@ -249,7 +258,7 @@ class TurnBase:
         """Whom to greet: the person, or the supporter or relative typing for them."""
         if self.other:
             return storage.conversation_said_by(self.conv)
-        return storage.person_name(self.ctx.person) if self.ctx.person else None
+        return self.person_name
 
     def welcome_back(self, expired: bool = False) -> None:
         if expired:
@@ -300,8 +309,7 @@ class TurnBase:
             return said_by, typist
         # Not self.name: that is "you" for someone who skipped their name, a word for the
         # wording of questions, not a record of who said something.
-        person = self.ctx.person
-        name = (storage.person_name(person) if person else None) or self.msg("said_by_unnamed")
+        name = self.person_name or self.msg("said_by_unnamed")
         if typist == "person_helped":
             return self.msg("said_by_helped", name=name), "person"
         return name, "person"
