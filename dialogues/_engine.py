@@ -145,9 +145,7 @@ class Engine:
         """The channel already knows the person (``planbot chat --person NAME``)."""
         session, address = ctx.session, ctx.address
         wanted = name.casefold()
-        person = next(
-            (p for p in people if (storage.person_name(p) or "").casefold() == wanted), None
-        )
+        person = next((p for p in people if storage.is_named(p, name)), None)
         if person is None:
             found = storage.find_people(session, name)
             if len(found) == 1:

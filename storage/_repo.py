@@ -106,14 +106,14 @@ def create_person(session: Session, name: str | None = None) -> Person:
     return person
 
 
+def is_named(person: Person, name: str) -> bool:
+    """The person goes by ``name`` (any case, spaces around ignored)."""
+    return (person_name(person) or "").strip().casefold() == name.strip().casefold()
+
+
 def find_people(session: Session, name: str) -> list[Person]:
     """Everyone stored under this name (any case). Names are sealed, so compare after unsealing."""
-    wanted = name.strip().casefold()
-    return [
-        p
-        for p in session.exec(select(Person).order_by(col(Person.id)))
-        if (person_name(p) or "").strip().casefold() == wanted
-    ]
+    return [p for p in session.exec(select(Person).order_by(col(Person.id))) if is_named(p, name)]
 
 
 def get_person(session: Session, name: str) -> Person:
