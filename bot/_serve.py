@@ -13,7 +13,6 @@ import logging
 import typer
 
 import storage
-from bot.web import LOG_FORMAT, check_settings
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
 
@@ -26,6 +25,9 @@ def serve(
     ),
 ) -> None:
     """Run the web app: the SMS webhook (/sms), profile pages (/p/...) and /healthz."""
+    # The web stack (FastAPI, Twilio) loads only for this command, not for `planbot chat`.
+    from bot.web import LOG_FORMAT, check_settings
+
     try:
         settings = Settings.from_env()
     except PlanbotError as exc:
@@ -47,7 +49,7 @@ def serve(
             "PostgreSQL (PLANBOT_DATABASE_URL) suits several workers better.",
             err=True,
         )
-    import uvicorn  # only this command needs it
+    import uvicorn
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     uvicorn.run(

@@ -19,8 +19,9 @@ import typer
 import storage
 from bot._links_cli import links_app
 from bot._serve import serve
+from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import TerminalChat
-from dialogues import Engine, Reply
+from dialogues import Engine, ProfileHook, Reply
 from easyread._build import build_profile
 from easyread.text import render_text
 from planbot.errors import PlanbotError
@@ -52,7 +53,7 @@ def _open(settings: Settings, url: str | None = None) -> storage.Database:
         raise _fail(str(exc)) from exc
 
 
-def text_profile_hook(db: storage.Database) -> object:
+def text_profile_hook(db: storage.Database) -> ProfileHook:
     """The terminal's profile: the plain-text one-page profile, shown when a plan is finished."""
 
     def hook(person_id: int) -> list[Reply]:
@@ -67,7 +68,7 @@ def text_profile_hook(db: storage.Database) -> object:
 
 
 def _engine(db: storage.Database, settings: Settings) -> Engine:
-    return Engine(db, settings, profile_hook=text_profile_hook(db))  # type: ignore[arg-type]
+    return Engine(db, settings, profile_hook=text_profile_hook(db))
 
 
 @app.command()
@@ -128,7 +129,7 @@ def demo(
 def _print_where(db: storage.Database, settings: Settings, path: Path, finished: bool) -> None:
     """Write the profile files, and say where they and the answers are."""
     with db.transaction() as session:
-        address = storage.find_address(session, "terminal", "demo")
+        address = storage.find_address(session, TERMINAL, "demo")
         people = storage.people_for_address(session, address) if address else []
         profiles = [build_profile(session, p) for p in people]
     for profile in profiles:
