@@ -25,7 +25,7 @@ def _run(*args: str | Path) -> int:
 
 
 def ensure_env(extras: str) -> None:
-    """Create the virtual environment and install planbot[extras] when anything changed."""
+    """Create the virtual environment and install planbot (and ``extras``) when anything changed."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before anything is checked
         sys.exit("planbot needs Python 3.11 or newer.")
     if not (BIN / "python").exists():
@@ -34,15 +34,16 @@ def ensure_env(extras: str) -> None:
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
-    print(f"Installing planbot[{extras}] into .venv ...", flush=True)
+    target = f".[{extras}]" if extras else "."
+    print(f"Installing planbot{target[1:]} into .venv ...", flush=True)
     pip = [BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    if _run(*pip, "--upgrade", "pip") != 0 or _run(*pip, "-e", f".[{extras}]") != 0:
+    if _run(*pip, "--upgrade", "pip") != 0 or _run(*pip, "-e", target) != 0:
         sys.exit("Installing planbot failed: see the messages above.")
     STAMP.write_text(wanted)
 
 
 def demo() -> int:
-    ensure_env("profile,web")
+    ensure_env("")
     return _run(BIN / "planbot", "demo", *sys.argv[2:])
 
 

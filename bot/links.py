@@ -9,26 +9,24 @@ token gets the very same 404 page, so the answer tells a guesser nothing. Every 
 to be indexed, cached or passed on as a referrer, and the page may load nothing from elsewhere
 (its styles and pictures are inside it).
 
-The renderers belong to ``easyread`` and are used when they are installed: the HTML page
-(``easyread.html``), the PDF (``easyread.pdf``), the picture (``easyread.png``) and the sound
-(``easyread.speech``). Until one exists, its address serves the profile as plain text.
+The page is ``easyread.html``'s; the PDF, picture and sound are made by ``easyread.files``, the
+one place that knows each format's recipe.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import logging
 import re
 import tempfile
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import storage
 from easyread import Profile
 from easyread._build import build_profile
+from easyread.files import write_profile
+from easyread.html import render_html
 from easyread.text import render_text
 from planbot.errors import PlanbotError, RenderError
 from planbot.settings import Settings
@@ -103,21 +101,8 @@ def load_page(db: storage.Database, token: str, now: datetime | None = None) -> 
         return PageData(build_profile(session, person), storage.person_photo(session, person))
 
 
-def _renderer(module: str, name: str) -> Callable[..., Any] | None:
-    """A renderer from ``easyread`` if it is there (they are optional and arrive over time)."""
-    try:
-        found = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None
-
-
-def _speech_on(settings: Settings) -> bool:
-    return settings.tts != "off" and _renderer("easyread.speech", "synthesize") is not None
-
-
 def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tuple[bytes, str]:
-    """The file for ``fmt`` as (bytes, media type); plain text where no renderer exists yet.
+    """The file for ``fmt`` as (bytes, media type).
 
     Raises ``RenderError`` when a renderer fails (the caller answers 503).
     """
@@ -135,45 +120,21 @@ def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tup
             raise
         except Exception as exc:  # a renderer's own library failed: keep the person's words out
             raise RenderError(f"the {fmt} renderer failed: {type(exc).__name__}") from exc
-    if made is None:
-        return render_text(data.profile).encode("utf-8"), FORMATS["txt"]
     return made, FORMATS[fmt]
 
 
-def _render(profile: Profile, fmt: str, token: str, settings: Settings, work: Path) -> bytes | None:
+def _render(profile: Profile, fmt: str, token: str, settings: Settings, work: Path) -> bytes:
     if fmt == "txt":
-        return None
+        return render_text(profile).encode("utf-8")
     if fmt in ("html", "words"):
-        render_html = _renderer("easyread.html", "render_html")
-        if render_html is None:
-            return None
         # Addresses relative to /p/<token>, so they work behind any host name.
-        audio = f"{token}.mp3" if _speech_on(settings) else None
         page = render_html(
             profile,
             words_only=fmt == "words",
-            audio_url=audio,
+            audio_url=f"{token}.mp3" if settings.tts != "off" else None,
             pdf_url=f"{token}.pdf",
             words_only_url=f"{token}.words",
             pictures_url=token,
         )
-        return str(page).encode("utf-8")
-    if fmt in ("pdf", "png"):
-        render_pdf = _renderer("easyread.pdf", "render_pdf")
-        render_png = _renderer("easyread.png", "render_png")
-        if render_pdf is None or (fmt == "png" and render_png is None):
-            return None
-        pdf = Path(render_pdf(profile, work / "profile.pdf"))
-        if fmt == "pdf":
-            return pdf.read_bytes()
-        assert render_png is not None
-        out = render_png(pdf, work / "profile.png")
-        return Path(out if isinstance(out, str | Path) else work / "profile.png").read_bytes()
-    synthesize = _renderer("easyread.speech", "synthesize")
-    parts = _renderer("easyread.speech", "profile_speech")
-    if synthesize is None or parts is None:
-        return None
-    if settings.tts == "off":
-        raise RenderError("speech is off (PLANBOT_TTS=off)")
-    synthesize(parts(profile), work / "profile.mp3", "mp3", settings=settings)
-    return (work / "profile.mp3").read_bytes()
+        return page.encode("utf-8")
+    return write_profile(profile, fmt, work / f"profile.{fmt}", settings=settings).read_bytes()

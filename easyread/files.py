@@ -63,10 +63,13 @@ def write_profile_files(
     """
     folder.mkdir(parents=True, exist_ok=True)
     formats = [f for f in ("mp3", "pdf", "png", "txt") if f != "mp3" or settings.tts != "off"]
-    written = {
-        fmt: write_profile(profile, fmt, folder / f"{stem}.{fmt}", settings=settings)
-        for fmt in formats
-    }
+    written: dict[str, Path] = {}
+    for fmt in formats:
+        out = folder / f"{stem}.{fmt}"
+        if fmt == "png":  # the picture of the PDF just written: lay the page out only once
+            written[fmt] = render_png(written["pdf"], out)
+        else:
+            written[fmt] = write_profile(profile, fmt, out, settings=settings)
     audio = written["mp3"].name if "mp3" in written else None
     written["html"] = write_profile(
         profile, "html", folder / f"{stem}.html", settings=settings, audio_url=audio

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pypdfium2 as pdfium
+
 from planbot.errors import RenderError
 
 PHONE_WIDTH = 1080
@@ -23,10 +25,6 @@ def render_png(pdf_path: Path, out: Path, *, width: int = PHONE_WIDTH) -> Path:
     """
     if width < 1:
         raise RenderError(f"the picture must be at least 1 pixel wide, not {width}")
-    try:
-        import pypdfium2 as pdfium
-    except ImportError as exc:
-        raise RenderError("pypdfium2 is not installed: pip install 'planbot[profile]'") from exc
     try:
         document = pdfium.PdfDocument(str(pdf_path))
     except (pdfium.PdfiumError, OSError) as exc:
