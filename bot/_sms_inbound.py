@@ -11,15 +11,13 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
-
-import storage
 from dialogues import Media, Reply
 from planbot.settings import Settings
 
 CHANNEL = "sms"
 MAX_MEDIA = 10  # Twilio sends at most 10 media items with one message
-OPTED_OUT_ERROR = "21610"  # Twilio: "Attempt to send to unsubscribed recipient"
+OPTED_OUT_ERROR = "21610"
+MMS_COUNTRIES = frozenset({"US", "CA"})  # Twilio: "Attempt to send to unsubscribed recipient"
 
 
 def number_tag(number: str, settings: Settings) -> str:
@@ -32,13 +30,6 @@ def number_tag(number: str, settings: Settings) -> str:
     return hmac.new(key, number.encode("utf-8"), hashlib.sha256).hexdigest()[:10]
 
 
-def person_on(session: Session, address: storage.Address) -> storage.Person | None:
-    """Whose plan this number is on now: the one it last talked about, or its only person."""
-    people = storage.people_for_address(session, address)
-    active = next((p for p in people if p.id == address.active_person_id), None)
-    return active or (people[0] if len(people) == 1 else None)
-
-
 @dataclass(frozen=True)
 class InboundSms:
     """The fields of Twilio's inbound message webhook that planbot uses."""
@@ -47,6 +38,12 @@ class InboundSms:
     message_sid: str
     body: str = ""
     media: tuple[Media, ...] = ()
+    to_country: str = ""  # the country of our Twilio number: MMS works only in some
+
+    @property
+    def takes_photos(self) -> bool:
+        """Whether a photo can come this way (Twilio carries MMS in the US and Canada only)."""
+        return self.to_country.upper() in MMS_COUNTRIES
 
     @classmethod
     def from_form(cls, form: Mapping[str, str]) -> InboundSms | None:
@@ -62,7 +59,8 @@ class InboundSms:
             for i in range(count)
             if (url := form.get(f"MediaUrl{i}") or "")
         )
-        return cls(number, sid, form.get("Body") or "", media)
+        country = (form.get("ToCountry") or "").strip()
+        return cls(number, sid, form.get("Body") or "", media, country)
 
 
 @dataclass
@@ -71,15 +69,12 @@ class Outcome:
 
     replies: list[Reply] = field(default_factory=list)
     photo: Media | None = None
-    person_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Before:
-    """What is known about the number before deciding anything."""
+    """What is known about the number before deciding what a keyword or a picture means."""
 
     known: bool = False
     opted_out: bool = False
-    link_person_id: int | None = None  # this very message already made a profile link
-    person_id: int | None = None  # whose plan this number is on (looked up for photos only)
-    photo_message_id: str | None = None
+    wants_photo: bool = False  # the conversation is at the photo question

@@ -2,16 +2,18 @@
 
 Order of work for each text, and why:
 
-1. A number that opted out gets nothing and nothing of its text is stored, unless the text is
-   START, UNSTOP or YES (the words that opt back in).
+1. Most texts are answers: they go straight to the engine, keyed by Twilio's MessageSid, in
+   one transaction that also drops a text from a number that opted out (nothing of it is
+   stored). A retry stores nothing new and gets the same answer.
 2. Carrier keywords (STOP and friends, START, HELP) and planbot's SMS words (PROFILE,
-   STOP LINK) are taken here, before the engine, which would read "stop" as "pause". HELP
-   says who we are and how to stop, then (for a number we know) asks the engine for its own
-   help, which ends with the question we were on.
-3. A photo from someone who agreed to keep answers becomes their profile photo.
-4. Everything else goes to the engine, keyed by Twilio's MessageSid: a retry stores nothing
-   new and gets the same answer. Keywords are idempotent too: STOP is recorded with its
-   answer like an engine message, and links are keyed by the MessageSid that asked for them.
+   STOP LINK) are taken here, before the engine, which would read "stop" as "pause". A
+   number that opted out gets nothing, unless it texts START, UNSTOP or YES. HELP says who
+   we are and how to stop, then (for a number we know) asks the engine for its own help,
+   which ends with the question we were on.
+3. A picture is fetched only when the engine is at the photo question (``wants_photo``),
+   outside any transaction; the engine then keeps it, or says kindly why not. Keywords are
+   idempotent too: STOP is recorded with its answer like an engine message, and links are
+   keyed by the MessageSid that asked for them.
 
 Nothing here logs a message's words or a phone number: numbers appear as a short keyed hash.
 """
@@ -35,11 +37,10 @@ from bot._sms_inbound import (
     InboundSms,
     Outcome,
     number_tag,
-    person_on,
 )
 from bot._sms_words import keyword
 from bot._sms_words import text as sms_text
-from dialogues import Engine, Incoming, Media, Reply
+from dialogues import Engine, Incoming, Media, ReceivedPhoto, Reply
 from easyread._build import build_profile
 from easyread.text import render_text
 from planbot.errors import PlanbotError, StorageError
@@ -75,13 +76,15 @@ class SmsChannel:
     def handle(self, inbound: InboundSms) -> list[Reply]:
         """Every step at once, in this thread (tests, scripts)."""
         outcome = self.respond(inbound)
-        if outcome.photo is None or outcome.person_id is None:
+        if outcome.photo is None:
             return outcome.replies
-        return self.keep_photo(inbound, outcome.person_id, self.fetch(outcome.photo))
+        return self.keep_photo(inbound, self.fetch(outcome.photo))
 
     def respond(self, inbound: InboundSms) -> Outcome:
-        """Decide and store what this text means; a photo is left for ``fetch``."""
+        """Decide and store what this text means; a photo to keep is left for ``fetch``."""
         said = keyword(inbound.body) if inbound.body else None
+        if said is None and not inbound.media:
+            return Outcome(self._engine(inbound))  # most texts: one transaction in all
         before = self._before(inbound)
         tag = self.tag(inbound.number)
         if before.opted_out:
@@ -89,23 +92,23 @@ class SmsChannel:
                 return Outcome(self._opt_out(inbound))
             if said in ("opt_in", "yes"):
                 log.info("sms %s: opted back in", tag)
-                return Outcome(self._resume(inbound, opted_out=True))
+                return Outcome(self._engine(inbound, opening=True))
             log.info("sms %s: opted out, nothing stored", tag)
             return Outcome()
         if said == "opt_out":
             log.info("sms %s: opted out", tag)
             return Outcome(self._opt_out(inbound))
         if said == "opt_in":
-            return Outcome(self._resume(inbound, opted_out=False))
+            return Outcome(self._engine(inbound, opening=True))
         if said == "help":
             return Outcome(self._help(inbound, before.known))
         if said == "profile":
             return Outcome(self._profile(inbound))
         if said == "stop_link":
             return Outcome(self._stop_link(inbound))
-        if inbound.media and before.person_id is not None:
-            return self._photo(inbound, before)
-        return Outcome(self._engine(inbound, before.link_person_id))
+        if inbound.media and before.wants_photo:
+            return self._photo(inbound)
+        return Outcome(self._engine(inbound))
 
     def fetch(self, media: Media) -> FetchedPhoto:
         """Download a photo (network only, no database: it may take seconds)."""
@@ -115,19 +118,12 @@ class SmsChannel:
             auth_token=self.settings.twilio_auth_token,
         )
 
-    def keep_photo(self, inbound: InboundSms, person_id: int, fetched: FetchedPhoto) -> list[Reply]:
-        """Store a fetched photo as the person's, or say kindly why it was not kept."""
+    def keep_photo(self, inbound: InboundSms, fetched: FetchedPhoto) -> list[Reply]:
+        """Hand a fetched photo (or why it could not be had) to the engine, which keeps it."""
         if fetched.problem is not None:
-            return self._after_photo(inbound, fetched.problem)
-        with self.db.transaction() as session:
-            person = storage.person_by_id(session, person_id)
-            if person is None:
-                return self._after_photo(inbound, "photo_failed")
-            storage.set_person_photo(
-                session, person, fetched.data, fetched.content_type, inbound.message_sid
-            )
-        log.info("sms %s: photo kept", self.tag(inbound.number))
-        return self._after_photo(inbound, "photo_saved")
+            return self._engine(inbound, problem=fetched.problem)
+        log.info("sms %s: photo fetched", self.tag(inbound.number))
+        return self._engine(inbound, photo=ReceivedPhoto(fetched.data, fetched.content_type))
 
     def delivery_status(self, form: Mapping[str, str]) -> None:
         """A delivery report from Twilio; error 21610 means the number opted out."""
@@ -188,23 +184,28 @@ class SmsChannel:
         raise AssertionError("unreachable")
 
     def _before(self, inbound: InboundSms) -> Before:
+        """What a keyword or a picture needs to know first (plain answers skip this)."""
         with self.db.transaction() as session:
-            state = storage.inbound_state(session, CHANNEL, inbound.number, inbound.message_sid)
-            if not (state.known and inbound.media):
-                return Before(state.known, state.opted_out, state.link_person_id)
             address = storage.find_address(session, CHANNEL, inbound.number)
-            person = person_on(session, address) if address else None
-            return Before(
-                known=True,
-                opted_out=state.opted_out,
-                link_person_id=state.link_person_id,
-                person_id=person.id if person else None,
-                photo_message_id=storage.photo_message_id(session, person) if person else None,
-            )
+        if address is None:
+            return Before()
+        wanted = bool(inbound.media) and not address.opted_out and inbound.takes_photos
+        return Before(
+            known=True,
+            opted_out=address.opted_out,
+            wants_photo=wanted and self.engine.wants_photo(CHANNEL, inbound.number),
+        )
 
     def _engine(
-        self, inbound: InboundSms, link_person_id: int | None = None, opening: bool = False
+        self,
+        inbound: InboundSms,
+        *,
+        opening: bool = False,
+        photo: ReceivedPhoto | None = None,
+        problem: str = "",
     ) -> list[Reply]:
+        """The engine's answer. ``opening`` (START) opts the number back in, in the same
+        transaction, and asks the question we were on."""
         incoming = Incoming(
             channel=CHANNEL,
             address=inbound.number,
@@ -212,17 +213,16 @@ class SmsChannel:
             text="" if opening else inbound.body,
             media=inbound.media,
             opening=opening,
+            photo=photo,
+            photo_problem=problem,
+            takes_photos=inbound.takes_photos,
+            opts_in=opening,
         )
         mark = _MESSAGE_SID.set(inbound.message_sid)
         try:
-            replies = self.engine.handle(incoming)
+            return self.engine.handle(incoming)
         finally:
             _MESSAGE_SID.reset(mark)
-        if link_person_id is not None and not any(r.kind == "profile" for r in replies):
-            # A repeat of the text that finished the plan: the engine answers it from what it
-            # stored, which has no link in it (the token is never stored), so make it again.
-            replies = replies + self.profile_replies(link_person_id, inbound.message_sid)
-        return replies
 
     def _opt_out(self, inbound: InboundSms) -> list[Reply]:
         def work(session: Session) -> list[Reply]:
@@ -240,31 +240,21 @@ class SmsChannel:
 
         return self._write(work)
 
-    def _resume(self, inbound: InboundSms, *, opted_out: bool) -> list[Reply]:
-        # The engine first, the flag after: if we stop in between, Twilio's retry finds the
-        # number still opted out, opts in again, and the engine answers from what it stored.
-        replies = self._engine(inbound, opening=True)
-        if opted_out:
-            self._write(lambda s: storage.set_opted_out(s, CHANNEL, inbound.number, False))
-        return replies
-
     def _help(self, inbound: InboundSms, known: bool) -> list[Reply]:
         """Who we are and how to stop (phone networks ask for both), then the engine's own help:
         what to say, who to ask, and the question again. A new number gets the first part and
         the contact, and nothing is stored."""
         about = f"{sms_text('help_what')}\n{sms_text('help_stop')}"
         if known:
-            return [
-                Reply(about),
-                *self._engine(InboundSms(inbound.number, inbound.message_sid, "help")),
-            ]
+            asked = InboundSms(inbound.number, inbound.message_sid, "help", (), inbound.to_country)
+            return [Reply(about), *self._engine(asked)]
         contact = self.engine.script.message("help_contact", contact=self.settings.help_contact)
         return [Reply(f"{about}\n{contact}\n{sms_text('help_new')}")]
 
     def _profile(self, inbound: InboundSms) -> list[Reply]:
         with self.db.transaction() as session:
             address = storage.find_address(session, CHANNEL, inbound.number)
-            person = person_on(session, address) if address else None
+            person = storage.current_person(session, address) if address else None
             if person is None:
                 return [Reply(sms_text("no_profile"))]
             return self._profile_in(session, person, inbound.message_sid)
@@ -277,21 +267,9 @@ class SmsChannel:
         log.info("sms %s: %d links turned off", self.tag(inbound.number), turned_off)
         return [Reply(sms_text("links_off"))]
 
-    def _photo(self, inbound: InboundSms, before: Before) -> Outcome:
-        media = inbound.media[0]
-        if before.photo_message_id == inbound.message_sid:
-            return Outcome(self._after_photo(inbound, "photo_saved"))  # a repeat delivery
-        if not is_photo_type(media.content_type):
-            return Outcome(self._after_photo(inbound, "photo_type"))
-        return Outcome(photo=media, person_id=before.person_id)
-
-    def _after_photo(self, inbound: InboundSms, key: str) -> list[Reply]:
-        """The answer about the photo, then the engine's: the words sent with it, if any,
-        or (after a kept photo) the question we were on, asked again."""
-        replies = [Reply(sms_text(key))]
-        words = InboundSms(inbound.number, inbound.message_sid, inbound.body)
-        if inbound.body.strip():
-            return replies + self._engine(words)
-        if key == "photo_saved":
-            return replies + self._engine(words, opening=True)
-        return replies
+    def _photo(self, inbound: InboundSms) -> Outcome:
+        """A picture at the photo question: fetch it, unless it is no photo at all."""
+        photos = [m for m in inbound.media if is_photo_type(m.content_type)]
+        if not photos:
+            return Outcome(self._engine(inbound, problem="photo_type"))
+        return Outcome(photo=photos[0])

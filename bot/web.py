@@ -166,9 +166,9 @@ def create_app(
         try:
             outcome = await run.db(sms.respond, inbound)
             replies = outcome.replies
-            if outcome.photo is not None and outcome.person_id is not None:
+            if outcome.photo is not None:
                 fetched = await run.other(sms.fetch, outcome.photo)
-                replies = await run.db(sms.keep_photo, inbound, outcome.person_id, fetched)
+                replies = await run.db(sms.keep_photo, inbound, fetched)
             bodies = sms_bodies(replies)
         except Exception as exc:  # never leave a person without an answer
             log.error("sms %s failed: %s", sms.tag(inbound.number), type(exc).__name__)

@@ -2,7 +2,7 @@
 
 from dialogues._engine import Engine, ProfileHook
 from dialogues._machine import FlowMachine
-from dialogues._messages import Attachment, Choice, Incoming, Media, Reply
+from dialogues._messages import Attachment, Choice, Incoming, Media, ReceivedPhoto, Reply
 from dialogues._script import Script, ScriptChoice, Step, load_script
 from dialogues._understand import Vocabulary, clean_text, normalise, split_items
 
@@ -14,6 +14,7 @@ __all__ = [
     "Incoming",
     "Media",
     "ProfileHook",
+    "ReceivedPhoto",
     "Reply",
     "Script",
     "ScriptChoice",

@@ -8,6 +8,8 @@ from dialogues._script import ScriptChoice, Step
 from dialogues._turn_base import MAX_NAME_CHARS, OTHER_TYPISTS, TurnBase, as_choices
 from dialogues._understand import bullet_lines, choose, split_items
 
+PHOTO_PROBLEMS = ("photo_type", "photo_big", "photo_failed")  # message keys a channel may give
+
 
 class Answers(TurnBase):
     """What a message means as an answer to the step the conversation is on."""
@@ -154,6 +156,41 @@ class Answers(TurnBase):
             storage.set_person_name(self.ctx.session, self.ctx.person, text)
             self.say(self.msg("saved_name_other" if self.other else "saved_name", name=text))
         self.advance()
+
+    def at_photo_question(self) -> bool:
+        step = self.current_step()
+        return step is not None and step.kind == "photo" and self.ctx.person is not None
+
+    def photo_sent(self) -> None:
+        """A picture at the photo question: keep it (the channel fetched and checked it), or
+        say kindly why not and ask again. Words sent with it are a caption, not an answer."""
+        photo, person = self.ctx.photo, self.ctx.person
+        if photo is None or person is None:
+            problem = self.ctx.photo_problem
+            self.say(self.msg(problem if problem in PHOTO_PROBLEMS else "photo_failed"))
+            self.ask()
+            return
+        storage.set_person_photo(
+            self.ctx.session, person, photo.data, photo.content_type, self.ctx.message_id
+        )
+        self.say(self.msg("photo_saved"))
+        self.advance()
+
+    def answer_photo(self, step: Step) -> None:
+        """Words at the photo question: "no" goes on without one, "yes" waits for it."""
+        picked = choose(self.ctx.text, step.choices)
+        said = picked.value if picked else self.words.yes_no(self.ctx.text)
+        if said is None and self.words.is_answer("dont_know", self.ctx.text):
+            said = "no"
+        if said == "no":
+            self.say(self.msg("photo_none"))
+            self.advance()
+        elif said == "yes" and self.conv.retries < 2:
+            # Counted like a retry: "yes" again and again, with no photo, never loops.
+            self.conv.retries += 1
+            self.say(self.msg("photo_send_now"), kind="ask")
+        else:
+            self.unclear()
 
     def answer_list(self, step: Step) -> None:
         text = self.ctx.text

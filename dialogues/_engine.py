@@ -75,6 +75,11 @@ class Engine:
     ) -> tuple[list[Reply], int | None]:
         with self.db.transaction() as session:
             address = storage.get_or_create_address(session, incoming.channel, incoming.address)
+            if address.opted_out:
+                if not incoming.opts_in:
+                    return [], None  # they asked for no more messages: store nothing, say nothing
+                address.opted_out = False
+                session.add(address)
             seen = (
                 storage.find_processed(session, incoming.channel, incoming.message_id)
                 if look_for_repeat
@@ -84,7 +89,11 @@ class Engine:
                 log.info(
                     "duplicate message on %s: answered again, nothing stored", incoming.channel
                 )
-                return [Reply.from_dict(r) for r in storage.processed_replies(seen)], None
+                again = [Reply.from_dict(r) for r in storage.processed_replies(seen)]
+                # The message that finished the plan gets the profile again (its link was
+                # never stored, so the hook makes it afresh).
+                finished_again = any(r.kind == "finished" for r in again)
+                return again, seen.person_id if finished_again else None
             ctx = self._context(session, address, incoming)
             replies = run_turn(ctx)
             kept_address = ctx.address if not ctx.address_removed else None
@@ -99,6 +108,21 @@ class Engine:
             finished = ctx.person.id if ctx.just_finished and ctx.person else None
             return replies, finished
 
+    def wants_photo(self, channel: str, address: str) -> bool:
+        """True when this address's conversation is at the photo question.
+
+        A channel asks before it downloads a picture, so that only a photo someone was asked
+        for is fetched (and the download happens outside the engine's transaction).
+        """
+        with self.db.transaction() as session:
+            row = storage.find_address(session, channel, address)
+            if row is None or row.opted_out:
+                return False
+            person = storage.current_person(session, row)
+            conv = storage.conversation_for(session, row, person) if person else None
+            step = self.script.by_id.get(conv.state) if conv else None
+            return step is not None and step.kind == "photo"
+
     # --- which person and conversation a message is about ------------------------------------
 
     def _context(self, session: Session, address: Address, incoming: Incoming) -> TurnContext:
@@ -108,8 +132,12 @@ class Engine:
             session=session,
             address=address,
             text=clean_text(incoming.text),
-            has_media=bool(incoming.media),
+            has_media=bool(incoming.media) or incoming.photo is not None,
             now=now,
+            message_id=incoming.message_id,
+            photo=incoming.photo,
+            photo_problem=incoming.photo_problem,
+            takes_photos=incoming.takes_photos,
             opening=incoming.opening,
         )
         if incoming.person:

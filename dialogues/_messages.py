@@ -20,6 +20,18 @@ class Media:
 
 
 @dataclass(frozen=True)
+class ReceivedPhoto:
+    """A photo the channel has already fetched and checked (JPEG or PNG, not too big).
+
+    Why the channel fetches: downloading can take seconds and must not hold the database
+    lock. It asks ``Engine.wants_photo`` first, so it only fetches at the photo question.
+    """
+
+    data: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One message from a person, in any channel.
 
@@ -28,6 +40,10 @@ class Incoming:
     ``person`` is set only when the channel already knows whom the talk is about
     (``planbot chat --person NAME``). ``opening`` asks the engine to speak first (a welcome, or
     "welcome back" and the current question) and is never taken as an answer.
+    ``photo`` is a photo the channel fetched for the photo question; ``photo_problem`` says
+    why one was not (a message key: photo_type, photo_big, photo_failed).
+    ``takes_photos`` says the channel can carry photos: without it the photo question is
+    never asked. ``opts_in`` turns off an opt-out in the same transaction (SMS START).
     """
 
     channel: str
@@ -38,6 +54,10 @@ class Incoming:
     person: str | None = None
     received_at: datetime | None = None
     opening: bool = False  # the channel opened the talk (a terminal chat starting, /start)
+    photo: ReceivedPhoto | None = None
+    photo_problem: str = ""
+    takes_photos: bool = False
+    opts_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +84,8 @@ class Reply:
     text: str
     choices: tuple[Choice, ...] = ()
     attachments: tuple[Attachment, ...] = ()
-    kind: str = "say"  # "say" | "ask" | "profile": lets channels treat questions differently
+    # "say" | "ask" | "finished" (the plan is done) | "profile": lets channels treat them apart
+    kind: str = "say"
     speak: str = field(default="", compare=False)  # the words to speak, if different from text
 
     def to_dict(self) -> dict[str, object]:

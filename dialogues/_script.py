@@ -16,7 +16,7 @@ from typing import Any
 from planbot.errors import ScriptError
 
 SPEC_VERSION = 1
-STEP_KINDS = ("yes_no", "choice", "text", "list")
+STEP_KINDS = ("yes_no", "choice", "text", "list", "photo")
 COMMANDS = (
     "back",
     "skip",
@@ -149,8 +149,8 @@ def parse_step(where: str, raw: dict[str, Any]) -> Step:
     choices = _choices(where, raw.get("choices", []))
     if kind in ("yes_no", "choice") and len(choices) < 2:
         raise ScriptError(f"{where}: a {kind} step needs at least 2 choices")
-    if kind == "yes_no" and {c.value for c in choices} != {"yes", "no"}:
-        raise ScriptError(f"{where}: a yes_no step needs the values yes and no")
+    if kind in ("yes_no", "photo") and {c.value for c in choices} != {"yes", "no"}:
+        raise ScriptError(f"{where}: a {kind} step needs choices with the values yes and no")
     return Step(
         id=step_id,
         kind=kind,

@@ -39,10 +39,16 @@ class _Turn(Commands, Answers):
         if ctx.opening:
             self.reopen()
             return
+        if ctx.has_media and self.at_photo_question():
+            self.conv.paused = False
+            self.photo_sent()
+            return
         if not text:
             self.say(self.msg("only_words") if ctx.has_media else self.msg("empty"))
             self.ask()
             return
+        if ctx.has_media:
+            self.say(self.msg("picture_not_kept"))  # then the words, as an answer
         if len(text) > MAX_MESSAGE_CHARS:
             self.say(self.msg("too_long"))
             self.ask()

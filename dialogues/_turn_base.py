@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 import storage
 from dialogues._machine import CONFIRM_RESTART, FINISHED, MODAL_STATES, PICK_PERSON, PICK_TOPIC
-from dialogues._messages import Choice, Reply
+from dialogues._messages import Choice, ReceivedPhoto, Reply
 from dialogues._script import ScriptChoice, Step
 from dialogues._understand import bullet_lines, normalise
 from easyread import section_heading
@@ -44,6 +44,10 @@ class TurnContext:
     text: str
     has_media: bool
     now: datetime
+    message_id: str = ""
+    photo: ReceivedPhoto | None = None
+    photo_problem: str = ""
+    takes_photos: bool = False
     person: Person | None = None
     conversation: Conversation | None = None
     fresh: bool = False
@@ -107,6 +111,9 @@ class TurnBase:
             return not self.other
         if step_id == "name":
             return self.person_name is not None
+        step = self.script.by_id.get(step_id)
+        if step is not None and step.kind == "photo":
+            return not self.ctx.takes_photos  # a terminal, or SMS where MMS does not work
         return False
 
     def advance(self) -> None:
@@ -125,7 +132,8 @@ class TurnBase:
 
     def finish(self) -> None:
         name = self.person_name
-        self.say(self.msg("finished", name=name) if name else self.msg("finished_nameless"))
+        text = self.msg("finished", name=name) if name else self.msg("finished_nameless")
+        self.say(text, kind="finished")
         self.ctx.just_finished = True
 
     def current_step(self) -> Step | None:

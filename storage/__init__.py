@@ -13,13 +13,11 @@ from storage._links import (
     token_hash,
 )
 from storage._optout import (
-    InboundState,
-    inbound_state,
     is_opted_out,
     reachable_addresses,
     set_opted_out,
 )
-from storage._photos import Photo, person_photo, photo_message_id, set_person_photo
+from storage._photos import Photo, person_photo, set_person_photo
 from storage._repo import (
     ANSWER,
     DONT_KNOW,
@@ -34,6 +32,7 @@ from storage._repo import (
     conversation_name_hint,
     conversation_said_by,
     create_person,
+    current_person,
     delete_address_if_unused,
     delete_all_answers,
     delete_last_answer,
@@ -78,7 +77,6 @@ __all__ = [
     "AnswerView",
     "Conversation",
     "Database",
-    "InboundState",
     "LinkView",
     "Person",
     "PersonAddress",
@@ -96,6 +94,7 @@ __all__ = [
     "conversation_name_hint",
     "conversation_said_by",
     "create_person",
+    "current_person",
     "delete_address_if_unused",
     "delete_all_answers",
     "delete_last_answer",
@@ -106,7 +105,6 @@ __all__ = [
     "find_processed",
     "get_or_create_address",
     "get_person",
-    "inbound_state",
     "is_named",
     "is_opted_out",
     "link_for_message",
@@ -120,7 +118,6 @@ __all__ = [
     "person_for_token",
     "person_name",
     "person_photo",
-    "photo_message_id",
     "processed_replies",
     "reachable_addresses",
     "record_processed",

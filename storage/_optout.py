@@ -8,23 +8,11 @@ that is the one thing planbot must remember to keep its promise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from storage._personal import lookup_key, unseal
+from storage._personal import unseal
 from storage._repo import find_address, get_or_create_address
 from storage._tables import Address, Person, PersonAddress
-
-
-@dataclass(frozen=True)
-class InboundState:
-    """What a channel must know about a message's sender before it decides anything."""
-
-    known: bool  # the address has written before
-    opted_out: bool
-    link_person_id: int | None  # the person whose link this very message already made
 
 
 def is_opted_out(session: Session, channel: str, address: str) -> bool:
@@ -56,18 +44,3 @@ def reachable_addresses(session: Session, person: Person, channel: str) -> list[
         .order_by(col(Address.id))
     )
     return [unseal(r.address_sealed) for r in rows]
-
-
-# Plain SQL, built once: every text runs it, and building the statement each time costs more
-# than running it.
-_INBOUND_STATE = text(
-    "SELECT (SELECT opted_out FROM address WHERE lookup = :lookup), "
-    "(SELECT person_id FROM profile_link WHERE channel = :channel AND message_id = :message_id)"
-)
-
-
-def inbound_state(session: Session, channel: str, address: str, message_id: str) -> InboundState:
-    """The sender's opt-out and the link this message made, in one query (every text asks)."""
-    values = {"lookup": lookup_key(channel, address), "channel": channel, "message_id": message_id}
-    opted_out, link_person_id = session.connection().execute(_INBOUND_STATE, values).one()
-    return InboundState(opted_out is not None, bool(opted_out), link_person_id)

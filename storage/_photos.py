@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from storage._personal import seal, unseal
 from storage._tables import Person, PersonPhoto, utcnow
@@ -50,9 +50,3 @@ def person_photo(session: Session, person: Person) -> Photo | None:
     if row is None:
         return None
     return Photo(base64.b64decode(unseal(row.photo_sealed)), row.content_type, row.message_id)
-
-
-def photo_message_id(session: Session, person: Person) -> str | None:
-    """The message id that brought the current photo (to spot a repeat delivery cheaply)."""
-    query = select(PersonPhoto.message_id).where(PersonPhoto.person_id == person.id)
-    return session.exec(query).first()

@@ -172,6 +172,16 @@ def people_for_address(session: Session, address: Address) -> list[Person]:
     return list(session.exec(query))
 
 
+def current_person(session: Session, address: Address) -> Person | None:
+    """Whose plan this address is on now: the one it last talked about, or its only person."""
+    if address.active_person_id is not None:
+        active = session.get(Person, address.active_person_id)
+        if active is not None:
+            return active
+    people = people_for_address(session, address)
+    return people[0] if len(people) == 1 else None
+
+
 def delete_address_if_unused(session: Session, address: Address) -> bool:
     """Remove an address that speaks for nobody (after "no" to consent: store nothing)."""
     if people_for_address(session, address):

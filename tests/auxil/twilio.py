@@ -61,10 +61,14 @@ def sms_form(
     body: str,
     sid: str | None = None,
     media: Sequence[tuple[str, str]] = (),
+    to_country: str = "GB",
 ) -> dict[str, str]:
-    """The form Twilio posts for an inbound text (``media``: (url, content type) pairs)."""
+    """The form Twilio posts for an inbound text (``media``: (url, content type) pairs).
+
+    ``to_country`` is the country of our Twilio number: Twilio carries MMS only in US and CA.
+    """
     form = {
-        "ToCountry": "GB",
+        "ToCountry": to_country,
         "SmsMessageSid": sid or "",
         "NumMedia": str(len(media)),
         "From": number,
@@ -110,12 +114,14 @@ class Texter:
     client: httpx.AsyncClient
     number: str = "+447700900123"
     last: httpx.Response | None = None
+    country: str = "GB"  # of the Twilio number texted: "US" or "CA" for photos by MMS
 
     async def send(
         self, body: str, sid: str | None = None, media: Sequence[tuple[str, str]] = ()
     ) -> list[str]:
         """Text ``body``; return planbot's answers (one string per SMS)."""
-        self.last = await post_signed(self.client, "/sms", sms_form(self.number, body, sid, media))
+        form = sms_form(self.number, body, sid, media, self.country)
+        self.last = await post_signed(self.client, "/sms", form)
         assert self.last.status_code == 200, self.last.text
         assert self.last.headers["content-type"].startswith("application/xml")
         return read_twiml(self.last.text)

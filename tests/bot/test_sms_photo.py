@@ -1,10 +1,12 @@
-"""MMS photos: fetched from (fake) Twilio with the account's credentials, checked, kept."""
+"""MMS photos: asked for at the photo question, fetched from (fake) Twilio with the account's
+credentials, checked, kept; a picture anywhere else gets a kind answer and is never fetched."""
 
 from __future__ import annotations
 
 import base64
 
 import httpx
+import pytest
 
 import storage
 from bot._media import MAX_PHOTO_BYTES
@@ -12,6 +14,14 @@ from tests.auxil.twilio import PNG_BYTES, Texter, fake_twilio, media_url, new_si
 from tests.bot.test_sms_conversation import consent, counts, link_in
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64 + b"\xff\xd9"
+PHOTO_QUESTION = "Would you like a photo of you on your profile?"
+FIRST_TOPIC = "What do people like about you?"
+
+
+@pytest.fixture
+def us_texter(client: httpx.AsyncClient) -> Texter:
+    """Someone texting a US Twilio number, where MMS works."""
+    return Texter(client, number="+12025550123", country="US")
 
 
 def stored_photo(db: storage.Database) -> storage.Photo | None:
@@ -19,105 +29,167 @@ def stored_photo(db: storage.Database) -> storage.Photo | None:
         return storage.person_photo(session, storage.get_person(session, "Dev"))
 
 
-async def test_a_photo_is_fetched_checked_kept_and_shown_on_the_page(
-    texter: Texter, client: httpx.AsyncClient, db: storage.Database
+def joined(bodies: list[str]) -> str:
+    return "\n".join(bodies)
+
+
+async def at_photo_question(texter: Texter) -> None:
+    bodies = await consent(texter)
+    assert PHOTO_QUESTION in joined(bodies)
+    assert "Reply 1 for I will send a photo, 2 for No photo." in joined(bodies)
+
+
+async def test_a_photo_is_asked_for_fetched_kept_and_shown_on_the_page(
+    us_texter: Texter, client: httpx.AsyncClient, db: storage.Database
 ) -> None:
-    await consent(texter)
+    await at_photo_question(us_texter)
     with fake_twilio() as twilio:
         twilio.add_media(media_url(1), PNG_BYTES, "image/png")
-        bodies = await texter.send("", media=[(media_url(1), "image/png")])
+        bodies = await us_texter.send("", media=[(media_url(1), "image/png")])
     assert bodies[0].startswith("Thank you. I have saved your photo. It will be on your profile.")
-    assert any("What do people like about you?" in b for b in bodies)  # asked again
+    assert FIRST_TOPIC in joined(bodies)  # and on to the next question
     assert len(twilio.media_requests) == 1
     assert twilio.media_requests[0].headers["Authorization"].startswith("Basic ")
     photo = stored_photo(db)
     assert photo is not None and photo.data == PNG_BYTES and photo.content_type == "image/png"
-    page = await client.get(link_in(await texter.send("PROFILE")))
+    page = await client.get(link_in(await us_texter.send("PROFILE")))
     assert base64.b64encode(PNG_BYTES).decode() in page.text
 
 
-async def test_a_retried_photo_is_not_fetched_again(texter: Texter, db: storage.Database) -> None:
-    await consent(texter)
+async def test_no_photo_question_where_mms_does_not_work(
+    texter: Texter, db: storage.Database
+) -> None:
+    bodies = await consent(texter)  # a UK number: Twilio carries no MMS there
+    assert PHOTO_QUESTION not in joined(bodies)
+    assert FIRST_TOPIC in joined(bodies)
+    with fake_twilio() as twilio:  # nothing registered: any fetch would fail the test
+        bodies = await texter.send("", media=[(media_url(2), "image/png")])
+    assert bodies[0].startswith("Thank you for the picture. For this question, I need words.")
+    assert FIRST_TOPIC in joined(bodies)
+    assert twilio.media_requests == []
+    assert stored_photo(db) is None
+
+
+async def test_no_says_no_photo_and_goes_on(us_texter: Texter, db: storage.Database) -> None:
+    await at_photo_question(us_texter)
+    bodies = await us_texter.send("2")
+    assert bodies[0].startswith("That is OK. Your profile will have no photo.")
+    assert FIRST_TOPIC in joined(bodies)
+    assert stored_photo(db) is None
+
+
+async def test_yes_waits_for_the_photo(us_texter: Texter, db: storage.Database) -> None:
+    await at_photo_question(us_texter)
+    assert await us_texter.send("yes") == ["OK. Please send the photo now."]
+    with fake_twilio() as twilio:
+        twilio.add_media(media_url(3), JPEG_BYTES, "image/jpeg")
+        bodies = await us_texter.send("", media=[(media_url(3), "image/jpeg")])
+    assert bodies[0].startswith("Thank you. I have saved your photo.")
+    photo = stored_photo(db)
+    assert photo is not None and photo.content_type == "image/jpeg"
+
+
+async def test_a_retried_photo_is_not_fetched_again(
+    us_texter: Texter, db: storage.Database
+) -> None:
+    await at_photo_question(us_texter)
     sid = new_sid()
     with fake_twilio() as twilio:
-        twilio.add_media(media_url(2), JPEG_BYTES, "image/jpeg")
-        first = await texter.send("", sid=sid, media=[(media_url(2), "image/jpeg")])
+        twilio.add_media(media_url(4), JPEG_BYTES, "image/jpeg")
+        first = await us_texter.send("", sid=sid, media=[(media_url(4), "image/jpeg")])
         before = counts(db)
-        again = await texter.send("", sid=sid, media=[(media_url(2), "image/jpeg")])
+        again = await us_texter.send("", sid=sid, media=[(media_url(4), "image/jpeg")])
     assert again == first
     assert counts(db) == before
     assert len(twilio.media_requests) == 1
 
 
-async def test_words_sent_with_a_photo_are_an_answer(texter: Texter, db: storage.Database) -> None:
-    await consent(texter)
+async def test_a_picture_at_a_topic_is_not_fetched_and_its_words_are_kept(
+    us_texter: Texter, db: storage.Database
+) -> None:
+    await at_photo_question(us_texter)
+    await us_texter.send("no")
     with fake_twilio() as twilio:
-        twilio.add_media(media_url(3), JPEG_BYTES, "image/jpeg")
-        bodies = await texter.send("my smile", media=[(media_url(3), "image/jpeg")])
-    assert bodies[0].startswith("Thank you. I have saved your photo.")
-    assert "- my smile" in "\n".join(bodies)
+        bodies = await us_texter.send("my smile", media=[(media_url(5), "image/jpeg")])
+    text = joined(bodies)
+    assert text.startswith("Thank you for the picture. I only keep a photo when I ask for one.")
+    assert "- my smile" in text
+    assert twilio.media_requests == []
+    assert stored_photo(db) is None
     with db.transaction() as session:
         dev = storage.get_person(session, "Dev")
         assert [a.text for a in storage.answers_for(session, dev)] == ["my smile"]
 
 
-async def test_other_files_get_a_kind_answer_and_nothing_is_kept(
-    texter: Texter, db: storage.Database
+async def test_back_from_the_first_topic_comes_to_the_photo_question(us_texter: Texter) -> None:
+    await at_photo_question(us_texter)
+    await us_texter.send("no")
+    assert PHOTO_QUESTION in joined(await us_texter.send("back"))
+
+
+async def test_other_files_get_a_kind_answer_and_the_question_again(
+    us_texter: Texter, db: storage.Database
 ) -> None:
-    await consent(texter)
+    await at_photo_question(us_texter)
     with fake_twilio() as twilio:  # nothing registered: any fetch would fail the test
-        bodies = await texter.send("", media=[(media_url(4), "video/mp4")])
-    assert bodies == ["Sorry. I can only keep a photo. Please send a photo from your camera."]
+        bodies = await us_texter.send("", media=[(media_url(6), "video/mp4")])
+    assert bodies[0].startswith(
+        "Sorry. I can only keep a photo. Please send a photo from your camera."
+    )
+    assert PHOTO_QUESTION in joined(bodies)
     assert stored_photo(db) is None
     assert twilio.media_requests == []
 
 
 async def test_a_file_that_only_claims_to_be_a_photo_is_not_kept(
-    texter: Texter, db: storage.Database
+    us_texter: Texter, db: storage.Database
 ) -> None:
-    await consent(texter)
+    await at_photo_question(us_texter)
     with fake_twilio() as twilio:
-        twilio.add_media(media_url(5), b"<html>not a picture</html>", "image/jpeg")
-        bodies = await texter.send("", media=[(media_url(5), "image/jpeg")])
+        twilio.add_media(media_url(7), b"<html>not a picture</html>", "image/jpeg")
+        bodies = await us_texter.send("", media=[(media_url(7), "image/jpeg")])
     assert bodies[0].startswith("Sorry. I can only keep a photo.")
     assert stored_photo(db) is None
 
 
-async def test_a_photo_over_5_megabytes_is_not_kept(texter: Texter, db: storage.Database) -> None:
-    await consent(texter)
+async def test_a_photo_over_5_megabytes_is_not_kept(
+    us_texter: Texter, db: storage.Database
+) -> None:
+    await at_photo_question(us_texter)
     big = JPEG_BYTES + b"\x00" * MAX_PHOTO_BYTES
     with fake_twilio() as twilio:
-        twilio.add_media(media_url(6), big, "image/jpeg")
-        bodies = await texter.send("", media=[(media_url(6), "image/jpeg")])
-    assert bodies[0] == "Sorry. That photo is too big for me. Please send a smaller photo."
+        twilio.add_media(media_url(8), big, "image/jpeg")
+        bodies = await us_texter.send("", media=[(media_url(8), "image/jpeg")])
+    assert bodies[0].startswith("Sorry. That photo is too big for me. Please send a smaller photo.")
     assert stored_photo(db) is None
 
 
 async def test_a_photo_twilio_cannot_give_gets_a_kind_answer(
-    texter: Texter, db: storage.Database
+    us_texter: Texter, db: storage.Database
 ) -> None:
-    await consent(texter)
+    await at_photo_question(us_texter)
     with fake_twilio() as twilio:
-        twilio.add_media(media_url(7), b"gone", "text/plain", status=404)
-        bodies = await texter.send("", media=[(media_url(7), "image/png")])
-    assert bodies[0] == "Sorry. I could not get your photo. Please try again later."
+        twilio.add_media(media_url(9), b"gone", "text/plain", status=404)
+        bodies = await us_texter.send("", media=[(media_url(9), "image/png")])
+    assert bodies[0].startswith("Sorry. I could not get your photo. Please try again, or say no.")
+    assert PHOTO_QUESTION in joined(bodies)
     assert stored_photo(db) is None
 
 
-async def test_a_media_url_off_twilio_is_never_fetched(
-    texter: Texter, db: storage.Database
-) -> None:
-    await consent(texter)
+async def test_a_media_url_off_twilio_is_never_fetched(us_texter: Texter) -> None:
+    await at_photo_question(us_texter)
     with fake_twilio() as twilio:
-        bodies = await texter.send("", media=[("https://evil.example.org/x.png", "image/png")])
+        bodies = await us_texter.send("", media=[("https://evil.example.org/x.png", "image/png")])
     assert bodies[0].startswith("Sorry. I could not get your photo.")
     assert twilio.media_requests == []
 
 
-async def test_a_photo_before_agreeing_is_not_kept(texter: Texter, db: storage.Database) -> None:
-    await texter.send("hello")
+async def test_a_photo_before_agreeing_is_not_fetched(
+    us_texter: Texter, db: storage.Database
+) -> None:
+    await us_texter.send("hello")
     with fake_twilio() as twilio:
-        bodies = await texter.send("", media=[(media_url(8), "image/png")])
-    assert any("I need words" in b for b in bodies)  # the engine's own kind answer
+        bodies = await us_texter.send("", media=[(media_url(10), "image/png")])
+    assert any("I need words" in b for b in bodies)
     assert twilio.media_requests == []
     assert counts(db)["answers"] == 0

@@ -295,6 +295,65 @@ def test_a_photo_where_words_were_expected(engine: Engine, db: storage.Database)
     assert count(db, storage.Answer) == 0
 
 
+def test_the_engine_wants_a_photo_only_at_the_photo_question(
+    engine: Engine, db: storage.Database
+) -> None:
+    def incoming(text: str, *, opening: bool = False) -> Incoming:
+        return Incoming(
+            CHANNEL, "07700 900050", uuid.uuid4().hex, text, opening=opening, takes_photos=True
+        )
+
+    assert not engine.wants_photo(CHANNEL, "07700 900050")  # nobody yet
+    for text in ("", "yes", "1"):
+        engine.handle(incoming(text, opening=not text))
+        assert not engine.wants_photo(CHANNEL, "07700 900050")
+    assert "Would you like a photo" in shown(engine.handle(incoming("Dev")))
+    assert engine.wants_photo(CHANNEL, "07700 900050")
+    engine.handle(incoming("no"))
+    assert not engine.wants_photo(CHANNEL, "07700 900050")
+
+
+def test_an_opted_out_address_gets_nothing_and_stores_nothing(
+    engine: Engine, db: storage.Database
+) -> None:
+    chat = Chat(engine)
+    chat.start("Dev")
+    with db.transaction() as session:
+        storage.set_opted_out(session, CHANNEL, chat.address, True)
+    messages = count(db, storage.ProcessedMessage)
+    assert chat.send_raw("kind") == []
+    assert count(db, storage.ProcessedMessage) == messages
+    assert texts_of(db, "Dev") == []
+    back = engine.handle(
+        Incoming(CHANNEL, chat.address, uuid.uuid4().hex, opening=True, opts_in=True)
+    )
+    assert "What do people like about you?" in shown(back)
+    with db.transaction() as session:
+        assert not storage.is_opted_out(session, CHANNEL, chat.address)
+
+
+def test_a_repeat_of_the_message_that_finished_the_plan_gets_the_profile_again(
+    db: storage.Database, settings: Settings, clock: Clock
+) -> None:
+    finished: list[int] = []
+
+    def profile(person_id: int) -> list[Reply]:
+        finished.append(person_id)
+        return [Reply("PROFILE", kind="profile")]
+
+    engine = Engine(db, settings, clock=clock, profile_hook=profile)
+    chat = Chat(engine)
+    chat.start("Dev")
+    while "Do you want to change anything?" not in chat.send("done"):
+        pass
+    last = chat.incoming("no")
+    first = engine.handle(last)
+    again = engine.handle(last)
+    assert [r.kind for r in first][-2:] == ["finished", "profile"]
+    assert again == first
+    assert len(finished) == 2 and finished[0] == finished[1]
+
+
 def test_control_and_bidi_characters_are_not_stored(engine: Engine, db: storage.Database) -> None:
     chat = Chat(engine)
     chat.start("Dev")

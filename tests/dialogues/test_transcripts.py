@@ -7,6 +7,7 @@ without writing Python. The format:
     description = "what this case shows"
     person = "Dev"             # optional: the channel knows the person (planbot chat --person)
     address = "07700 900123"   # optional: who is typing (one address per case by default)
+    takes_photos = true        # optional: the channel can carry photos (asks the photo question)
 
     [[turn]]
     say = ""                   # what the person types ("" and opening = true: planbot speaks first)
@@ -14,6 +15,8 @@ without writing Python. The format:
     advance_hours = 2          # optional (or advance_days): time passes before this message
     expect = ["Hello", "Can I keep"]   # substrings of the replies, in this order
     not_expect = ["Welcome back"]      # optional: must not appear anywhere in the replies
+    photo = "png"              # optional: a picture comes with the message: "png" (fetched and
+                               # checked by the channel) or a problem key ("photo_big", ...)
 
     [end]
     state = "good_day"         # where the conversation is now
@@ -23,6 +26,7 @@ without writing Python. The format:
     said_by = "Pat"            # optional: who said every kept answer
     perspective = "family"     # optional: the perspective of every kept answer
     name = "Arthur"            # optional: the person's name
+    photo = true               # optional: whether the person has a photo kept
     nothing_stored = true      # optional: no person, no address, no answer, no conversation
 
 Files whose names start with ``_`` are shared data for other tests, not cases.
@@ -39,8 +43,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 import storage
-from dialogues import Engine, Incoming
+from dialogues import Engine, Incoming, Media, ReceivedPhoto
 from tests.auxil.replies import shown
+from tests.auxil.twilio import PNG_BYTES
 from tests.conftest import Clock
 
 CASES = Path(__file__).parent / "cases"
@@ -55,6 +60,7 @@ TURN_KEYS = {
     "advance_days",
     "person",
     "address",
+    "photo",
 }
 END_KEYS = {
     "state",
@@ -64,6 +70,7 @@ END_KEYS = {
     "said_by",
     "perspective",
     "name",
+    "photo",
     "nothing_stored",
 }
 
@@ -91,6 +98,17 @@ def assert_in_order(text: str, expected: list[str], where: str) -> None:
         position = found + len(part)
 
 
+def picture(turn: dict[str, Any]) -> dict[str, Any]:
+    """The Incoming fields for a turn's ``photo``: the picture sent, fetched or not."""
+    sent = turn.get("photo")
+    if sent is None:
+        return {}
+    media = (Media("https://media.example.org/1", "image/png"),)
+    if sent == "png":
+        return {"media": media, "photo": ReceivedPhoto(PNG_BYTES, "image/png")}
+    return {"media": media, "photo_problem": sent}
+
+
 def _count(session: Session, model: type) -> int:
     return int(session.exec(select(func.count()).select_from(model)).one())
 
@@ -116,6 +134,9 @@ def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
             assert conv.state == end["state"], f"{where}: state"
         if "name" in end:
             assert storage.person_name(person) == end["name"], f"{where}: name"
+        if "photo" in end:
+            has_photo = storage.person_photo(session, person) is not None
+            assert has_photo == end["photo"], f"{where}: photo kept"
         answers = storage.answers_for(session, person)
 
     kept: dict[str, list[str]] = {}
@@ -151,6 +172,8 @@ def test_transcript(path: Path, engine: Engine, db: storage.Database, clock: Clo
                 text=turn["say"],
                 person=turn.get("person", case.get("person")),
                 opening=turn.get("opening", False),
+                takes_photos=case.get("takes_photos", False),
+                **picture(turn),
             )
         )
         text = shown(replies)
