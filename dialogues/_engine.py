@@ -74,7 +74,9 @@ class Engine:
         self, incoming: Incoming, *, look_for_repeat: bool
     ) -> tuple[list[Reply], int | None]:
         with self.db.transaction() as session:
-            address = storage.get_or_create_address(session, incoming.channel, incoming.address)
+            address, active, conversation = storage.open_address(
+                session, incoming.channel, incoming.address
+            )
             if address.opted_out:
                 if not incoming.opts_in:
                     return [], None  # they asked for no more messages: store nothing, say nothing
@@ -94,7 +96,7 @@ class Engine:
                 # never stored, so the hook makes it afresh).
                 finished_again = any(r.kind == "finished" for r in again)
                 return again, seen.person_id if finished_again else None
-            ctx = self._context(session, address, incoming)
+            ctx = self._context(session, address, incoming, active, conversation)
             replies = run_turn(ctx)
             kept_address = ctx.address if not ctx.address_removed else None
             storage.record_processed(
@@ -125,7 +127,16 @@ class Engine:
 
     # --- which person and conversation a message is about ------------------------------------
 
-    def _context(self, session: Session, address: Address, incoming: Incoming) -> TurnContext:
+    def _context(
+        self,
+        session: Session,
+        address: Address,
+        incoming: Incoming,
+        active: Person | None,
+        active_conversation: Conversation | None,
+    ) -> TurnContext:
+        """``active`` is the person the address talked about last, and ``active_conversation``
+        its conversation about them, as read with the address."""
         now = self.clock()
         ctx = TurnContext(
             engine=self,
@@ -144,14 +155,12 @@ class Engine:
             people = storage.people_for_address(session, address)
             self._for_named_person(ctx, incoming.person.strip(), people)
             return ctx
-        active = (
-            storage.person_by_id(session, address.active_person_id)
-            if address.active_person_id is not None
-            else None
-        )
-        if active is not None:  # most messages: one query by key, nothing else to decide
+        if active is not None:  # most messages: all read with the address already
             ctx.person = active
-            ctx.conversation, ctx.fresh = self.conversation_with(session, address, active)
+            if active_conversation is not None:
+                ctx.conversation = active_conversation
+            else:
+                ctx.conversation, ctx.fresh = self.conversation_with(session, address, active)
             return ctx
         # A conversation about nobody yet: before consent, or "who do you want to talk about?"
         pending = storage.conversation_for(session, address, None)

@@ -14,6 +14,7 @@ GSM7_BASIC = frozenset(
 )
 # The extension table: each of these costs 2 septets (ESC + the character).
 GSM7_EXTENDED = frozenset("\f^{}\\[~]|€")
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENDED
 
 GSM7_SINGLE = 160
 GSM7_PART = 153
@@ -44,7 +45,7 @@ _GSM_FRIENDLY = str.maketrans(
 
 def is_gsm7(text: str) -> bool:
     """True if every character can be sent in the GSM-7 alphabet (basic or extension)."""
-    return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
+    return GSM7_ALL.issuperset(text)
 
 
 def gsm_friendly(text: str) -> str:
@@ -52,12 +53,9 @@ def gsm_friendly(text: str) -> str:
     return text.translate(_GSM_FRIENDLY)
 
 
-def _units(text: str) -> tuple[list[int], int, int]:
-    """Cost of each character, and the single and multi-part limits for the text's alphabet."""
-    if is_gsm7(text):
-        return [2 if c in GSM7_EXTENDED else 1 for c in text], GSM7_SINGLE, GSM7_PART
-    # UCS-2 counts UTF-16 code units: an emoji outside the BMP takes 2.
-    return [2 if ord(c) > 0xFFFF else 1 for c in text], UCS2_SINGLE, UCS2_PART
+def _cost(char: str, gsm: bool) -> int:
+    """Units one character takes: GSM-7 extension characters and astral emoji take 2."""
+    return 2 if (char in GSM7_EXTENDED if gsm else ord(char) > 0xFFFF) else 1
 
 
 def sms_segments(text: str) -> int:
@@ -68,9 +66,13 @@ def sms_segments(text: str) -> int:
     """
     if not text:
         return 0
-    costs, single, part = _units(text)
-    total = sum(costs)
-    if total <= single:
+    gsm = is_gsm7(text)
+    single, part = (GSM7_SINGLE, GSM7_PART) if gsm else (UCS2_SINGLE, UCS2_PART)
+    # Most texts are short and plain: count the 2-unit characters without a loop in Python.
+    if gsm and len(text) + sum(text.count(c) for c in GSM7_EXTENDED) <= single:
+        return 1
+    costs = [_cost(c, gsm) for c in text]
+    if sum(costs) <= single:
         return 1
     segments, used = 1, 0
     for cost in costs:
@@ -79,4 +81,3 @@ def sms_segments(text: str) -> int:
             used = 0
         used += cost
     return segments
-

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, delete, insert, inspect, update
+from sqlalchemy import and_, bindparam, delete, func, insert, inspect, update
 from sqlmodel import Session, col, select
 
 from planbot.errors import AmbiguousPerson, PersonNotFound
@@ -32,6 +32,24 @@ _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
 _CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
 _PROCESSED = ProcessedMessage.__table__  # type: ignore[attr-defined]
 _ADDRESS_BY_LOOKUP = select(Address).where(Address.lookup == bindparam("lookup")).with_for_update()
+# Every message's first read: the address, the person it is talking about and that
+# conversation, in one statement.
+_LATEST_CONVERSATION = (
+    select(func.max(Conversation.id))
+    .where(Conversation.address_id == Address.id, Conversation.person_id == Person.id)
+    .correlate(Address, Person)
+    .scalar_subquery()
+)
+_ADDRESS_PERSON_CONVERSATION = (
+    select(Address, Person, Conversation)
+    .outerjoin(Person, col(Person.id) == col(Address.active_person_id))
+    .outerjoin(
+        Conversation,
+        and_(col(Person.id).is_not(None), col(Conversation.id) == _LATEST_CONVERSATION),
+    )
+    .where(Address.lookup == bindparam("lookup"))
+)
+_LOCK_ADDRESS = select(Address.id).where(Address.lookup == bindparam("lookup")).with_for_update()
 _CONVERSATION_OF = (
     select(Conversation)
     .where(Conversation.address_id == bindparam("address_id"))
@@ -138,11 +156,31 @@ def get_or_create_address(session: Session, channel: str, address: str) -> Addre
     """The address row, locked for this transaction (one message per address at a time)."""
     key = lookup_key(channel, address)
     row = session.exec(_ADDRESS_BY_LOOKUP, params={"lookup": key}).first()
-    if row is None:
-        row = Address(channel=channel, lookup=key, address_sealed=seal(address))
-        session.add(row)
-        session.flush()
+    return row if row is not None else _new_address(session, channel, key, address)
+
+
+def _new_address(session: Session, channel: str, key: str, address: str) -> Address:
+    row = Address(channel=channel, lookup=key, address_sealed=seal(address))
+    session.add(row)
+    session.flush()
     return row
+
+
+def open_address(
+    session: Session, channel: str, address: str
+) -> tuple[Address, Person | None, Conversation | None]:
+    """The address row, locked for this transaction, with the person it talks about now (the
+    last one it named) and its conversation about them: one statement for most messages."""
+    key = lookup_key(channel, address)
+    if session.get_bind().dialect.name != "sqlite":
+        # Lock first, then read. Locked within the read, PostgreSQL would return the joined
+        # rows as they were before it waited, missing what the message before just wrote.
+        # (SQLite's BEGIN IMMEDIATE has already locked the whole database.)
+        session.execute(_LOCK_ADDRESS, {"lookup": key})
+    found = session.exec(_ADDRESS_PERSON_CONVERSATION, params={"lookup": key}).first()
+    if found is not None:
+        return found[0], found[1], found[2]
+    return _new_address(session, channel, key, address), None, None
 
 
 def find_address(session: Session, channel: str, address: str) -> Address | None:
