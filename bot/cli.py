@@ -19,6 +19,7 @@ import typer
 import storage
 from bot._links_cli import links_app
 from bot._serve import serve
+from bot._tidy import forget_old_replies
 from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import TerminalChat
 from dialogues import Engine, ProfileHook, Reply
@@ -81,6 +82,7 @@ def chat(
     """Talk to planbot in this terminal. One line is one message; piped input works too."""
     settings = _settings()
     db = _open(settings)
+    forget_old_replies(db, settings, storage.utcnow())
     prompt = "> " if sys.stdin.isatty() else ""
     TerminalChat(_engine(db, settings), address=address, person=person, prompt=prompt).run(
         sys.stdin

@@ -234,7 +234,13 @@ class SmsChannel:
             address = storage.set_opted_out(session, CHANNEL, inbound.number, True)
             replies = [Reply(sms_text("opted_out"))]
             storage.record_processed(
-                session, CHANNEL, inbound.message_sid, address, None, [r.to_dict() for r in replies]
+                session,
+                CHANNEL,
+                inbound.message_sid,
+                address,
+                None,
+                [r.to_dict() for r in replies],
+                self.clock(),
             )
             return replies
 

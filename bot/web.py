@@ -16,8 +16,10 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -35,6 +37,7 @@ from bot import links
 from bot._sms_format import sms_bodies
 from bot._sms_inbound import InboundSms
 from bot._sms_words import text as sms_text
+from bot._tidy import EVERY, forget_old_replies
 from bot.sms import SmsChannel
 from planbot.errors import PlanbotError, SettingsError
 from planbot.settings import Settings
@@ -143,7 +146,30 @@ def create_app(
     sms = SmsChannel(database, settings, clock=clock)
     run = _Runner(database)
     now = clock or storage.utcnow
-    app = FastAPI(title="planbot", docs_url=None, redoc_url=None, openapi_url=None)
+
+    async def tidy() -> None:
+        try:
+            await run.other(forget_old_replies, database, settings, now())
+        except PlanbotError as exc:  # the database is away: try again next time
+            log.error("tidying failed: %s", type(exc).__name__)
+
+    async def tidy_every_hour() -> None:
+        while True:
+            await asyncio.sleep(EVERY.total_seconds())
+            await tidy()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await tidy()  # at start, then every hour
+        tidying = asyncio.create_task(tidy_every_hour())
+        try:
+            yield
+        finally:
+            tidying.cancel()
+
+    app = FastAPI(
+        title="planbot", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     app.state.settings, app.state.db, app.state.sms = settings, database, sms
 
     async def signed_form(request: Request) -> ImmutableMultiDict[str, str] | Response:

@@ -106,6 +106,7 @@ class Engine:
                 kept_address,
                 ctx.person,
                 [r.to_dict() for r in replies],
+                ctx.now,
             )
             finished = ctx.person.id if ctx.just_finished and ctx.person else None
             return replies, finished

@@ -360,6 +360,7 @@ def delete_last_answer(
     view = _answer_view(row)
     session.delete(row)
     session.flush()
+    forget_replies(session, person=person)  # earlier replies that echoed the words
     return view
 
 
@@ -373,6 +374,7 @@ def delete_all_answers(session: Session, person: Person) -> int:
         delete(Answer).where(col(Answer.person_id) == person.id, col(Answer.deleted).is_(False))
     )
     session.exec(delete(Answer).where(col(Answer.person_id) == person.id))
+    forget_replies(session, person=person)  # earlier replies that echoed the words
     return int(result.rowcount or 0)
 
 
@@ -400,6 +402,7 @@ def record_processed(
     address: Address | None,
     person: Person | None,
     replies: Sequence[dict[str, object]],
+    now: datetime | None = None,
 ) -> None:
     """Remember a handled message and its replies (a plain INSERT, for speed as above).
 
@@ -414,12 +417,36 @@ def record_processed(
             "address_id": address.id if address else None,
             "person_id": person.id if person else None,
             "replies_sealed": seal(json.dumps(list(replies), ensure_ascii=False)),
-            "created_at": utcnow(),
+            "created_at": now or utcnow(),
         },
     )
 
 
 def processed_replies(row: ProcessedMessage) -> list[dict[str, object]]:
+    if row.replies_sealed == NO_REPLIES:
+        return []
     data = json.loads(unseal(row.replies_sealed))
     assert isinstance(data, list)
     return data
+
+
+NO_REPLIES = "[]"  # kept plain: it holds nothing personal
+
+
+def forget_replies(
+    session: Session, *, person: Person | None = None, before: datetime | None = None
+) -> int:
+    """Blank the kept replies of handled messages: those about ``person``, or older than
+    ``before``; how many were blanked.
+
+    Why: a reply echoes the person's words ("Thank you. I have saved: my dog"). It is kept
+    only to answer a repeat delivery the same way, and repeats come within minutes. The
+    message id stays, so a late repeat still stores nothing new.
+    """
+    query = update(_PROCESSED).where(_PROCESSED.c.replies_sealed != NO_REPLIES)
+    if person is not None:
+        query = query.where(_PROCESSED.c.person_id == person.id)
+    if before is not None:
+        query = query.where(_PROCESSED.c.created_at < before)
+    result = session.execute(query.values(replies_sealed=NO_REPLIES))
+    return int(getattr(result, "rowcount", 0) or 0)

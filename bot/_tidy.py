@@ -1,0 +1,26 @@
+"""Housekeeping both ``planbot serve`` and ``planbot chat`` run: forget old kept replies.
+
+Why: the replies kept to answer a repeat delivery echo the person's words. Repeats come within
+minutes, so after ``PLANBOT_REPLY_HOURS`` (24 by default) they are blanked.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import storage
+from planbot.settings import Settings
+
+log = logging.getLogger("planbot.tidy")
+
+EVERY = timedelta(hours=1)  # how often ``planbot serve`` tidies
+
+
+def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) -> int:
+    """Blank the replies kept longer than the setting allows; how many were blanked."""
+    with db.transaction() as session:
+        count = storage.forget_replies(session, before=now - timedelta(hours=settings.reply_hours))
+    if count:
+        log.info("forgot the replies to %d old messages", count)
+    return count
