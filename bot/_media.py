@@ -28,7 +28,7 @@ class FetchedPhoto:
 
     data: bytes = b""
     content_type: str = ""
-    problem: str | None = None  # a key of bot._sms_words.TEXTS: photo_type, photo_big, ...
+    problem: str | None = None  # a message key in messages.toml: photo_type, photo_big, ...
 
 
 def is_photo_type(content_type: str) -> bool:

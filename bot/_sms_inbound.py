@@ -16,8 +16,8 @@ from planbot.settings import Settings
 
 CHANNEL = "sms"
 MAX_MEDIA = 10  # Twilio sends at most 10 media items with one message
-OPTED_OUT_ERROR = "21610"
-MMS_COUNTRIES = frozenset({"US", "CA"})  # Twilio: "Attempt to send to unsubscribed recipient"
+OPTED_OUT_ERROR = "21610"  # Twilio: "Attempt to send to unsubscribed recipient"
+MMS_COUNTRIES = frozenset({"US", "CA"})  # where Twilio carries MMS to and from its numbers
 
 
 def number_tag(number: str, settings: Settings) -> str:

@@ -8,7 +8,8 @@ from dialogues._script import ScriptChoice, Step
 from dialogues._turn_base import MAX_NAME_CHARS, OTHER_TYPISTS, TurnBase, as_choices
 from dialogues._understand import bullet_lines, choose, split_items
 
-PHOTO_PROBLEMS = ("photo_type", "photo_big", "photo_failed")  # message keys a channel may give
+# Message keys a channel may give for a picture it could not keep (and "photo_again").
+PHOTO_PROBLEMS = ("photo_type", "photo_big", "photo_failed", "photo_again")
 
 
 class Answers(TurnBase):
@@ -166,7 +167,8 @@ class Answers(TurnBase):
         say kindly why not and ask again. Words sent with it are a caption, not an answer."""
         photo, person = self.ctx.photo, self.ctx.person
         if photo is None or person is None:
-            problem = self.ctx.photo_problem
+            # No problem named: the channel did not fetch it (it came as we got here).
+            problem = self.ctx.photo_problem or "photo_again"
             self.say(self.msg(problem if problem in PHOTO_PROBLEMS else "photo_failed"))
             self.ask()
             return
@@ -177,12 +179,23 @@ class Answers(TurnBase):
         self.advance()
 
     def answer_photo(self, step: Step) -> None:
-        """Words at the photo question: "no" goes on without one, "yes" waits for it."""
-        picked = choose(self.ctx.text, step.choices)
-        said = picked.value if picked else self.words.yes_no(self.ctx.text)
-        if said is None and self.words.is_answer("dont_know", self.ctx.text):
-            said = "no"
+        """Words at the photo question: "no" goes on without one, "yes" waits for it.
+
+        A "no" word anywhere wins ("I don't want a photo"): sending a photo needs a clear yes.
+        """
+        text, person = self.ctx.text, self.ctx.person
+        if self.words.is_answer("dont_know", text):
+            self.say(self.msg("photo_later"))  # whatever photo there is stays as it is
+            self.advance()
+            return
+        if self.words.has_negation(text):
+            said: str | None = "no"
+        else:
+            picked = choose(text, step.choices)
+            said = picked.value if picked else self.words.yes_no(text)
         if said == "no":
+            if person is not None:
+                storage.delete_person_photo(self.ctx.session, person)
             self.say(self.msg("photo_none"))
             self.advance()
         elif said == "yes" and self.conv.retries < 2:
@@ -237,6 +250,7 @@ class Answers(TurnBase):
             said = picked.value if picked else None
         if said == "yes" and self.ctx.person is not None:
             storage.delete_all_answers(self.ctx.session, self.ctx.person)
+            storage.delete_person_photo(self.ctx.session, self.ctx.person)
             self.conv.return_to = None
             self.conv.typist = None
             storage.set_conversation_said_by(self.conv, None)

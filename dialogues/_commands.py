@@ -61,6 +61,16 @@ class Commands(TurnBase):
         target = self.find_topic(topic) if topic else None
         if self.state not in MODAL_STATES:
             self.conv.return_to = self.state
+        photo = self.photo_step()
+        if target is None and photo is not None and self.means_photo(topic):
+            if self.can_change_photo():  # "change photo": the photo question, then back
+                self.jump(photo.id)
+                self.ask()
+            else:
+                self.say(self.msg("no_photos_here"))
+                self.go_to_saved_place()
+                self.ask()
+            return
         if target is None:
             self.jump(PICK_TOPIC)
             self.ask()

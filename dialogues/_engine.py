@@ -118,12 +118,11 @@ class Engine:
         for is fetched (and the download happens outside the engine's transaction).
         """
         with self.db.transaction() as session:
-            row = storage.find_address(session, channel, address)
-            if row is None or row.opted_out:
+            found = storage.read_address(session, channel, address)
+            if found is None or found[0].opted_out:
                 return False
-            person = storage.current_person(session, row)
-            conv = storage.conversation_for(session, row, person) if person else None
-            step = self.script.by_id.get(conv.state) if conv else None
+            person, conv, _people = self._stored(session, *found)
+            step = self.script.by_id.get(conv.state) if conv and person else None
             return step is not None and step.kind == "photo"
 
     # --- which person and conversation a message is about ------------------------------------
@@ -156,28 +155,43 @@ class Engine:
             people = storage.people_for_address(session, address)
             self._for_named_person(ctx, incoming.person.strip(), people)
             return ctx
-        if active is not None:  # most messages: all read with the address already
-            ctx.person = active
-            if active_conversation is not None:
-                ctx.conversation = active_conversation
+        person, conversation, people = self._stored(session, address, active, active_conversation)
+        if person is not None:
+            ctx.person = person
+            if conversation is not None:
+                ctx.conversation = conversation
             else:
-                ctx.conversation, ctx.fresh = self.conversation_with(session, address, active)
-            return ctx
-        # A conversation about nobody yet: before consent, or "who do you want to talk about?"
-        pending = storage.conversation_for(session, address, None)
-        people = [] if pending is not None else storage.people_for_address(session, address)
-        if pending is not None:
-            ctx.conversation = pending
-        elif len(people) == 1:
-            ctx.person = people[0]
-            ctx.conversation, ctx.fresh = self.conversation_with(session, address, people[0])
-        elif people:
-            ctx.conversation = storage.new_conversation(session, address, None, PICK_PERSON)
-            ctx.fresh = True
-        else:
-            ctx.conversation = storage.new_conversation(session, address, None, self.first_state)
+                ctx.conversation, ctx.fresh = self.conversation_with(session, address, person)
+        elif conversation is not None:  # before consent
+            ctx.conversation = conversation
+        else:  # "who do you want to talk about?", or someone new
+            state = PICK_PERSON if people else self.first_state
+            ctx.conversation = storage.new_conversation(session, address, None, state)
             ctx.fresh = True
         return ctx
+
+    @staticmethod
+    def _stored(
+        session: Session,
+        address: Address,
+        active: Person | None,
+        active_conversation: Conversation | None,
+    ) -> tuple[Person | None, Conversation | None, list[Person]]:
+        """Whom a message from this address is about and their conversation, as stored
+        (nothing is made here), and the address's people when that is still open.
+
+        The person it talked about last; else a conversation about nobody yet (before
+        consent); else its only person.
+        """
+        if active is not None:  # most messages: all read with the address already
+            return active, active_conversation, [active]
+        pending = storage.conversation_for(session, address, None)
+        if pending is not None:
+            return None, pending, []
+        people = storage.people_for_address(session, address)
+        if len(people) == 1:
+            return people[0], storage.conversation_for(session, address, people[0]), people
+        return None, None, people
 
     def _for_named_person(self, ctx: TurnContext, name: str, people: list[Person]) -> None:
         """The channel already knows the person (``planbot chat --person NAME``)."""

@@ -47,8 +47,8 @@ class _Turn(Commands, Answers):
             self.say(self.msg("only_words") if ctx.has_media else self.msg("empty"))
             self.ask()
             return
-        if ctx.has_media:
-            self.say(self.msg("picture_not_kept"))  # then the words, as an answer
+        if ctx.has_media:  # then the words, as an answer
+            self.say(self.msg("picture_not_kept" if self.can_change_photo() else "words_only"))
         if len(text) > MAX_MESSAGE_CHARS:
             self.say(self.msg("too_long"))
             self.ask()
@@ -74,6 +74,7 @@ class _Turn(Commands, Answers):
             command == "change"
             and bool(topic)
             and self.find_topic(topic) is None
+            and not self.means_photo(topic)
             and step is not None
             and step.kind == "list"
         )

@@ -136,6 +136,20 @@ class TurnBase:
         self.say(text, kind="finished")
         self.ctx.just_finished = True
 
+    def photo_step(self) -> Step | None:
+        return next((s for s in self.script.steps if s.kind == "photo"), None)
+
+    def means_photo(self, words: str) -> bool:
+        """ "photo" or "my picture" in "change photo"."""
+        photo = self.photo_step()
+        return photo is not None and normalise(words) in photo.aliases
+
+    def can_change_photo(self) -> bool:
+        """A photo can come this way, and the person has agreed (so it can be kept)."""
+        return (
+            self.ctx.takes_photos and self.ctx.person is not None and self.photo_step() is not None
+        )
+
     def current_step(self) -> Step | None:
         return self.script.by_id.get(self.state)
 

@@ -108,6 +108,11 @@ class Vocabulary:
         """True when the whole message is one of the ``kind`` words (yes, no, done, ...)."""
         return normalise(text) in self._answers.get(kind, set())
 
+    def has_negation(self, text: str) -> bool:
+        """A "no" word anywhere in the message: "I don't want a photo", "ok no thanks"."""
+        padded = f" {re.sub(r'[^0-9a-z ]+', ' ', normalise(text))} "
+        return any(f" {word} " in padded for word in self._answers.get("negation", ()))
+
     def yes_no(self, text: str) -> str | None:
         """ "yes", "no" or None: the whole message, or its first word when the rest agrees."""
         said = normalise(text)

@@ -17,7 +17,7 @@ from storage._optout import (
     reachable_addresses,
     set_opted_out,
 )
-from storage._photos import Photo, person_photo, set_person_photo
+from storage._photos import Photo, delete_person_photo, person_photo, set_person_photo
 from storage._repo import (
     ANSWER,
     DONT_KNOW,
@@ -50,6 +50,7 @@ from storage._repo import (
     person_by_id,
     person_name,
     processed_replies,
+    read_address,
     record_processed,
     save_conversation,
     set_conversation_name_hint,
@@ -100,6 +101,7 @@ __all__ = [
     "delete_address_if_unused",
     "delete_all_answers",
     "delete_last_answer",
+    "delete_person_photo",
     "erase_person",
     "export_person",
     "find_address",
@@ -124,6 +126,7 @@ __all__ = [
     "person_photo",
     "processed_replies",
     "reachable_addresses",
+    "read_address",
     "record_processed",
     "revoke_links",
     "save_conversation",

@@ -44,6 +44,16 @@ def set_person_photo(
     session.flush()
 
 
+def delete_person_photo(session: Session, person: Person) -> bool:
+    """Remove the person's photo ("no photo", or "restart"); True if there was one."""
+    row = session.get(PersonPhoto, person.id)
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
 def person_photo(session: Session, person: Person) -> Photo | None:
     """The person's photo, or None if they never sent one."""
     row = session.get(PersonPhoto, person.id)

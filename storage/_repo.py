@@ -169,18 +169,27 @@ def _new_address(session: Session, channel: str, key: str, address: str) -> Addr
 def open_address(
     session: Session, channel: str, address: str
 ) -> tuple[Address, Person | None, Conversation | None]:
-    """The address row, locked for this transaction, with the person it talks about now (the
-    last one it named) and its conversation about them: one statement for most messages."""
+    """The address row, locked for this transaction (made if new), with the person it talked
+    about last and its conversation about them: one read for most messages."""
     key = lookup_key(channel, address)
     if session.get_bind().dialect.name != "sqlite":
         # Lock first, then read. Locked within the read, PostgreSQL would return the joined
         # rows as they were before it waited, missing what the message before just wrote.
         # (SQLite's BEGIN IMMEDIATE has already locked the whole database.)
         session.execute(_LOCK_ADDRESS, {"lookup": key})
-    found = session.exec(_ADDRESS_PERSON_CONVERSATION, params={"lookup": key}).first()
+    found = read_address(session, channel, address)
     if found is not None:
-        return found[0], found[1], found[2]
+        return found
     return _new_address(session, channel, key, address), None, None
+
+
+def read_address(
+    session: Session, channel: str, address: str
+) -> tuple[Address, Person | None, Conversation | None] | None:
+    """What ``open_address`` reads, without locking or making anything; None for a new one."""
+    params = {"lookup": lookup_key(channel, address)}
+    found = session.exec(_ADDRESS_PERSON_CONVERSATION, params=params).first()
+    return (found[0], found[1], found[2]) if found is not None else None
 
 
 def find_address(session: Session, channel: str, address: str) -> Address | None:

@@ -112,7 +112,7 @@ async def test_a_picture_at_a_topic_is_not_fetched_and_its_words_are_kept(
     with fake_twilio() as twilio:
         bodies = await us_texter.send("my smile", media=[(media_url(5), "image/jpeg")])
     text = joined(bodies)
-    assert text.startswith("Thank you for the picture. I only keep a photo when I ask for one.")
+    assert text.startswith("Thank you for the picture. To put a photo on your profile, say")
     assert "- my smile" in text
     assert twilio.media_requests == []
     assert stored_photo(db) is None
@@ -193,3 +193,32 @@ async def test_a_photo_before_agreeing_is_not_fetched(
     assert any("I need words" in b for b in bodies)
     assert twilio.media_requests == []
     assert counts(db)["answers"] == 0
+
+
+async def test_a_picture_for_someone_new_before_they_agree_is_not_fetched(
+    us_texter: Texter, db: storage.Database
+) -> None:
+    """Dev's plan waits at the photo question, but the phone now starts on someone new."""
+    await at_photo_question(us_texter)
+    await us_texter.send("switch")
+    assert "Can I keep your answers safe" in joined(await us_texter.send("Someone new"))
+    with fake_twilio() as twilio:
+        bodies = await us_texter.send("", media=[(media_url(11), "image/png")])
+    assert any("I need words" in b for b in bodies)
+    assert twilio.media_requests == []
+    assert stored_photo(db) is None
+
+
+async def test_change_photo_asks_again_and_a_new_photo_takes_the_old_ones_place(
+    us_texter: Texter, db: storage.Database
+) -> None:
+    await at_photo_question(us_texter)
+    await us_texter.send("no")
+    assert PHOTO_QUESTION in joined(await us_texter.send("change photo"))
+    with fake_twilio() as twilio:
+        twilio.add_media(media_url(12), PNG_BYTES, "image/png")
+        bodies = await us_texter.send("", media=[(media_url(12), "image/png")])
+    assert bodies[0].startswith("Thank you. I have saved your photo.")
+    assert FIRST_TOPIC in joined(bodies)  # back where they were
+    photo = stored_photo(db)
+    assert photo is not None and photo.data == PNG_BYTES
