@@ -19,6 +19,7 @@ import typer
 import storage
 from bot._links_cli import links_app
 from bot._serve import serve
+from bot._telegram_cli import telegram
 from bot._tidy import forget_old_replies
 from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import TerminalChat
@@ -242,6 +243,7 @@ def profile(
 
 
 app.command()(serve)
+app.command()(telegram)
 app.add_typer(links_app, name="links")
 
 if __name__ == "__main__":

@@ -73,6 +73,11 @@ def check_settings(settings: Settings) -> list[str]:
         problems.append(
             "TWILIO_ACCOUNT_SID is not set: photos sent by MMS cannot be fetched from Twilio"
         )
+    if settings.telegram_bot_token and not settings.telegram_webhook_secret:
+        problems.append(
+            "TELEGRAM_WEBHOOK_SECRET is not set: the Telegram webhook cannot check that updates "
+            "come from Telegram (or leave TELEGRAM_BOT_TOKEN unset to turn Telegram off)"
+        )
     return problems
 
 
@@ -158,14 +163,20 @@ def create_app(
             await asyncio.sleep(EVERY.total_seconds())
             await tidy()
 
+    telegram = _telegram_webhook(database, settings, clock)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await tidy()  # at start, then every hour
         tidying = asyncio.create_task(tidy_every_hour())
+        if telegram is not None:
+            await telegram.start()
         try:
             yield
         finally:
             tidying.cancel()
+            if telegram is not None:
+                await telegram.stop()
 
     app = FastAPI(
         title="planbot", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
@@ -200,6 +211,12 @@ def create_app(
             log.error("sms %s failed: %s", sms.tag(inbound.number), type(exc).__name__)
             bodies = [sms_text("sorry")]
         return Response(twiml(bodies), media_type="application/xml")
+
+    @app.post("/telegram")
+    async def telegram_webhook(request: Request) -> Response:
+        if telegram is None:
+            return Response("Telegram is not set up here.\n", status_code=404)
+        return await telegram.handle(request)
 
     @app.post("/sms/status")
     async def sms_status(request: Request) -> Response:
@@ -243,12 +260,26 @@ def create_app(
     return app
 
 
+def _telegram_webhook(
+    db: storage.Database, settings: Settings, clock: Callable[[], datetime] | None
+) -> Any:
+    """The Telegram webhook when TELEGRAM_BOT_TOKEN is set (python-telegram-bot is loaded
+    only then: it is the optional ``telegram`` extra)."""
+    if not settings.telegram_bot_token:
+        return None
+    from bot._telegram_webhook import TelegramWebhook
+
+    return TelegramWebhook(db, settings, clock=clock)
+
+
 def app_from_env() -> FastAPI:
     """The app from environment variables: the factory ``planbot serve`` gives uvicorn.
 
     Each uvicorn worker process calls it, so settings are read (and checked) in each.
     """
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # no-op if already set up
+    # python-telegram-bot's HTTP client logs each request URL, which holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings.from_env()
     problems = check_settings(settings)
     if problems:

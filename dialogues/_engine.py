@@ -144,6 +144,11 @@ class Engine:
             address=address,
             text=clean_text(incoming.text),
             has_media=bool(incoming.media) or incoming.photo is not None,
+            has_picture=incoming.photo is not None
+            or any(
+                m.content_type.startswith("image/") or m.content_type == "sticker"
+                for m in incoming.media
+            ),
             now=now,
             message_id=incoming.message_id,
             photo=incoming.photo,

@@ -44,10 +44,10 @@ class _Turn(Commands, Answers):
             self.photo_sent()
             return
         if not text:
-            self.say(self.msg("only_words") if ctx.has_media else self.msg("empty"))
+            self.say(self.msg(self.sent_instead_of_words()) if ctx.has_media else self.msg("empty"))
             self.ask()
             return
-        if ctx.has_media:  # then the words, as an answer
+        if ctx.has_media and ctx.has_picture:  # then the words, as an answer
             self.say(self.msg("picture_not_kept" if self.can_change_photo() else "words_only"))
         if len(text) > MAX_MESSAGE_CHARS:
             self.say(self.msg("too_long"))
@@ -66,6 +66,10 @@ class _Turn(Commands, Answers):
             self.command(*command)
             return
         self.answer()
+
+    def sent_instead_of_words(self) -> str:
+        """The message for a picture, a voice note or a file where words were needed."""
+        return "only_words" if self.ctx.has_picture else "only_words_not_picture"
 
     def is_an_answer(self, command: str, topic: str) -> bool:
         """ "change where I live" at a topic question is an answer: "where I live" is no topic."""

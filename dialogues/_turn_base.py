@@ -44,6 +44,7 @@ class TurnContext:
     text: str
     has_media: bool
     now: datetime
+    has_picture: bool = False  # what came is a picture (a photo, a sticker), not a sound or file
     message_id: str = ""
     photo: ReceivedPhoto | None = None
     photo_problem: str = ""

@@ -1,0 +1,87 @@
+"""``POST /telegram``: updates Telegram pushes to the web app, checked, then handled.
+
+Why apart from ``bot/web.py``: python-telegram-bot is an optional extra, loaded only when
+TELEGRAM_BOT_TOKEN is set. Every update must carry the secret set with ``setWebhook``
+(``X-Telegram-Bot-Api-Secret-Token``); anything else gets 403 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import Request
+from fastapi.responses import Response
+from telegram import Update
+from telegram.error import TelegramError
+
+import storage
+from bot.telegram import TelegramChannel
+from planbot.settings import Settings
+
+log = logging.getLogger("planbot.telegram")
+
+MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kilobytes
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+class TelegramWebhook:
+    """The channel's ``Application`` without an updater: the web app hands it each update."""
+
+    def __init__(
+        self,
+        db: storage.Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.app = TelegramChannel(db, settings, clock=clock).application(polling=False)
+        self.ready = False
+
+    async def start(self) -> None:
+        """Start the ``Application`` (it asks Telegram who the bot is); until it has, updates
+        get 503 and Telegram sends them again later."""
+        try:
+            await self.app.initialize()
+            await self.app.start()
+            self.ready = True
+        except (TelegramError, OSError) as exc:
+            log.error("telegram not started: %s", type(exc).__name__)
+
+    async def stop(self) -> None:
+        if self.ready:
+            await self.app.stop()
+            await self.app.shutdown()
+            self.ready = False
+
+    def _signed(self, request: Request) -> bool:
+        secret = self.settings.telegram_webhook_secret or ""
+        given = request.headers.get(SECRET_HEADER, "")
+        return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+    async def handle(self, request: Request) -> Response:
+        if not self._signed(request):
+            log.warning("/telegram refused: missing or wrong secret token")
+            return Response("Forbidden\n", status_code=403, media_type="text/plain")
+        if not self.ready:
+            await self.start()
+            if not self.ready:
+                return Response("Not ready, send again later.\n", status_code=503)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_UPDATE_BYTES:
+                return Response("Too big.\n", status_code=413)
+        try:
+            data = json.loads(body)
+            update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
+        except (ValueError, TypeError, KeyError):
+            update = None
+        if update is None:
+            return Response("Send an update from Telegram.\n", status_code=400)
+        await self.app.process_update(update)
+        return Response(status_code=200)

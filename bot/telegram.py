@@ -1,0 +1,320 @@
+"""The Telegram channel: python-telegram-bot for transport, planbot's engine for everything else.
+
+Why it looks like this:
+
+- python-telegram-bot only carries messages (ECOSYSTEM.md): our engine keeps the state in
+  the database, so ``ConversationHandler`` and its persistence are not used. The same
+  ``Application`` serves long polling (``planbot telegram``) and the webhook (``/telegram``).
+- Each message or button press becomes one ``Incoming`` keyed by chat and message id (a button
+  by its callback id): a re-sent update stores nothing new.
+- Replies go as plain text (no parse mode), so nothing a person typed is read as markup.
+  Choices become inline buttons; a pressed keyboard is taken away so an old button cannot
+  answer a later question.
+- A photo is downloaded only at the photo question (``Engine.wants_photo``), size- and
+  type-checked like an MMS photo.
+- At the end the person gets the profile as text, a PDF to print, a picture and a voice note.
+
+Nothing here logs what people typed or their chat ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from telegram import (
+    Bot,
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+import storage
+from bot._media import MAX_PHOTO_BYTES, is_photo_type, sniff
+from dialogues import Attachment, Choice, Engine, Incoming, Media, ReceivedPhoto, Reply
+from easyread._build import build_profile
+from easyread.files import write_profile
+from easyread.png import render_png
+from easyread.text import render_text
+from planbot.errors import PlanbotError, SettingsError
+from planbot.settings import Settings
+
+log = logging.getLogger("planbot.telegram")
+
+CHANNEL = "telegram"
+MAX_TEXT = 4096  # Telegram's limit for one message
+MAX_CALLBACK_BYTES = 64  # Telegram's limit for a button's data
+OUTBOX = "telegram-outbox"  # profile files wait here only until they are sent
+
+TelegramApp = Application  # the built app: its type parameters are python-telegram-bot's defaults
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """A long text in parts of at most ``limit`` characters, cut at line ends where it can."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one line longer than a message: cut it
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        joined = f"{current}\n{line}" if current else line
+        if len(joined) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = joined
+    if current or not parts:
+        parts.append(current)
+    return [p for p in parts if p.strip()] or [text[:limit]]
+
+
+def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """One button per row for each choice (a choice whose data is too long is left off)."""
+    rows = [
+        [InlineKeyboardButton(c.label, callback_data=c.value)]
+        for c in choices
+        if len(c.value.encode("utf-8")) <= MAX_CALLBACK_BYTES
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def command_text(text: str) -> tuple[str, bool]:
+    """A Telegram command as the words the engine knows: "/my_answers" is "my answers".
+
+    Returns the text and whether it was ``/start`` (the talk opening, never an answer).
+    """
+    if not text.startswith("/"):
+        return text, False
+    name, _, rest = text[1:].partition(" ")
+    name = name.split("@", 1)[0].casefold()
+    if name == "start":
+        return "", True
+    return f"{name.replace('_', ' ')} {rest}".strip(), False
+
+
+def media_of(message: Message) -> tuple[Media, ...]:
+    """What the message carries besides words: (file id, type), for the engine to notice."""
+    if message.photo:
+        return (Media(message.photo[-1].file_id, "image/jpeg"),)
+    if message.document:
+        return (Media(message.document.file_id, message.document.mime_type or ""),)
+    for kind in (
+        "sticker",
+        "voice",
+        "audio",
+        "video",
+        "video_note",
+        "animation",
+        "contact",
+        "location",
+    ):
+        item = getattr(message, kind, None)
+        if item is not None:
+            return (Media(str(getattr(item, "file_id", kind)), kind),)
+    return ()
+
+
+async def fetch_photo(bot: Bot, message: Message) -> tuple[ReceivedPhoto | None, str]:
+    """Download the photo in ``message`` and check it: (photo, "") or (None, problem key)."""
+    item: PhotoSize | Document
+    if message.photo:
+        item, claimed = message.photo[-1], "image/jpeg"
+    elif message.document and is_photo_type(message.document.mime_type or ""):
+        item, claimed = message.document, message.document.mime_type or ""
+    else:
+        return None, "photo_type"
+    if (item.file_size or 0) > MAX_PHOTO_BYTES:
+        return None, "photo_big"
+    try:
+        file = await bot.get_file(item.file_id)
+        if (file.file_size or 0) > MAX_PHOTO_BYTES:
+            return None, "photo_big"
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("photo not fetched: %s", type(exc).__name__)
+        return None, "photo_failed"
+    if len(data) > MAX_PHOTO_BYTES:
+        return None, "photo_big"
+    kind = sniff(data[:16])
+    if kind is None:
+        log.info("photo refused: not a JPEG or PNG (claimed %s)", claimed)
+        return None, "photo_type"
+    return ReceivedPhoto(data, kind), ""
+
+
+class TelegramChannel:
+    """Answers Telegram updates for one database; holds no conversation state."""
+
+    def __init__(
+        self,
+        db: storage.Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.engine = Engine(db, settings, clock=clock, profile_hook=self.profile_hook)
+
+    def application(self, *, polling: bool) -> TelegramApp:
+        """The python-telegram-bot ``Application``: with an updater for long polling, or
+        without one for the webhook (the web app feeds it updates)."""
+        token = self.settings.telegram_bot_token
+        if not token:
+            raise SettingsError("TELEGRAM_BOT_TOKEN is not set: planbot cannot talk to Telegram")
+        api = self.settings.telegram_api_url
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot")
+        )
+        if not polling:
+            builder = builder.updater(None)
+        app = builder.build()
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, self.on_message))
+        app.add_error_handler(self.on_error)
+        return app
+
+    # --- handlers ------------------------------------------------------------------------
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None:
+            return
+        address = str(chat.id)
+        text, opening = command_text(message.text or message.caption or "")
+        media = media_of(message)
+        photo, problem = None, ""
+        if media and not opening:
+            wanted = await asyncio.to_thread(self.engine.wants_photo, CHANNEL, address)
+            if wanted:
+                photo, problem = await fetch_photo(context.bot, message)
+        incoming = Incoming(
+            channel=CHANNEL,
+            address=address,
+            message_id=f"{chat.id}:{message.message_id}",
+            text=text,
+            media=media,
+            opening=opening,
+            photo=photo,
+            photo_problem=problem,
+            takes_photos=True,
+            opts_in=True,  # a message means they talk to the bot again
+        )
+        await self.answer(context.bot, chat.id, incoming)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None:
+            return
+        await query.answer()
+        # Take the buttons away: an old button must not answer a later question.
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_reply_markup(reply_markup=None)
+        incoming = Incoming(
+            channel=CHANNEL,
+            address=str(chat.id),
+            message_id=f"button:{query.id}",
+            text=query.data or "",
+            takes_photos=True,
+            opts_in=True,
+        )
+        await self.answer(context.bot, chat.id, incoming)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the kind of error (never the words) and tell the person kindly."""
+        log.error("telegram update failed: %s", type(context.error).__name__)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(chat.id, self.engine.script.message("sorry"))
+
+    # --- answering -----------------------------------------------------------------------
+
+    async def answer(self, bot: Bot, chat_id: int, incoming: Incoming) -> None:
+        """Store and decide (in a thread: the engine blocks), then send every reply."""
+        replies = await asyncio.to_thread(self.engine.handle, incoming)
+        await send_replies(bot, chat_id, replies)
+
+    def profile_hook(self, person_id: int) -> list[Reply]:
+        """The engine's hook after a plan is finished: the profile as text, PDF, picture and
+        voice note. Files go in a folder of their own, removed once they are sent."""
+        with self.db.transaction() as session:
+            person = storage.person_by_id(session, person_id)
+            if person is None:
+                return []
+            profile = build_profile(session, person)
+        text = render_text(profile)
+        outbox = self.settings.data_dir / OUTBOX
+        outbox.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="profile-", dir=outbox))
+        message = self.engine.script.message
+        try:
+            pdf = write_profile(profile, "pdf", folder / "profile.pdf", settings=self.settings)
+            files = [
+                Attachment(pdf, "pdf", message("profile_pdf")),
+                Attachment(
+                    render_png(pdf, folder / "profile.png"), "png", message("profile_picture")
+                ),
+            ]
+            if self.settings.tts != "off":
+                ogg = write_profile(profile, "ogg", folder / "profile.ogg", settings=self.settings)
+                files.append(Attachment(ogg, "ogg", message("profile_voice")))
+        except PlanbotError as exc:
+            log.error("profile files not made: %s", type(exc).__name__)
+            shutil.rmtree(folder, ignore_errors=True)
+            return [Reply(text, kind="profile")]
+        return [Reply(text, kind="profile", attachments=tuple(files))]
+
+
+async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None:
+    """Each reply as Telegram messages: text with its buttons, then its files."""
+    for reply in replies:
+        parts = split_text(reply.text)
+        for number, part in enumerate(parts, start=1):
+            markup = keyboard(reply.choices) if number == len(parts) and reply.choices else None
+            await bot.send_message(chat_id, part, reply_markup=markup)
+        for attachment in reply.attachments:
+            await send_file(bot, chat_id, attachment)
+        folders = {a.path.parent for a in reply.attachments if a.path.parent.name != ""}
+        for folder in folders:
+            if folder.parent.name == OUTBOX:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+async def send_file(bot: Bot, chat_id: int, attachment: Attachment) -> None:
+    """One profile file, as the kind of message that suits it (a repeat may find it gone)."""
+    if not attachment.path.exists():
+        return
+    caption = attachment.caption or None
+    with attachment.path.open("rb") as data:
+        if attachment.kind == "png":
+            await bot.send_photo(chat_id, data, caption=caption)
+        elif attachment.kind == "ogg":
+            await bot.send_voice(chat_id, data, caption=caption)
+        elif attachment.kind == "mp3":
+            await bot.send_audio(chat_id, data, caption=caption)
+        else:
+            await bot.send_document(chat_id, data, filename=attachment.path.name, caption=caption)
