@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-log = logging.getLogger("planbot.sms")
+log = logging.getLogger("planbot.media")
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
@@ -83,7 +83,14 @@ def fetch_photo(
     except requests.RequestException as exc:
         log.warning("photo not fetched: %s", type(exc).__name__)
         return FetchedPhoto(problem="photo_failed")
-    kind = sniff(bytes(data[:16]))
+    return checked_photo(bytes(data))
+
+
+def checked_photo(data: bytes) -> FetchedPhoto:
+    """The downloaded bytes as a photo to keep, or why not (too big, not a JPEG or PNG)."""
+    if len(data) > MAX_PHOTO_BYTES:
+        return FetchedPhoto(problem="photo_big")
+    kind = sniff(data[:16])
     if kind is None:
         return FetchedPhoto(problem="photo_type")
-    return FetchedPhoto(bytes(data), kind)
+    return FetchedPhoto(data, kind)

@@ -8,11 +8,10 @@ profile link tokens into the log.
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 import storage
+from bot._logging import setup_logging
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
 
@@ -26,7 +25,7 @@ def serve(
 ) -> None:
     """Run the web app: the SMS webhook (/sms), profile pages (/p/...) and /healthz."""
     # The web stack (FastAPI, Twilio) loads only for this command, not for `planbot chat`.
-    from bot.web import LOG_FORMAT, check_settings
+    from bot.web import check_settings
 
     try:
         settings = Settings.from_env()
@@ -51,7 +50,7 @@ def serve(
         )
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    setup_logging()
     uvicorn.run(
         "bot.web:app_from_env",
         factory=True,

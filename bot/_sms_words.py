@@ -56,7 +56,6 @@ TEXTS: dict[str, str] = {
     "help_new": "Send hello to start.",
     "no_profile": "You do not have a profile yet. Send hello to start.",
     "links_off": "OK. I have turned off the links to your profile. Send PROFILE to get a new link.",
-    "sorry": "Sorry. Something went wrong. Please try again.",
     "more": "There is more. Send PROFILE to see all of it on a web page.",
     "link_not_ready": "Your profile is saved. Send PROFILE to get a link to it.",
     "link_sent": "Here is the link to your profile. It works for {days} days.\n{link}",

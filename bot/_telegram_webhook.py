@@ -7,6 +7,7 @@ TELEGRAM_BOT_TOKEN is set. Every update must carry the secret set with ``setWebh
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -19,6 +20,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 import storage
+from bot._http import read_body
 from bot.telegram import TelegramChannel
 from planbot.settings import Settings
 
@@ -41,16 +43,20 @@ class TelegramWebhook:
         self.settings = settings
         self.app = TelegramChannel(db, settings, clock=clock).application(polling=False)
         self.ready = False
+        self._starting = asyncio.Lock()  # updates arriving together start it once
 
     async def start(self) -> None:
         """Start the ``Application`` (it asks Telegram who the bot is); until it has, updates
         get 503 and Telegram sends them again later."""
-        try:
-            await self.app.initialize()
-            await self.app.start()
-            self.ready = True
-        except (TelegramError, OSError) as exc:
-            log.error("telegram not started: %s", type(exc).__name__)
+        async with self._starting:
+            if self.ready:
+                return
+            try:
+                await self.app.initialize()
+                await self.app.start()
+                self.ready = True
+            except (TelegramError, OSError) as exc:
+                log.error("telegram not started: %s", type(exc).__name__)
 
     async def stop(self) -> None:
         if self.ready:
@@ -71,11 +77,9 @@ class TelegramWebhook:
             await self.start()
             if not self.ready:
                 return Response("Not ready, send again later.\n", status_code=503)
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_UPDATE_BYTES:
-                return Response("Too big.\n", status_code=413)
+        body = await read_body(request, MAX_UPDATE_BYTES)
+        if body is None:
+            return Response("Too big.\n", status_code=413)
         try:
             data = json.loads(body)
             update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None

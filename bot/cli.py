@@ -24,7 +24,7 @@ from bot._tidy import forget_old_replies
 from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import TerminalChat
 from dialogues import Engine, ProfileHook, Reply
-from easyread._build import build_profile
+from easyread._build import build_profile, profile_of
 from easyread.text import render_text
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
@@ -59,12 +59,8 @@ def text_profile_hook(db: storage.Database) -> ProfileHook:
     """The terminal's profile: the plain-text one-page profile, shown when a plan is finished."""
 
     def hook(person_id: int) -> list[Reply]:
-        with db.transaction() as session:
-            person = storage.person_by_id(session, person_id)
-            if person is None:
-                return []
-            profile = build_profile(session, person)
-        return [Reply(text=render_text(profile), kind="profile")]
+        profile = profile_of(db, person_id)
+        return [Reply(text=render_text(profile), kind="profile")] if profile else []
 
     return hook
 

@@ -25,7 +25,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from telegram import (
@@ -37,7 +37,8 @@ from telegram import (
     PhotoSize,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.constants import ChatType
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -47,9 +48,9 @@ from telegram.ext import (
 )
 
 import storage
-from bot._media import MAX_PHOTO_BYTES, is_photo_type, sniff
-from dialogues import Attachment, Choice, Engine, Incoming, Media, ReceivedPhoto, Reply
-from easyread._build import build_profile
+from bot._media import MAX_PHOTO_BYTES, checked_photo, is_photo_type
+from dialogues import Attachment, Engine, Incoming, Media, ReceivedPhoto, Reply
+from easyread._build import profile_of
 from easyread.files import write_profile
 from easyread.png import render_png
 from easyread.text import render_text
@@ -61,6 +62,7 @@ log = logging.getLogger("planbot.telegram")
 CHANNEL = "telegram"
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for a button's data
+BUTTON_SEPARATOR = "|"  # between the question and the value in a button's data
 OUTBOX = "telegram-outbox"  # profile files wait here only until they are sent
 
 TelegramApp = Application  # the built app: its type parameters are python-telegram-bot's defaults
@@ -88,14 +90,23 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return [p for p in parts if p.strip()] or [text[:limit]]
 
 
-def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
-    """One button per row for each choice (a choice whose data is too long is left off)."""
-    rows = [
-        [InlineKeyboardButton(c.label, callback_data=c.value)]
-        for c in choices
-        if len(c.value.encode("utf-8")) <= MAX_CALLBACK_BYTES
-    ]
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """One button per row for each choice. A button carries its question with its value, so a
+    press left from an earlier question is not taken as an answer to this one."""
+    rows = []
+    for choice in reply.choices:
+        data = (
+            f"{reply.question}{BUTTON_SEPARATOR}{choice.value}" if reply.question else choice.value
+        )
+        if len(data.encode("utf-8")) <= MAX_CALLBACK_BYTES:
+            rows.append([InlineKeyboardButton(choice.label, callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def button_value(data: str) -> tuple[str, str]:
+    """(question, value) from a button's data; question is "" for a plain value."""
+    question, separator, value = data.partition(BUTTON_SEPARATOR)
+    return (question, value) if separator else ("", data)
 
 
 def command_text(text: str) -> tuple[str, bool]:
@@ -118,8 +129,9 @@ def media_of(message: Message) -> tuple[Media, ...]:
         return (Media(message.photo[-1].file_id, "image/jpeg"),)
     if message.document:
         return (Media(message.document.file_id, message.document.mime_type or ""),)
+    if message.sticker:  # a picture, as far as the person is concerned
+        return (Media(message.sticker.file_id, "image/webp"),)
     for kind in (
-        "sticker",
         "voice",
         "audio",
         "video",
@@ -153,13 +165,11 @@ async def fetch_photo(bot: Bot, message: Message) -> tuple[ReceivedPhoto | None,
     except TelegramError as exc:
         log.warning("photo not fetched: %s", type(exc).__name__)
         return None, "photo_failed"
-    if len(data) > MAX_PHOTO_BYTES:
-        return None, "photo_big"
-    kind = sniff(data[:16])
-    if kind is None:
-        log.info("photo refused: not a JPEG or PNG (claimed %s)", claimed)
-        return None, "photo_type"
-    return ReceivedPhoto(data, kind), ""
+    checked = checked_photo(data)
+    if checked.problem is not None:
+        log.info("photo refused: %s (sent as %s)", checked.problem, claimed)
+        return None, checked.problem
+    return ReceivedPhoto(checked.data, checked.content_type), ""
 
 
 class TelegramChannel:
@@ -193,7 +203,11 @@ class TelegramChannel:
             builder = builder.updater(None)
         app = builder.build()
         app.add_handler(CallbackQueryHandler(self.on_button))
-        app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, self.on_message))
+        # One person's plan per chat: groups and channels are not talked to, and service
+        # messages (someone joined, a timer was set) are not messages from the person.
+        private = filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL
+        app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, self.on_message))
+        app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, self.on_edited))
         app.add_error_handler(self.on_error)
         return app
 
@@ -227,21 +241,32 @@ class TelegramChannel:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, chat = update.callback_query, update.effective_chat
-        if query is None or chat is None:
+        if query is None:
             return
-        await query.answer()
+        with contextlib.suppress(TelegramError):  # stops the button's spinner; may be too old
+            await query.answer()
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
         # Take the buttons away: an old button must not answer a later question.
         with contextlib.suppress(TelegramError):
             await query.edit_message_reply_markup(reply_markup=None)
+        question, value = button_value(query.data or "")
         incoming = Incoming(
             channel=CHANNEL,
             address=str(chat.id),
             message_id=f"button:{query.id}",
-            text=query.data or "",
+            text=value,
             takes_photos=True,
             opts_in=True,
+            for_question=question,
         )
         await self.answer(context.bot, chat.id, incoming)
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message: the first words stay saved, so say how to change them."""
+        chat = update.effective_chat
+        if chat is not None:
+            await context.bot.send_message(chat.id, self.engine.script.message("edited"))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the kind of error (never the words) and tell the person kindly."""
@@ -254,18 +279,30 @@ class TelegramChannel:
     # --- answering -----------------------------------------------------------------------
 
     async def answer(self, bot: Bot, chat_id: int, incoming: Incoming) -> None:
-        """Store and decide (in a thread: the engine blocks), then send every reply."""
+        """Store and decide (in a thread: the engine blocks), then send every reply.
+
+        Once the engine has stored the message, a failure to send is not the person's to fix:
+        it is logged and tried once more, never answered with "please try again" (which
+        would store the same answer twice).
+        """
         replies = await asyncio.to_thread(self.engine.handle, incoming)
-        await send_replies(bot, chat_id, replies)
+        try:
+            await send_replies(bot, chat_id, replies)
+        except RetryAfter as exc:  # Telegram's flood control: wait as asked, then once more
+            await asyncio.sleep(min(float(_seconds(exc.retry_after)), 30.0))
+            with contextlib.suppress(TelegramError):
+                await send_replies(bot, chat_id, replies)
+        except TelegramError as exc:
+            log.error("telegram replies not sent: %s", type(exc).__name__)
+        finally:
+            remove_files(replies)
 
     def profile_hook(self, person_id: int) -> list[Reply]:
         """The engine's hook after a plan is finished: the profile as text, PDF, picture and
         voice note. Files go in a folder of their own, removed once they are sent."""
-        with self.db.transaction() as session:
-            person = storage.person_by_id(session, person_id)
-            if person is None:
-                return []
-            profile = build_profile(session, person)
+        profile = profile_of(self.db, person_id)
+        if profile is None:
+            return []
         text = render_text(profile)
         outbox = self.settings.data_dir / OUTBOX
         outbox.mkdir(parents=True, exist_ok=True)
@@ -286,6 +323,9 @@ class TelegramChannel:
             log.error("profile files not made: %s", type(exc).__name__)
             shutil.rmtree(folder, ignore_errors=True)
             return [Reply(text, kind="profile")]
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return [Reply(text, kind="profile", attachments=tuple(files))]
 
 
@@ -294,14 +334,21 @@ async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None
     for reply in replies:
         parts = split_text(reply.text)
         for number, part in enumerate(parts, start=1):
-            markup = keyboard(reply.choices) if number == len(parts) and reply.choices else None
+            markup = keyboard(reply) if number == len(parts) and reply.choices else None
             await bot.send_message(chat_id, part, reply_markup=markup)
         for attachment in reply.attachments:
             await send_file(bot, chat_id, attachment)
-        folders = {a.path.parent for a in reply.attachments if a.path.parent.name != ""}
-        for folder in folders:
-            if folder.parent.name == OUTBOX:
-                shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_files(replies: Sequence[Reply]) -> None:
+    """Remove the profile files made for these replies (only folders in the outbox)."""
+    for folder in {a.path.parent for r in replies for a in r.attachments}:
+        if folder.parent.name == OUTBOX:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 async def send_file(bot: Bot, chat_id: int, attachment: Attachment) -> None:

@@ -17,6 +17,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,9 +35,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 import storage
 from bot import links
+from bot._http import read_body
+from bot._logging import setup_logging
 from bot._sms_format import sms_bodies
 from bot._sms_inbound import InboundSms
-from bot._sms_words import text as sms_text
 from bot._tidy import EVERY, forget_old_replies
 from bot.sms import SmsChannel
 from planbot.errors import PlanbotError, SettingsError
@@ -46,7 +48,6 @@ log = logging.getLogger("planbot.web")
 
 MAX_FORM_BYTES = 1024 * 1024  # Twilio's forms are a few kilobytes; 20,000 characters fit
 POSTGRES_THREADS = 8
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 T = TypeVar("T")
 
 
@@ -72,6 +73,11 @@ def check_settings(settings: Settings) -> list[str]:
     if not settings.twilio_account_sid:
         problems.append(
             "TWILIO_ACCOUNT_SID is not set: photos sent by MMS cannot be fetched from Twilio"
+        )
+    if settings.telegram_bot_token and importlib.util.find_spec("telegram") is None:
+        problems.append(
+            "TELEGRAM_BOT_TOKEN is set but python-telegram-bot is not installed: "
+            "pip install 'planbot[telegram]'"
         )
     if settings.telegram_bot_token and not settings.telegram_webhook_secret:
         problems.append(
@@ -116,14 +122,9 @@ async def _form(request: Request) -> ImmutableMultiDict[str, str] | None:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
         return None
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    body = await read_body(request, MAX_FORM_BYTES)
+    if body is None:
         return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
     raw = body.decode("utf-8", errors="replace")
     pairs = parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="replace")
     return ImmutableMultiDict(pairs)
@@ -209,7 +210,7 @@ def create_app(
             bodies = sms_bodies(replies)
         except Exception as exc:  # never leave a person without an answer
             log.error("sms %s failed: %s", sms.tag(inbound.number), type(exc).__name__)
-            bodies = [sms_text("sorry")]
+            bodies = [sms.engine.script.message("sorry")]
         return Response(twiml(bodies), media_type="application/xml")
 
     @app.post("/telegram")
@@ -277,9 +278,7 @@ def app_from_env() -> FastAPI:
 
     Each uvicorn worker process calls it, so settings are read (and checked) in each.
     """
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # no-op if already set up
-    # python-telegram-bot's HTTP client logs each request URL, which holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging()
     settings = Settings.from_env()
     problems = check_settings(settings)
     if problems:

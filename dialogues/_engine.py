@@ -145,15 +145,13 @@ class Engine:
             text=clean_text(incoming.text),
             has_media=bool(incoming.media) or incoming.photo is not None,
             has_picture=incoming.photo is not None
-            or any(
-                m.content_type.startswith("image/") or m.content_type == "sticker"
-                for m in incoming.media
-            ),
+            or any(m.content_type.startswith("image/") for m in incoming.media),
             now=now,
             message_id=incoming.message_id,
             photo=incoming.photo,
             photo_problem=incoming.photo_problem,
             takes_photos=incoming.takes_photos,
+            for_question=incoming.for_question,
             opening=incoming.opening,
         )
         if incoming.person:

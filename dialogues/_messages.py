@@ -35,8 +35,8 @@ class ReceivedPhoto:
 class Incoming:
     """One message from a person, in any channel.
 
-    ``message_id`` is the channel's own id (Twilio MessageSid, Telegram update id, a line number in
-    the terminal); with ``channel`` it makes a delivered-twice message stored once.
+    ``message_id`` is the channel's own id (Twilio MessageSid, Telegram chat and message id, a
+    line number in the terminal); with ``channel`` it makes a delivered-twice message stored once.
     ``person`` is set only when the channel already knows whom the talk is about
     (``planbot chat --person NAME``). ``opening`` asks the engine to speak first (a welcome, or
     "welcome back" and the current question) and is never taken as an answer.
@@ -58,6 +58,7 @@ class Incoming:
     photo_problem: str = ""
     takes_photos: bool = False
     opts_in: bool = False
+    for_question: str = ""  # a pressed button's question: from an earlier one, it is no answer
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Reply:
     # "say" | "ask" | "finished" (the plan is done) | "profile": lets channels treat them apart
     kind: str = "say"
     speak: str = field(default="", compare=False)  # the words to speak, if different from text
+    question: str = ""  # for choices: the question they answer (buttons carry it back)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly form, for storing the answer to a message that may come again."""
@@ -95,6 +97,7 @@ class Reply:
             "kind": self.kind,
             "choices": [[c.label, c.value] for c in self.choices],
             "attachments": [[str(a.path), a.kind, a.caption] for a in self.attachments],
+            "question": self.question,
         }
 
     @classmethod
@@ -107,4 +110,5 @@ class Reply:
             kind=str(data.get("kind", "say")),
             choices=tuple(Choice(str(c[0]), str(c[1])) for c in choices),
             attachments=tuple(Attachment(Path(a[0]), str(a[1]), str(a[2])) for a in attachments),
+            question=str(data.get("question", "")),
         )

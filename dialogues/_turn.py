@@ -39,6 +39,11 @@ class _Turn(Commands, Answers):
         if ctx.opening:
             self.reopen()
             return
+        if ctx.for_question and ctx.for_question != self.state:
+            # A button left from an earlier question (a double tap, an old message).
+            self.say(self.msg("old_button"))
+            self.ask()
+            return
         if ctx.has_media and self.at_photo_question():
             self.conv.paused = False
             self.photo_sent()

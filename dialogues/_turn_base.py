@@ -49,6 +49,7 @@ class TurnContext:
     photo: ReceivedPhoto | None = None
     photo_problem: str = ""
     takes_photos: bool = False
+    for_question: str = ""  # the question a pressed button belonged to
     person: Person | None = None
     conversation: Conversation | None = None
     fresh: bool = False
@@ -78,7 +79,8 @@ class TurnBase:
         return self.script.message(key, **values)
 
     def say(self, text: str, choices: tuple[Choice, ...] = (), kind: str = "say") -> None:
-        self.ctx.replies.append(Reply(text=text, choices=choices, kind=kind))
+        question = self.state if choices else ""
+        self.ctx.replies.append(Reply(text=text, choices=choices, kind=kind, question=question))
 
     @property
     def other(self) -> bool:

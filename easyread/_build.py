@@ -23,3 +23,11 @@ def build_profile(session: Session, person: Person, *, fallback_name: str = "me"
         if items:
             built.append(ProfileSection(info.key, info.heading, info.icon, items, info.core))
     return Profile(name=storage.person_name(person) or fallback_name, sections=tuple(built))
+
+
+def profile_of(db: storage.Database, person_id: int) -> Profile | None:
+    """The profile of the person with this id, read in a transaction of its own (None if they
+    were erased meanwhile): what a channel sends when a plan is finished."""
+    with db.transaction() as session:
+        person = storage.person_by_id(session, person_id)
+        return build_profile(session, person) if person is not None else None

@@ -49,6 +49,7 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> bytes
+    failing: set[str] = field(default_factory=set)  # methods to refuse once each
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- for tests -----------------------------------------------------------------------
@@ -56,6 +57,18 @@ class FakeBotApi:
     def queue(self, update: dict[str, Any]) -> None:
         with self.lock:
             self.updates.append(update)
+
+    def fail_once(self, method: str) -> None:
+        """The next call of ``method`` gets an error, as when Telegram has a bad moment."""
+        with self.lock:
+            self.failing.add(method)
+
+    def take_failure(self, method: str) -> bool:
+        with self.lock:
+            if method in self.failing:
+                self.failing.discard(method)
+                return True
+            return False
 
     def add_file(self, file_id: str, data: bytes) -> None:
         self.files[file_id] = data
@@ -112,7 +125,9 @@ def _message(chat_id: Any, **extra: Any) -> dict[str, Any]:
 def _app(fake: FakeBotApi) -> Starlette:
     async def method(request: Request) -> Response:
         if request.path_params["token"] != TOKEN:
-            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
+            )
         name = request.path_params["method"]
         form = await request.form()
         fields: dict[str, Any] = {}
@@ -123,6 +138,11 @@ def _app(fake: FakeBotApi) -> Starlette:
             else:
                 files[key] = await value.read()
         fake.record(Call(name, fields, files))
+        if fake.take_failure(name):
+            return JSONResponse(
+                {"ok": False, "error_code": 400, "description": "Bad Request: test failure"},
+                status_code=400,
+            )
         return JSONResponse({"ok": True, "result": await _result(fake, name, fields)})
 
     async def download(request: Request) -> Response:

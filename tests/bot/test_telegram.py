@@ -71,8 +71,17 @@ class Bot:
     async def say(self, text: str, chat: int = CHAT) -> list[str]:
         return await self.send(make_text_update(chat, text))
 
-    async def press(self, data: str, chat: int = CHAT) -> list[str]:
-        return await self.send(make_button_update(chat, data))
+    def button(self, value: str) -> str:
+        """The data of the newest button the bot sent for ``value`` (what a tap sends back)."""
+        for call in reversed(self.fake.sent()):
+            for _label, data in buttons(call.fields):
+                if data.rsplit("|", 1)[-1] == value:
+                    return data
+        raise AssertionError(f"no button for {value!r} was sent")
+
+    async def press(self, value: str, chat: int = CHAT) -> list[str]:
+        """Tap the newest button for ``value``."""
+        return await self.send(make_button_update(chat, self.button(value)))
 
 
 @pytest.fixture
@@ -112,7 +121,7 @@ async def test_start_welcomes_and_asks_for_consent_with_buttons(bot: Bot) -> Non
     assert "Hello. I am planbot." in joined(texts)
     assert "Can I keep your answers safe" in texts[-1]
     last = bot.fake.sent()[-1].fields
-    assert buttons(last) == [("Yes", "yes"), ("No", "no")]
+    assert buttons(last) == [("Yes", "consent|yes"), ("No", "consent|no")]
     assert "parse_mode" not in last  # plain text: nothing typed is read as markup
 
 
@@ -122,7 +131,65 @@ async def test_a_button_press_answers_and_takes_the_buttons_away(bot: Bot) -> No
     assert "Who is typing?" in joined(texts)
     assert bot.fake.sent("answerCallbackQuery")
     assert bot.fake.sent("editMessageReplyMarkup")
-    assert ("Family", "family") in buttons(bot.fake.sent()[-1].fields)
+    assert ("Family", "who|family") in buttons(bot.fake.sent()[-1].fields)
+
+
+async def test_a_button_left_from_an_earlier_question_is_no_answer(
+    bot: Bot, db: storage.Database
+) -> None:
+    await bot.say("/start")
+    await bot.say("yes")  # typed, so the Yes/No buttons stay on screen
+    family = bot.button("family")
+    await bot.say("1")  # typed again: now at "What should I call you?"
+    texts = await bot.send(make_button_update(CHAT, family))  # the old Family button
+    assert texts[0] == "That button was for an earlier question. Here is the question now."
+    assert "What should I call you?" in joined(texts)
+    await bot.say("Dev")
+    no_photo = bot.button("no")
+    await bot.send(make_button_update(CHAT, no_photo))
+    texts = await bot.send(make_button_update(CHAT, no_photo))  # a double tap
+    assert texts[0].startswith("That button was for an earlier question.")
+    assert FIRST_TOPIC in joined(texts)
+    with db.transaction() as session:
+        dev = storage.get_person(session, "Dev")
+        assert storage.answers_for(session, dev) == []  # topic 1 was not skipped
+
+
+async def test_groups_channels_and_service_messages_are_not_talked_to(
+    bot: Bot, db: storage.Database
+) -> None:
+    group = make_text_update(-100123, "/start")
+    group["message"]["chat"] = {"id": -100123, "type": "group", "title": "Friends"}
+    assert await bot.send(group) == []
+    post = {
+        "update_id": 987654,
+        "channel_post": {
+            "message_id": 1,
+            "date": 0,
+            "text": "hi",
+            "chat": {"id": -100777, "type": "channel"},
+        },
+    }
+    assert await bot.send(post) == []
+    joined_chat = make_message_update(
+        CHAT, new_chat_members=[{"id": 9, "is_bot": False, "first_name": "Sam"}]
+    )
+    assert await bot.send(joined_chat) == []
+    with db.transaction() as session:
+        assert storage.find_address(session, "telegram", "-100123") is None
+        assert storage.find_address(session, "telegram", str(CHAT)) is None
+
+
+async def test_an_edited_message_says_how_to_change_an_answer(bot: Bot) -> None:
+    await agree(bot)
+    update = make_text_update(CHAT, "kind")
+    update["edited_message"] = update.pop("message")
+    update["edited_message"]["edit_date"] = update["edited_message"]["date"]
+    texts = await bot.send(update)
+    assert texts == [
+        "I cannot see changes to a message. Please send it again. "
+        "Say delete last to take away the old one."
+    ]
 
 
 async def test_typed_numbers_and_words_work_as_well_as_buttons(bot: Bot) -> None:
@@ -226,7 +293,9 @@ async def test_a_sticker_or_voice_note_where_words_were_needed(
     assert texts[0] == "Thank you for the picture. For this question, I need words."
     voice = {"file_id": "vo1", "file_unique_id": "vo1", "duration": 3}
     texts = await bot.send(make_message_update(CHAT, voice=voice))
-    assert texts[0] == "Thank you. I can only read words. Please type your answer."
+    assert texts[0] == (
+        "Thank you. I can only read words. Please write your answer, or ask someone to help."
+    )
     assert FIRST_TOPIC in joined(texts)
     assert not bot.fake.sent("getFile")  # nothing was downloaded
     with db.transaction() as session:
@@ -254,6 +323,20 @@ async def test_a_photo_too_big_or_not_a_photo_gets_a_kind_answer(bot: Bot) -> No
     texts = await bot.send(make_message_update(CHAT, document=document))
     assert texts[0].startswith("Sorry. I can only keep a photo.")
     assert PHOTO_QUESTION in joined(texts)
+
+
+async def test_a_reply_that_fails_to_send_never_asks_for_the_answer_again(
+    bot: Bot, db: storage.Database
+) -> None:
+    await agree(bot)
+    await bot.press("no")
+    bot.fake.fail_once("sendMessage")
+    texts = await bot.say("kind")
+    assert not any("Sorry" in t for t in texts)  # the answer is stored: nothing to try again
+    assert "- funny" in joined(await bot.say("funny"))
+    with db.transaction() as session:
+        dev = storage.get_person(session, "Dev")
+        assert [a.text for a in storage.answers_for(session, dev)] == ["kind", "funny"]
 
 
 async def test_an_error_gets_a_kind_answer(tmp_path: Path, fake: FakeBotApi) -> None:

@@ -1,0 +1,17 @@
+"""Logging for the long-running commands (``planbot serve``, ``planbot telegram``).
+
+Why one place: both must keep the same promise. Logs hold no message text, and the HTTP
+client's request lines are kept out, because a Telegram request URL holds the bot token.
+"""
+
+from __future__ import annotations
+
+import logging
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging() -> None:
+    """INFO for planbot's own loggers; the HTTP client only for its warnings."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # no-op if already set up
+    logging.getLogger("httpx").setLevel(logging.WARNING)
