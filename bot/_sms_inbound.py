@@ -77,4 +77,3 @@ class Before:
 
     known: bool = False
     opted_out: bool = False
-    wants_photo: bool = False  # the conversation is at the photo question

@@ -106,7 +106,11 @@ class SmsChannel:
             return Outcome(self._profile(inbound))
         if said == "stop_link":
             return Outcome(self._stop_link(inbound))
-        if inbound.media and before.wants_photo:
+        if (
+            inbound.media
+            and inbound.takes_photos
+            and self.engine.wants_photo(CHANNEL, inbound.number)
+        ):
             return self._photo(inbound)
         return Outcome(self._engine(inbound))
 
@@ -189,12 +193,7 @@ class SmsChannel:
             address = storage.find_address(session, CHANNEL, inbound.number)
         if address is None:
             return Before()
-        wanted = bool(inbound.media) and not address.opted_out and inbound.takes_photos
-        return Before(
-            known=True,
-            opted_out=address.opted_out,
-            wants_photo=wanted and self.engine.wants_photo(CHANNEL, inbound.number),
-        )
+        return Before(known=True, opted_out=address.opted_out)
 
     def _engine(
         self,

@@ -289,7 +289,7 @@ class TelegramChannel:
         try:
             await send_replies(bot, chat_id, replies)
         except RetryAfter as exc:  # Telegram's flood control: wait as asked, then once more
-            await asyncio.sleep(min(float(_seconds(exc.retry_after)), 30.0))
+            await asyncio.sleep(min(_seconds(exc.retry_after), 30.0))
             with contextlib.suppress(TelegramError):
                 await send_replies(bot, chat_id, replies)
         except TelegramError as exc:

@@ -22,7 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 import anyio
@@ -43,6 +43,9 @@ from bot._tidy import EVERY, forget_old_replies
 from bot.sms import SmsChannel
 from planbot.errors import PlanbotError, SettingsError
 from planbot.settings import Settings
+
+if TYPE_CHECKING:  # python-telegram-bot is an optional extra: loaded only when it is used
+    from bot._telegram_webhook import TelegramWebhook
 
 log = logging.getLogger("planbot.web")
 
@@ -263,7 +266,7 @@ def create_app(
 
 def _telegram_webhook(
     db: storage.Database, settings: Settings, clock: Callable[[], datetime] | None
-) -> Any:
+) -> TelegramWebhook | None:
     """The Telegram webhook when TELEGRAM_BOT_TOKEN is set (python-telegram-bot is loaded
     only then: it is the optional ``telegram`` extra)."""
     if not settings.telegram_bot_token:

@@ -161,10 +161,8 @@ class Engine:
         person, conversation, people = self._stored(session, address, active, active_conversation)
         if person is not None:
             ctx.person = person
-            if conversation is not None:
-                ctx.conversation = conversation
-            else:
-                ctx.conversation, ctx.fresh = self.conversation_with(session, address, person)
+            ctx.conversation = conversation or self._join(session, address, person)
+            ctx.fresh = conversation is None
         elif conversation is not None:  # before consent
             ctx.conversation = conversation
         else:  # "who do you want to talk about?", or someone new
@@ -228,8 +226,11 @@ class Engine:
         conv = storage.conversation_for(session, address, person)
         if conv is not None:
             return conv, False
-        # This address joins a plan someone already agreed to: start at "who is typing".
-        return storage.new_conversation(session, address, person, self.script.steps[1].id), True
+        return self._join(session, address, person), True
+
+    def _join(self, session: Session, address: Address, person: Person) -> Conversation:
+        """This address joins a plan someone already agreed to: start at "who is typing"."""
+        return storage.new_conversation(session, address, person, self.script.steps[1].id)
 
     @property
     def first_state(self) -> str:

@@ -110,8 +110,7 @@ class Vocabulary:
 
     def has_negation(self, text: str) -> bool:
         """A "no" word anywhere in the message: "I don't want a photo", "ok no thanks"."""
-        padded = f" {re.sub(r'[^0-9a-z ]+', ' ', normalise(text))} "
-        return any(f" {word} " in padded for word in self._answers.get("negation", ()))
+        return has_phrase(normalise(text), self._answers.get("negation", ()))
 
     def yes_no(self, text: str) -> str | None:
         """ "yes", "no" or None: the whole message, or its first word when the rest agrees."""
@@ -166,13 +165,15 @@ def choose(text: str, choices: Sequence[ScriptChoice]) -> ScriptChoice | None:
     for c in choices:
         if said in {normalise(c.label), normalise(c.value), *map(normalise, c.words)}:
             return c
-    padded = f" {re.sub(r'[^0-9a-z ]+', ' ', said)} "
-    hits = [
-        c
-        for c in choices
-        if any(f" {normalise(w)} " in padded for w in (*c.words, c.label) if normalise(w))
-    ]
+    hits = [c for c in choices if has_phrase(said, (normalise(w) for w in (*c.words, c.label)))]
     return hits[0] if len(hits) == 1 else None
+
+
+def has_phrase(said: str, phrases: Iterable[str]) -> bool:
+    """True when one of ``phrases`` (normalised) stands as whole words in ``said`` (normalised):
+    "mum" in "im his mum", but not in "mummy"."""
+    padded = f" {re.sub(r'[^0-9a-z ]+', ' ', said)} "
+    return any(f" {phrase} " in padded for phrase in phrases if phrase)
 
 
 @dataclass(frozen=True)
