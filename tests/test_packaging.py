@@ -51,7 +51,7 @@ def _build_requirements_here() -> bool:
         import wheel  # noqa: F401
     except ImportError:
         return False
-    return int(setuptools.__version__.split(".")[0]) >= 69
+    return int(setuptools.__version__.split(".")[0]) >= 77
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +72,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    # A deprecation box (such as a license written as a table) is the first thing a newcomer
+    # sees on the first install, and a build that will stop working one day.
+    assert "deprecat" not in (done.stdout + done.stderr).lower(), done.stderr[-3000:]
     (found,) = out.glob("planbot-*.whl")
     return found
 
