@@ -67,7 +67,18 @@ from storage._tables import (
     PersonPhoto,
     ProcessedMessage,
     ProfileLink,
+    VoiceNote,
     utcnow,
+)
+from storage._voice import (
+    VOICE,
+    VoiceClip,
+    add_voice_note,
+    set_voice,
+    voice_note,
+    voice_note_for_token,
+    voice_notes_of,
+    wants_voice,
 )
 
 __all__ = [
@@ -75,6 +86,7 @@ __all__ = [
     "DONT_KNOW",
     "SKIPPED",
     "TOKEN_BYTES",
+    "VOICE",
     "Address",
     "Answer",
     "AnswerView",
@@ -87,7 +99,10 @@ __all__ = [
     "Photo",
     "ProcessedMessage",
     "ProfileLink",
+    "VoiceClip",
+    "VoiceNote",
     "add_answer",
+    "add_voice_note",
     "address_text",
     "alembic_config",
     "answered_sections",
@@ -135,7 +150,12 @@ __all__ = [
     "set_opted_out",
     "set_person_name",
     "set_person_photo",
+    "set_voice",
     "token_hash",
     "utcnow",
+    "voice_note",
+    "voice_note_for_token",
+    "voice_notes_of",
+    "wants_voice",
     "write_conversation",
 ]

@@ -28,7 +28,9 @@ from storage._tables import (
     PersonPhoto,
     ProcessedMessage,
     ProfileLink,
+    VoiceNote,
 )
+from storage._voice import VOICE, VoiceClip, voice_notes_of
 
 # --- export and erase -------------------------------------------------------------------------
 
@@ -46,6 +48,7 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
         select(Answer).where(Answer.person_id == person.id).order_by(col(Answer.id))
     ).all()
     photo = person_photo(session, person)
+    voices = voice_notes_of(session, person)
     return {
         "person": {
             "id": person.id,
@@ -59,9 +62,11 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
                 "said_by": unseal(a.said_by_sealed),
                 "perspective": a.perspective,
                 "status": a.status,
+                "kind": a.kind,
                 "deleted": a.deleted,
                 "created_at": as_utc(a.created_at).isoformat(),
                 "updated_at": as_utc(a.updated_at).isoformat(),
+                **(_voice_fields(voices[a.id]) if a.kind == VOICE and a.id in voices else {}),
             }
             for a in answers
         ],
@@ -96,6 +101,17 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
     }
 
 
+def _voice_fields(clip: VoiceClip) -> dict[str, object]:
+    """A voice note's length in seconds and its sound (everything stored is exported)."""
+    return {
+        "seconds": round(clip.seconds, 1),
+        "audio": {
+            "content_type": clip.content_type,
+            "base64": base64.b64encode(clip.data).decode("ascii"),
+        },
+    }
+
+
 def erase_person(session: Session, person: Person) -> dict[str, int]:
     """Erase a person and everything about them; return how many of each thing went."""
     assert person.id is not None
@@ -109,10 +125,12 @@ def erase_person(session: Session, person: Person) -> dict[str, int]:
     counted["conversations"] = count(Conversation, col(Conversation.person_id) == pid)
     counted["messages"] = count(ProcessedMessage, col(ProcessedMessage.person_id) == pid)
     counted["photos"] = count(PersonPhoto, col(PersonPhoto.person_id) == pid)
+    counted["voice notes"] = count(VoiceNote, col(VoiceNote.person_id) == pid)
     counted["links"] = count(ProfileLink, col(ProfileLink.person_id) == pid)
     address_ids = list(
         session.exec(select(PersonAddress.address_id).where(PersonAddress.person_id == pid))
     )
+    session.exec(delete(VoiceNote).where(col(VoiceNote.person_id) == pid))
     session.exec(delete(Answer).where(col(Answer.person_id) == pid))
     session.exec(delete(Conversation).where(col(Conversation.person_id) == pid))
     session.exec(delete(ProcessedMessage).where(col(ProcessedMessage.person_id) == pid))

@@ -87,6 +87,7 @@ class AnswerView:
     created_at: datetime
     updated_at: datetime
     conversation_id: int | None = None
+    kind: str = "text"  # "voice": a voice note (no words; its sound is kept apart)
 
 
 def _answer_view(row: Answer) -> AnswerView:
@@ -101,6 +102,7 @@ def _answer_view(row: Answer) -> AnswerView:
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
         conversation_id=row.conversation_id,
+        kind=row.kind,
     )
 
 
@@ -333,6 +335,7 @@ def add_answer(
             "said_by_sealed": seal(said_by),
             "perspective": perspective,
             "status": status,
+            "kind": "text",
             "deleted": False,
             "created_at": now,
             "updated_at": now,

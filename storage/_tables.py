@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Float, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -38,6 +38,8 @@ class Address(SQLModel, table=True):
     address_sealed: str = Field(sa_type=Text)
     active_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     opted_out: bool = Field(default=False)
+    # Questions also come as voice notes (Telegram's /voice): how this chat likes to get them.
+    voice: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
 
@@ -84,6 +86,8 @@ class Answer(SQLModel, table=True):
     said_by_sealed: str = Field(sa_type=Text)
     perspective: str = Field(max_length=20)
     status: str = Field(default="answer", max_length=20)
+    # "text", or "voice" for a voice note (its sound is in ``voice_note``, its text is empty).
+    kind: str = Field(default="text", max_length=20, sa_column_kwargs={"server_default": "text"})
     deleted: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
@@ -140,5 +144,24 @@ class PersonPhoto(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
     content_type: str = Field(max_length=40)
     photo_sealed: str = Field(sa_type=Text)
+    message_id: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class VoiceNote(SQLModel, table=True):
+    """The sound of an answer sent as a voice note (Telegram), one per answer of kind "voice".
+
+    Kept in the database like the photo: every worker and host sees it, and it goes with its
+    answer (``delete last``, ``restart``) and its person (``planbot forget``) by cascade. The
+    bytes are personal: stored base64-encoded through ``_personal.seal``.
+    """
+
+    __tablename__ = "voice_note"
+    __table_args__ = (Index("ix_voice_note_person", "person_id"),)
+    answer_id: int = Field(foreign_key="answer.id", primary_key=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    content_type: str = Field(max_length=40)
+    seconds: float = Field(sa_type=Float)
+    audio_sealed: str = Field(sa_type=Text)
     message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())

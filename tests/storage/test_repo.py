@@ -265,6 +265,7 @@ def test_erase_removes_a_person_and_keeps_a_shared_address(db: storage.Database)
         "conversations": 2,
         "messages": 2,
         "photos": 0,
+        "voice notes": 0,
         "links": 0,
         "addresses": 1,
     }
