@@ -13,6 +13,7 @@ import typer
 from sqlmodel import Session
 
 import storage
+from bot._channels import web_missing
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
 
@@ -87,8 +88,12 @@ def new(name: str = typer.Argument(..., help="The person's name.")) -> None:
 @links_app.command()
 def send(name: str = typer.Argument(..., help="The person's name.")) -> None:
     """Make a new link and text it to the person's phone numbers (not to opted-out ones)."""
-    from bot._sms_words import text as sms_text
-    from bot.twilio_client import TwilioSender
+    try:  # Twilio's library loads only for this command
+        from bot._sms_words import text as sms_text
+        from bot.twilio_client import TwilioSender
+    except ImportError as exc:
+        typer.echo(web_missing(exc), err=True)
+        raise typer.Exit(code=1) from None
 
     def work(
         settings: Settings, _db: storage.Database, session: Session, person: storage.Person

@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 import storage
+from bot._channels import check_settings, web_missing
 from bot._logging import setup_logging
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
@@ -23,10 +24,7 @@ def serve(
         1, min=1, help="Worker processes (use PostgreSQL for more than 1)."
     ),
 ) -> None:
-    """Run the web app: the SMS webhook (/sms), profile pages (/p/...) and /healthz."""
-    # The web stack (FastAPI, Twilio) loads only for this command, not for `planbot chat`.
-    from bot.web import check_settings
-
+    """Run the web app: the SMS and Telegram webhooks, profile pages (/p/...) and /healthz."""
     try:
         settings = Settings.from_env()
     except PlanbotError as exc:
@@ -48,8 +46,13 @@ def serve(
             "PostgreSQL (PLANBOT_DATABASE_URL) suits several workers better.",
             err=True,
         )
-    import uvicorn
+    try:  # the web stack loads only for this command, not for `planbot chat`
+        import uvicorn
 
+        import bot.web  # noqa: F401 - uvicorn's workers load it: fail here, in one line
+    except ImportError as exc:
+        typer.echo(web_missing(exc), err=True)
+        raise typer.Exit(code=1) from None
     setup_logging()
     uvicorn.run(
         "bot.web:app_from_env",

@@ -17,7 +17,6 @@ Why it looks like this:
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,6 +34,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 import storage
 from bot import links
+from bot._channels import check_settings
 from bot._http import read_body
 from bot._logging import setup_logging
 from bot._sms_format import sms_bodies
@@ -52,42 +52,7 @@ log = logging.getLogger("planbot.web")
 MAX_FORM_BYTES = 1024 * 1024  # Twilio's forms are a few kilobytes; 20,000 characters fit
 POSTGRES_THREADS = 8
 T = TypeVar("T")
-
-
-def check_settings(settings: Settings) -> list[str]:
-    """One line for each setting the web app cannot work without (empty when all is well)."""
-    problems = []
-    url = settings.public_url or ""
-    if not url:
-        problems.append(
-            "PLANBOT_PUBLIC_URL is not set: the SMS webhook cannot check Twilio's signature "
-            "and profile links have no address (for example https://planbot.example.org)"
-        )
-    elif not url.startswith(("https://", "http://")) or "?" in url or "#" in url:
-        problems.append(
-            f"PLANBOT_PUBLIC_URL must be the address Twilio calls, like "
-            f"https://planbot.example.org, not {url!r}"
-        )
-    if not settings.twilio_auth_token:
-        problems.append(
-            "TWILIO_AUTH_TOKEN is not set: the SMS webhook cannot check that messages come "
-            "from Twilio"
-        )
-    if not settings.twilio_account_sid:
-        problems.append(
-            "TWILIO_ACCOUNT_SID is not set: photos sent by MMS cannot be fetched from Twilio"
-        )
-    if settings.telegram_bot_token and importlib.util.find_spec("telegram") is None:
-        problems.append(
-            "TELEGRAM_BOT_TOKEN is set but python-telegram-bot is not installed: "
-            "pip install 'planbot[telegram]'"
-        )
-    if settings.telegram_bot_token and not settings.telegram_webhook_secret:
-        problems.append(
-            "TELEGRAM_WEBHOOK_SECRET is not set: the Telegram webhook cannot check that updates "
-            "come from Telegram (or leave TELEGRAM_BOT_TOKEN unset to turn Telegram off)"
-        )
-    return problems
+__all__ = ["app_from_env", "check_settings", "create_app", "twiml"]
 
 
 def twiml(bodies: list[str]) -> str:

@@ -55,12 +55,23 @@ async def test_sms_refuses_everything_when_twilio_is_not_set_up(
             await texter.send("hello")
 
 
-def test_settings_are_checked_with_one_line_per_problem(tmp_path: Path) -> None:
-    bare = Settings.from_env({"PLANBOT_DATA_DIR": str(tmp_path)})
-    problems = check_settings(bare)
+CHANNEL_SETTINGS = (
+    "PLANBOT_PUBLIC_URL",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_FROM_NUMBER",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+)
+
+
+def test_sms_settings_are_checked_with_one_line_per_problem(tmp_path: Path) -> None:
+    half = Settings.from_env({"PLANBOT_DATA_DIR": str(tmp_path), "TWILIO_FROM_NUMBER": "+4477"})
+    problems = check_settings(half)
     assert len(problems) == 3
     assert (
-        "TWILIO_AUTH_TOKEN is not set: the SMS webhook cannot check that messages come from Twilio"
+        "TWILIO_AUTH_TOKEN is not set: SMS needs it to check that messages come from Twilio"
     ) in problems
     assert any(p.startswith("PLANBOT_PUBLIC_URL is not set:") for p in problems)
     assert any(p.startswith("TWILIO_ACCOUNT_SID is not set:") for p in problems)
@@ -72,22 +83,24 @@ def test_settings_are_checked_with_one_line_per_problem(tmp_path: Path) -> None:
 def test_the_uvicorn_factory_refuses_to_start_without_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    for name in ("PLANBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
+    for name in CHANNEL_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PLANBOT_DATA_DIR", str(tmp_path))
-    with pytest.raises(SettingsError, match="TWILIO_AUTH_TOKEN is not set"):
+    with pytest.raises(SettingsError, match="No channel is set up"):
         app_from_env()
 
 
 def test_serve_prints_each_problem_and_stops(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    for name in ("PLANBOT_PUBLIC_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID"):
+    for name in CHANNEL_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PLANBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TWILIO_FROM_NUMBER", "+447700900000")
     result = CliRunner().invoke(cli, ["serve", "--port", "1"])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
+    assert len(lines) == 3
     assert lines[0].startswith("PLANBOT_PUBLIC_URL is not set")
     assert lines[1].startswith("TWILIO_AUTH_TOKEN is not set")
     assert lines[2].startswith("TWILIO_ACCOUNT_SID is not set")
