@@ -1,17 +1,33 @@
 """``planbot telegram``: the Telegram bot by long polling, for a machine with no public address.
 
-Why apart: python-telegram-bot (the ``telegram`` extra) loads only for this command.
+Why apart: python-telegram-bot (the ``telegram`` extra) loads only for this command. Why its
+own start-up instead of ``run_polling``: planbot says it is listening only once Telegram has
+answered and polling has begun, and a Telegram that cannot be reached is one line, not the
+library's logged traceback. The hooks ``run_polling`` would call (``post_init`` and the rest)
+are called here in the same order.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+from typing import TYPE_CHECKING
+
 import typer
 
 import storage
+from bot._channels import TELEGRAM_MISSING
 from bot._logging import setup_logging
 from bot._tidy import forget_old_replies
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.telegram import TelegramApp
+
+UPDATES = ["message", "callback_query", "edited_message"]
+LISTENING = "planbot is listening on Telegram. Press Ctrl-C to stop."
 
 
 def telegram() -> None:
@@ -25,11 +41,7 @@ def telegram() -> None:
         try:
             from bot.telegram import TelegramChannel
         except ImportError as exc:
-            raise PlanbotError(
-                "python-telegram-bot is not installed: pip install 'planbot[telegram]'"
-            ) from exc
-        from telegram.error import TelegramError
-
+            raise PlanbotError(TELEGRAM_MISSING) from exc
         db = storage.open_database(settings.database_url)
         forget_old_replies(db, settings, storage.utcnow())
         application = TelegramChannel(db, settings).application(polling=True)
@@ -37,14 +49,67 @@ def telegram() -> None:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc
     setup_logging()
-    typer.echo("planbot is listening on Telegram. Press Ctrl-C to stop.", err=True)
-    try:
-        # Polling turns off any webhook set for the bot (Telegram allows one or the other).
-        application.run_polling(allowed_updates=["message", "callback_query", "edited_message"])
-    except TelegramError as exc:  # its text can hold the token: name the kind only
-        typer.echo(
-            f"Telegram refused ({type(exc).__name__}): check TELEGRAM_BOT_TOKEN and "
-            "PLANBOT_TELEGRAM_API_URL.",
-            err=True,
+    problem = asyncio.run(_poll(application))
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(code=1)
+
+
+def _why(exc: Exception) -> str:
+    """One line for a Telegram that cannot be reached or says no (its text can hold the token:
+    only the kind is named)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    if isinstance(exc, InvalidToken):
+        return "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (from @BotFather)."
+    if isinstance(exc, NetworkError | OSError):
+        return (
+            f"planbot cannot reach Telegram ({type(exc).__name__}): check the internet "
+            "connection and PLANBOT_TELEGRAM_API_URL."
         )
-        raise typer.Exit(code=1) from None
+    return (
+        f"Telegram refused ({type(exc).__name__}): check TELEGRAM_BOT_TOKEN and "
+        "PLANBOT_TELEGRAM_API_URL."
+    )
+
+
+async def _poll(app: TelegramApp) -> str:
+    """Start, poll until Ctrl-C (or SIGTERM), stop. Returns what went wrong, or ""."""
+    from telegram.error import TelegramError
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.initialize()  # asks Telegram who the bot is: the first network call
+    except (TelegramError, OSError) as exc:
+        return _why(exc)
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        assert app.updater is not None  # built with polling=True
+        # Polling turns off any webhook set for the bot (Telegram allows one or the other).
+        await app.updater.start_polling(allowed_updates=UPDATES)
+        await app.start()
+        typer.echo(LISTENING, err=True)
+        await stop.wait()
+    except (TelegramError, OSError) as exc:
+        return _why(exc)
+    finally:
+        await _stop(app)
+    return ""
+
+
+async def _stop(app: TelegramApp) -> None:
+    """Stop what was started, in ``run_polling``'s order."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
+    await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
