@@ -6,7 +6,7 @@ import storage
 from dialogues._machine import CONFIRM_RESTART, FINISHED, PICK_TOPIC
 from dialogues._script import ScriptChoice, Step
 from dialogues._turn_base import MAX_NAME_CHARS, OTHER_TYPISTS, TurnBase, as_choices
-from dialogues._understand import bullet_lines, choose, split_items
+from dialogues._understand import bullet_lines, choose, choose_by_number, split_items
 
 # Message keys a channel may give for a picture it could not keep (and "photo_again").
 PHOTO_PROBLEMS = ("photo_type", "photo_big", "photo_failed", "photo_again")
@@ -75,19 +75,21 @@ class Answers(TurnBase):
         self.say(self.msg("saved_dont_know"))
         self.advance()
 
+    def yes_no(self, step: Step) -> str | None:
+        """ "yes", "no", "dont_know" or None: a number of the step's choices, or its words
+        and the common ones ("done" is "No, it is done" at the read-back)."""
+        picked = choose_by_number(self.ctx.text, step.choices)
+        return picked.value if picked else self.words.yes_no(self.ctx.text, step)
+
     def answer_yes_no(self, step: Step) -> None:
-        # The step's own choices first ("done" is "No, it is done" at the read-back).
-        picked = choose(self.ctx.text, step.choices)
-        said = picked.value if picked else self.words.yes_no(self.ctx.text)
+        said = self.yes_no(step)
         if step.id == "consent":
             self.consent(said)
             return
-        if said is None:
-            if self.words.is_answer("dont_know", self.ctx.text):
-                said = "no"
-            else:
-                self.unclear()
-                return
+        if said not in ("yes", "no"):
+            # "dunno" to "do you want to change anything?" says neither: ask again.
+            self.unclear()
+            return
         if step.id == "readback":
             if said == "yes":
                 self.conv.return_to = "readback"
@@ -97,12 +99,12 @@ class Answers(TurnBase):
                 self.advance()
 
     def consent(self, said: str | None) -> None:
+        if said == "dont_know":
+            self.say(self.msg("need_yes_or_no"))
+            self.ask()
+            return
         if said is None:
-            if self.words.is_answer("dont_know", self.ctx.text):
-                self.say(self.msg("need_yes_or_no"))
-                self.ask()
-            else:
-                self.unclear()
+            self.unclear()
             return
         if said == "no":
             self.decline(self.msg("consent_no"))
@@ -127,19 +129,29 @@ class Answers(TurnBase):
         self.say(text)
 
     def answer_choice(self, step: Step) -> None:
-        picked = choose(self.ctx.text, step.choices)
-        if picked is None:
-            if self.words.is_answer("dont_know", self.ctx.text):
+        reading = self.words.read_choice(self.ctx.text, step)
+        if reading.apart is not None and self.conv.retries == 0:
+            # One short question instead of the whole list ("Are you family, or paid?").
+            # Counted as a retry: the same words again go on up the ladder.
+            self.conv.retries = 1
+            self.say(reading.apart.ask, kind="ask")
+            return
+        if reading.value is None:
+            if reading.dont_know:
                 self.conv.typist = "other"
                 self.advance()
             else:
                 self.unclear()
             return
         if step.id == "who":
-            self.conv.typist = picked.value
-            if picked.value not in OTHER_TYPISTS:
-                storage.set_conversation_said_by(self.conv, None)
+            self.conv.typist = reading.value
+            if reading.value not in OTHER_TYPISTS:
+                # A helped person's answers stay theirs; the helper is noted ("with their PA").
+                storage.set_conversation_said_by(self.conv, reading.helper or None)
         self.advance()
+
+    def has_answers(self, step: Step) -> bool:
+        return any(a.status == storage.ANSWER for a in self.section_items(step.id))
 
     def answer_text(self, step: Step) -> None:
         text = self.ctx.text
@@ -183,16 +195,12 @@ class Answers(TurnBase):
 
         A "no" word anywhere wins ("I don't want a photo"): sending a photo needs a clear yes.
         """
-        text, person = self.ctx.text, self.ctx.person
-        if self.words.is_answer("dont_know", text):
+        person = self.ctx.person
+        said = self.yes_no(step)
+        if said == "dont_know":
             self.say(self.msg("photo_later"))  # whatever photo there is stays as it is
             self.advance()
             return
-        if self.words.has_negation(text):
-            said: str | None = "no"
-        else:
-            picked = choose(text, step.choices)
-            said = picked.value if picked else self.words.yes_no(text)
         if said == "no":
             if person is not None:
                 storage.delete_person_photo(self.ctx.session, person)
@@ -212,13 +220,18 @@ class Answers(TurnBase):
                 self.say(self.msg("nothing_saved"))
             self.advance()
             return
-        if self.words.is_answer("dont_know", text):
-            self.dont_know(step)
+        if self.words.is_dont_know(text):
+            if self.has_answers(step):
+                # "dunno" to "anything else?": the topic ends with what was said.
+                self.say(self.msg("dont_know_more"))
+                self.advance()
+            else:
+                self.dont_know(step)
             return
-        if self.words.is_answer("confused", text):
+        if self.words.is_confused(text):
             self.unclear()
             return
-        if self.words.is_answer("yes", text) and text.isascii():
+        if self.words.means_more(text) and text.isascii():
             # "yes" to "Is there anything else?" means more is coming; it is not a thing
             # to save. (Emoji such as 🙂 stay answers: they can be what someone means.)
             # Said again, it climbs the retry ladder, so it never loops.
@@ -243,11 +256,17 @@ class Answers(TurnBase):
 
     def confirm_restart(self) -> None:
         # yes/no words first, then the numbers: deleting everything needs a clear yes.
-        said = self.words.yes_no(self.ctx.text)
+        said = self.words.restart_yes_no(self.ctx.text)
         if said is None:
             # The question showed numbered Yes/No choices: "1" means Yes.
-            picked = choose(self.ctx.text, self.script.step("consent").choices)
+            picked = choose_by_number(self.ctx.text, self.script.step("consent").choices)
             said = picked.value if picked else None
+        if said not in ("yes", "no") and self.conv.retries == 0:
+            # Neither ("yes no", "why?"): asked once more, then everything is kept.
+            self.conv.retries = 1
+            self.say(self.msg("need_yes_or_no"))
+            self.ask()
+            return
         if said == "yes" and self.ctx.person is not None:
             storage.delete_all_answers(self.ctx.session, self.ctx.person)
             storage.delete_person_photo(self.ctx.session, self.ctx.person)

@@ -42,6 +42,16 @@ class ScriptChoice:
 
 
 @dataclass(frozen=True)
+class AskApart:
+    """Words that could mean two choices ("carer": family, or paid?) and the one short
+    question that tells them apart, asked instead of the whole list."""
+
+    words: tuple[str, ...]
+    ask: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Step:
     """One question of the conversation."""
 
@@ -56,6 +66,7 @@ class Step:
     say: tuple[str, ...] = ()
     choices: tuple[ScriptChoice, ...] = ()
     aliases: tuple[str, ...] = ()
+    ask_apart: tuple[AskApart, ...] = ()
 
     def question(self, other: bool) -> str:
         return self.ask_other if other and self.ask_other else self.ask
@@ -80,6 +91,10 @@ class Script:
     greeting_core: frozenset[str] = frozenset()
     list_continues: frozenset[str] = frozenset()
     list_opens: frozenset[str] = frozenset()
+    # Words that stand for several ("{helper}" in "me and my {helper}"), and text-speak
+    # spelled out ("wiv" is "with"): see words.toml.
+    slots: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    spelled_out: dict[str, str] = field(default_factory=dict)
     by_id: dict[str, Step] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
@@ -105,6 +120,7 @@ class Script:
                     out.append((f"profile.toml:{s.id}.{name}", text))
             out += [(f"profile.toml:{s.id}.say[{i}]", t) for i, t in enumerate(s.say)]
             out += [(f"profile.toml:{s.id}.choice", c.label) for c in s.choices]
+            out += [(f"profile.toml:{s.id}.ask_apart", a.ask) for a in s.ask_apart]
         out += [(f"messages.toml:{k}", v) for k, v in self.messages.items()]
         out += [("messages.toml:retry", c.label) for c in self.retry_choices]
         return out
@@ -139,6 +155,22 @@ def _choices(where: str, raw: list[Any]) -> tuple[ScriptChoice, ...]:
     return tuple(out)
 
 
+def _ask_apart(
+    where: str, raw: list[Any], choices: tuple[ScriptChoice, ...]
+) -> tuple[AskApart, ...]:
+    out = []
+    known = {c.value for c in choices}
+    for i, a in enumerate(raw):
+        place = f"{where}.ask_apart[{i}]"
+        words, values = a.get("words", []), a.get("values", [])
+        if not words or not isinstance(words, list):
+            raise ScriptError(f"{place}: 'words' must be a list of words")
+        if len(values) < 2 or not set(values) <= known:
+            raise ScriptError(f"{place}: 'values' must name 2 or more of the step's choices")
+        out.append(AskApart(tuple(words), _text(place, a, "ask"), tuple(values)))
+    return tuple(out)
+
+
 def parse_step(where: str, raw: dict[str, Any]) -> Step:
     """Check one [[step]] table and build its ``Step``."""
     step_id = _text(where, raw, "id")
@@ -163,6 +195,7 @@ def parse_step(where: str, raw: dict[str, Any]) -> Step:
         say=tuple(raw.get("say", [])),
         choices=choices,
         aliases=tuple(raw.get("aliases", [])),
+        ask_apart=_ask_apart(where, raw.get("ask_apart", []), choices),
     )
 
 
@@ -195,5 +228,7 @@ def load_script() -> Script:
         greeting_core=frozenset(words.get("greeting", {}).get("core", [])),
         list_continues=frozenset(words.get("lists", {}).get("continues", [])),
         list_opens=frozenset(words.get("lists", {}).get("opens", [])),
+        slots={k: tuple(v) for k, v in words.get("slots", {}).items()},
+        spelled_out={str(k): str(v) for k, v in words.get("spelled_out", {}).items()},
         by_id={s.id: s for s in steps},
     )

@@ -9,10 +9,10 @@ from datetime import timedelta
 import storage
 from dialogues._answers import Answers
 from dialogues._commands import Commands
-from dialogues._machine import PICK_PERSON
+from dialogues._machine import CONFIRM_RESTART, PICK_PERSON
 from dialogues._messages import Reply
 from dialogues._turn_base import RESUME_AFTER, TurnContext
-from dialogues._understand import MAX_MESSAGE_CHARS
+from dialogues._understand import MAX_MESSAGE_CHARS, normalise
 
 __all__ = ["TurnContext", "run_turn"]
 
@@ -77,14 +77,21 @@ class _Turn(Commands, Answers):
         return "only_words" if self.ctx.has_picture else "only_words_not_picture"
 
     def is_an_answer(self, command: str, topic: str) -> bool:
-        """ "change where I live" at a topic question is an answer: "where I live" is no topic."""
+        """A command word that is an answer here: "later" is a "no" to the photo question (one
+        of its own words), "start again" a "yes" to "delete all your answers?", and "change
+        where I live" at a topic question is an answer ("where I live" is no topic)."""
+        if self.state == CONFIRM_RESTART:
+            return command in ("restart", "delete_last")
         step = self.current_step()
+        if step is None:
+            return False
+        if normalise(self.ctx.text) in {normalise(w) for c in step.choices for w in c.words}:
+            return True
         return (
             command == "change"
             and bool(topic)
             and self.find_topic(topic) is None
             and not self.means_photo(topic)
-            and step is not None
             and step.kind == "list"
         )
 

@@ -338,6 +338,9 @@ class TurnBase:
         # wording of questions, not a record of who said something.
         name = self.person_name or self.msg("said_by_unnamed")
         if typist == "person_helped":
+            helper = storage.conversation_said_by(self.conv)
+            if helper:  # "me and my PA": noted as "Dev, with their PA"
+                return self.msg("said_by_helped_by", name=name, helper=helper), "person"
             return self.msg("said_by_helped", name=name), "person"
         return name, "person"
 

@@ -11,7 +11,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dialogues._script import Script, ScriptChoice
+from dialogues._phrases import PhraseBook, tokens
+from dialogues._script import AskApart, Script, ScriptChoice, Step
 
 MAX_MESSAGE_CHARS = 2000
 # Bidirectional overrides and isolates can make shown text lie about its order: never keep them.
@@ -71,19 +72,94 @@ def _near(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+@dataclass(frozen=True)
+class Sense:
+    """What a known phrase means at a question: yes, no, a choice's value (with the helper it
+    names), words to tell two choices apart, "don't know", "what?", or nothing at all."""
+
+    kind: str  # yes | no | dont_know | confused | filler | choice | apart | done | more | ...
+    value: str = ""
+    helper: str = ""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message answers to a question with choices."""
+
+    value: str | None = None  # "yes", "no" or a choice's value; None when not clear
+    helper: str = ""  # who is helping, where "me and my PA" said so
+    apart: AskApart | None = None  # the short question that tells two choices apart
+    dont_know: bool = False
+
+
+_CHOICE_KINDS = ("choice", "apart")
+
+
 class Vocabulary:
-    """The words of ``words.toml``, normalised once, with the questions they answer."""
+    """The words of ``words.toml`` and the scripts, as phrase books, with what they answer."""
 
     def __init__(self, script: Script) -> None:
+        self._script = script
         self._commands = {
             name: {normalise(w) for w in words} for name, words in script.commands.items()
         }
         self._answers = {name: {normalise(w) for w in ws} for name, ws in script.answers.items()}
-        self._greeting = {normalise(w) for w in script.greeting_words}
-        self._greeting_core = {normalise(w) for w in script.greeting_core}
-        self._filler = {normalise(w) for w in script.answers.get("filler", ())}
         self.list_continues = {normalise(w) for w in script.list_continues}
         self.list_opens = {normalise(w) for w in script.list_opens}
+        self._common = [
+            *self._senses("filler"),
+            *self._senses("negation", "no"),
+            *self._senses("yes"),
+            *self._senses("no"),
+            *self._senses("dont_know"),
+            *self._senses("confused"),
+        ]
+        self._yes_no = self._book(self._common)
+        self._restart = self._book(
+            [*self._common, *self._senses("restart_yes", "yes"), *self._senses("restart_no", "no")]
+        )
+        self._done = self._book([*self._senses("filler"), *self._senses("done")])
+        self._more = self._book(
+            [*self._senses("filler"), *self._senses("yes"), *self._senses("more", "yes")]
+        )
+        # Not mended: a slip in a short word makes another word ("Hugh" is no "huh").
+        self._confused = self._book(
+            [*self._senses("filler"), *self._senses("confused")], mend=False
+        )
+        self._greeting = self._book(
+            [(w, Sense("filler")) for w in script.greeting_words]
+            + [(w, Sense("greeting")) for w in script.greeting_core]
+        )
+        self._steps: dict[str, PhraseBook[Sense]] = {}
+
+    def _senses(self, key: str, kind: str = "") -> list[tuple[str, Sense]]:
+        return [(w, Sense(kind or key)) for w in self._script.answers.get(key, ())]
+
+    def _book(self, phrases: Iterable[tuple[str, Sense]], mend: bool = True) -> PhraseBook[Sense]:
+        return PhraseBook(phrases, self._script.spelled_out, mend=mend)
+
+    def _step_book(self, step: Step) -> PhraseBook[Sense]:
+        """The common yes/no words, then the step's own words (which win where they meet)."""
+        book = self._steps.get(step.id)
+        if book is None:
+            own: list[tuple[str, Sense]] = []
+            yes_no = step.kind in ("yes_no", "photo")
+            for c in step.choices:
+                for phrase in (c.label, c.value, *c.words):
+                    for said, helper in self._expand(phrase):
+                        sense = Sense(c.value) if yes_no else Sense("choice", c.value, helper)
+                        own.append((said, sense))
+            for i, apart in enumerate(step.ask_apart):
+                own += [(w, Sense("apart", str(i))) for w in apart.words]
+            book = self._steps[step.id] = self._book([*self._common, *own])
+        return book
+
+    def _expand(self, phrase: str) -> list[tuple[str, str]]:
+        """A phrase with a {slot} as one phrase per word of the slot, with that word."""
+        for slot, words in self._script.slots.items():
+            if f"{{{slot}}}" in phrase:
+                return [(phrase.replace(f"{{{slot}}}", w), w) for w in words]
+        return [(phrase, "")]
 
     def command(self, text: str) -> tuple[str, str] | None:
         """The command this whole message is, with any words after "change" (the topic)."""
@@ -108,53 +184,106 @@ class Vocabulary:
         """True when the whole message is one of the ``kind`` words (yes, no, done, ...)."""
         return normalise(text) in self._answers.get(kind, set())
 
-    def has_negation(self, text: str) -> bool:
-        """A "no" word anywhere in the message: "I don't want a photo", "ok no thanks"."""
-        return has_phrase(normalise(text), self._answers.get("negation", ()))
+    def yes_no(self, text: str, step: Step | None = None) -> str | None:
+        """ "yes", "no", "dont_know" or None (not clear: ask again).
 
-    def yes_no(self, text: str) -> str | None:
-        """ "yes", "no" or None: the whole message, or its first word when the rest agrees."""
-        said = normalise(text)
-        for kind in ("yes", "no"):
-            if said in self._answers[kind]:
-                return kind
-        first = said.split(" ", 1)[0].strip(_EDGE_PUNCT) if said else ""
-        hits = [k for k in ("yes", "no") if first and first in self._answers[k]]
-        return hits[0] if len(hits) == 1 else None
+        A "no" word anywhere stops a yes ("yes no" is asked again), unless it is part of a
+        longer phrase that means yes ("no problem"); a step's own words count too.
+        """
+        book = self._step_book(step) if step is not None and step.choices else self._yes_no
+        return _one_of(book, text, ("yes", "no", "dont_know"))
+
+    def restart_yes_no(self, text: str) -> str | None:
+        """The answer to "delete all your answers?": deleting needs a clear yes."""
+        return _one_of(self._restart, text, ("yes", "no", "dont_know"))
+
+    def read_choice(self, text: str, step: Step) -> Reading:
+        """The choice a message picks at a choice step, by its number or its words.
+
+        The longest phrase found decides ("me and my PA" is a helped person, not a PA); two
+        choices found as strongly is no answer, unless the step has a short question that
+        tells them apart ("carer": family, or paid to help?).
+        """
+        picked = choose_by_number(text, step.choices)
+        if picked is not None:
+            return Reading(picked.value)
+        hits, _unknown = self._step_book(step).find(text)
+        chosen = [h for h in hits if h.meaning.kind in _CHOICE_KINDS]
+        if not chosen:
+            kinds = {h.meaning.kind for h in hits} - {"filler"}
+            return Reading(dont_know=kinds == {"dont_know"} and not _unknown)
+        longest = max(h.length for h in chosen)
+        best = [h.meaning for h in chosen if h.length == longest]
+        values = {m.value for m in best if m.kind == "choice"}
+        aparts = [step.ask_apart[int(m.value)] for m in best if m.kind == "apart"]
+        if len(values) == 1:
+            (value,) = values
+            if all(value in a.values for a in aparts):
+                # "me and my PA": the helper a longer phrase named ("PA").
+                helper = next((m.helper for m in best if m.helper), "")
+                return Reading(value, helper)
+            return Reading()
+        if not values and aparts:
+            # "I'm her mum and her carer": the choice that is named settles it.
+            named = {h.meaning.value for h in chosen if h.meaning.kind == "choice"}
+            inside = named & set(aparts[0].values)
+            if len(inside) == 1:
+                return Reading(inside.pop())
+            return Reading(apart=aparts[0])
+        return Reading()
 
     def is_greeting(self, text: str) -> bool:
         """Only greeting words, with at least one real hello ("hi its me again where was i")."""
-        words = [w.strip(_EDGE_PUNCT) for w in normalise(text).split()]
-        words = [w for w in words if w]
-        return (
-            bool(words)
-            and all(w in self._greeting for w in words)
-            and any(w in self._greeting_core for w in words)
-        )
+        hits = self._greeting.whole(text)
+        return hits is not None and any(h.meaning.kind == "greeting" for h in hits)
 
     def is_done(self, text: str) -> bool:
-        """ "done", or "no"/"done" and only filler words: "no, not really", "done thanks"."""
-        if self.is_answer("done", text):
-            return True
-        words = [w.strip(_EDGE_PUNCT) for w in normalise(text).replace(",", " ").split()]
-        words = [w for w in words if w]
+        """ "done", or done words and filler only: "no, not really", "nah thats all"."""
+        return self.is_answer("done", text) or _wholly(self._done, text, "done")
+
+    def is_confused(self, text: str) -> bool:
+        """ "wat", "?", "what do u mean": the question needs explaining again."""
+        return self.is_answer("confused", text) or _wholly(self._confused, text, "confused")
+
+    def means_more(self, text: str) -> bool:
+        """A yes to "anything else?" with nothing to save yet: "yes", "yep one more"."""
+        return _wholly(self._more, text, "yes")
+
+    def is_dont_know(self, text: str) -> bool:
+        """ "dunno", "not sure tbh", "i dunno": the whole message says "I do not know"."""
         return (
-            len(words) > 1
-            and words[0] in self._answers["done"]
-            and all(w in self._filler or w in self._answers["done"] for w in words[1:])
+            self.is_answer("dont_know", text)
+            or _one_of(self._yes_no, text, ("dont_know",), wholly=True) == "dont_know"
         )
 
 
-def choose(text: str, choices: Sequence[ScriptChoice]) -> ScriptChoice | None:
-    """The choice a message picks: its number, its label or value, or one of its words.
+def _wholly(book: PhraseBook[Sense], text: str, kind: str) -> bool:
+    """The message is only ``kind`` phrases and filler, with at least one ``kind`` phrase."""
+    hits = book.whole(text)
+    return hits is not None and any(h.meaning.kind == kind for h in hits)
 
-    Words inside a longer message count only when they point at exactly one choice
-    ("I'm his mum" picks Family).
-    """
+
+def _one_of(
+    book: PhraseBook[Sense], text: str, kinds: tuple[str, ...], *, wholly: bool = False
+) -> str | None:
+    """The one kind of answer the message's phrases say, or None when they say none, or
+    several (yes and no), or ask "what?"."""
+    hits, unknown = book.find(text)
+    if wholly and unknown:
+        return None
+    said = {h.meaning.kind for h in hits} - {"filler"}
+    if said & {"confused"} or len(said) != 1:
+        return None
+    (kind,) = said
+    return kind if kind in kinds else None
+
+
+def choose_by_number(text: str, choices: Sequence[ScriptChoice]) -> ScriptChoice | None:
+    """The choice a number picks ("2", "number 2", "two"), or one named exactly."""
     said = normalise(text)
     if not said:
         return None
-    number = said.removeprefix("number ").strip()
+    number = said.removeprefix("number ").removeprefix("option ").strip()
     # isdecimal, not isdigit: "²" is a digit that int() refuses; long runs are no choice number.
     if number.isdecimal():
         index: int | None = int(number) if len(number) <= 6 else 0
@@ -163,17 +292,34 @@ def choose(text: str, choices: Sequence[ScriptChoice]) -> ScriptChoice | None:
     if index is not None:
         return choices[index - 1] if 1 <= index <= len(choices) else None
     for c in choices:
-        if said in {normalise(c.label), normalise(c.value), *map(normalise, c.words)}:
+        if said in {normalise(c.label), normalise(c.value)}:
+            return c
+    return None
+
+
+def choose(text: str, choices: Sequence[ScriptChoice]) -> ScriptChoice | None:
+    """The choice a message picks: its number, its label or value, or one of its words.
+
+    Words inside a longer message count only when they point at exactly one choice
+    ("I'm his mum" picks Family). For menus (topics, people, retry choices); the questions of
+    the script are read with ``Vocabulary``.
+    """
+    picked = choose_by_number(text, choices)
+    said = normalise(text)
+    if picked is not None or not said or said.isdecimal():
+        return picked
+    for c in choices:
+        if said in map(normalise, c.words):
             return c
     hits = [c for c in choices if has_phrase(said, (normalise(w) for w in (*c.words, c.label)))]
     return hits[0] if len(hits) == 1 else None
 
 
 def has_phrase(said: str, phrases: Iterable[str]) -> bool:
-    """True when one of ``phrases`` (normalised) stands as whole words in ``said`` (normalised):
-    "mum" in "im his mum", but not in "mummy"."""
-    padded = f" {re.sub(r'[^0-9a-z ]+', ' ', said)} "
-    return any(f" {phrase} " in padded for phrase in phrases if phrase)
+    """True when one of ``phrases`` stands as whole words in ``said``: "mum" in "im his mum",
+    not in "mummy". Letters of every language count ("mère", "café")."""
+    words = f" {' '.join(tokens(said))} "
+    return any(f" {' '.join(tokens(p))} " in words for p in phrases if tokens(p))
 
 
 @dataclass(frozen=True)

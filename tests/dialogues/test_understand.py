@@ -19,7 +19,8 @@ from dialogues._understand import choose
 
 TABLE = tomllib.loads((Path(__file__).parent / "cases" / "_understand.toml").read_text("utf-8"))
 WORDS = Vocabulary(load_script())
-WHO = load_script().step("who").choices
+WHO_STEP = load_script().step("who")
+WHO = WHO_STEP.choices
 
 
 def rows(name: str) -> list[Any]:
@@ -46,8 +47,7 @@ def test_yes_no(row: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("row", rows("choose"))
 def test_choose(row: dict[str, Any]) -> None:
-    picked = choose(row["text"], WHO)
-    assert (picked.value if picked else "") == row["value"]
+    assert (WORDS.read_choice(row["text"], WHO_STEP).value or "") == row["value"]
 
 
 @pytest.mark.parametrize("row", rows("clean_text"))
@@ -80,9 +80,13 @@ def test_nothing_typed_crashes_understanding(text: str) -> None:
     normalise(text)
     command = WORDS.command(text)
     assert command is None or command[0] in load_script().commands
-    assert WORDS.yes_no(text) in (None, "yes", "no")
+    assert WORDS.yes_no(text) in (None, "yes", "no", "dont_know")
     picked = choose(text, WHO)
     assert picked is None or picked in WHO
+    reading = WORDS.read_choice(text, WHO_STEP)
+    assert reading.value is None or reading.value in {c.value for c in WHO}
+    assert WORDS.restart_yes_no(text) in (None, "yes", "no", "dont_know")
+    WORDS.is_done(text), WORDS.is_greeting(text), WORDS.is_confused(text), WORDS.means_more(text)
     cleaned = clean_text(text)
     assert "\x00" not in cleaned and "\u202e" not in cleaned
     assert clean_text(cleaned) == cleaned
