@@ -41,13 +41,14 @@ class TelegramWebhook:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
-        self.app = TelegramChannel(db, settings, clock=clock).application(polling=False)
+        self.channel = TelegramChannel(db, settings, clock=clock)
+        self.app = self.channel.application(polling=False)
         self.ready = False
         self._starting = asyncio.Lock()  # updates arriving together start it once
 
     async def start(self) -> None:
-        """Start the ``Application`` (it asks Telegram who the bot is); until it has, updates
-        get 503 and Telegram sends them again later."""
+        """Start the ``Application`` (it asks Telegram who the bot is) and set the commands
+        menu; until it has started, updates get 503 and Telegram sends them again later."""
         async with self._starting:
             if self.ready:
                 return
@@ -55,6 +56,7 @@ class TelegramWebhook:
                 await self.app.initialize()
                 await self.app.start()
                 self.ready = True
+                await self.channel.set_menu(self.app.bot)
             except (TelegramError, OSError) as exc:
                 log.error("telegram not started: %s", type(exc).__name__)
 

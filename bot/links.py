@@ -2,6 +2,8 @@
 
 ``/p/<token>`` is the page with pictures, ``/p/<token>.words`` the same page without them
 (some people find pictures distracting), ``.pdf`` to print, ``.png``, ``.mp3`` and ``.txt``.
+A voice note kept as an answer plays from ``/p/<token>/voice/<answer id>.ogg``, behind the
+same token: only the link's own person's notes, and the same 404 for anything else.
 The page links to its words-only and PDF forms, so a person can reach them from the one link.
 
 Why these rules: the link is the only key to someone's profile. A wrong, expired or turned-off
@@ -34,6 +36,7 @@ from planbot.settings import Settings
 log = logging.getLogger("planbot.web")
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+VOICE_PATTERN = re.compile(r"^([A-Za-z0-9_-]{20,100})/voice/([0-9]{1,12})\.ogg$")
 FORMATS = {
     "html": "text/html; charset=utf-8",
     "words": "text/html; charset=utf-8",
@@ -92,6 +95,20 @@ def split_name(name: str) -> tuple[str, str] | None:
     return token, fmt
 
 
+def split_voice(name: str) -> tuple[str, int] | None:
+    """ "TOKEN/voice/12.ogg" -> (TOKEN, 12); None if it is not a voice note's address."""
+    found = VOICE_PATTERN.match(name)
+    return (found.group(1), int(found.group(2))) if found else None
+
+
+def load_voice(
+    db: storage.Database, token: str, answer_id: int, now: datetime | None = None
+) -> storage.VoiceClip | None:
+    """The voice note behind a token, or None (wrong token, someone else's, deleted)."""
+    with db.transaction() as session:
+        return storage.voice_note_for_token(session, token, answer_id, now)
+
+
 def load_page(db: storage.Database, token: str, now: datetime | None = None) -> PageData | None:
     """The profile a token opens, or None for a wrong, expired or revoked token."""
     with db.transaction() as session:
@@ -135,6 +152,7 @@ def _render(profile: Profile, fmt: str, token: str, settings: Settings, work: Pa
             pdf_url=f"{token}.pdf",
             words_only_url=f"{token}.words",
             pictures_url=token,
+            voice_url=f"{token}/voice",
         )
         return page.encode("utf-8")
     return write_profile(profile, fmt, work / f"profile.{fmt}", settings=settings).read_bytes()

@@ -13,6 +13,14 @@ Why it looks like this:
 - A photo is downloaded only at the photo question (``Engine.wants_photo``), size- and
   type-checked like an MMS photo.
 - At the end the person gets the profile as text, a PDF to print, a picture and a voice note.
+- The commands are set as Telegram's menu at start (``setMyCommands``), their words from
+  ``messages.toml`` (``menu_<command>``), in its order.
+- "typing..." shows while planbot works on a reply, "sending a file..." while it makes the
+  PDF and the picture, "recording a voice message..." while it speaks (``_telegram_actions``).
+- ``/voice`` turns voice on or off for the chat: then each question comes as a voice note
+  too. A voice note sent at a topic question is kept as one of its things
+  (``_telegram_voice`` fetches and checks it; the engine keeps it).
+- Telegram's flood limits are kept by python-telegram-bot's ``AIORateLimiter``.
 
 Nothing here logs what people typed or their chat ids.
 """
@@ -22,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -30,6 +39,7 @@ from pathlib import Path
 
 from telegram import (
     Bot,
+    BotCommand,
     Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -37,9 +47,10 @@ from telegram import (
     PhotoSize,
     Update,
 )
-from telegram.constants import ChatType
+from telegram.constants import ChatAction, ChatType
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ContextTypes,
@@ -48,8 +59,11 @@ from telegram.ext import (
 )
 
 import storage
+from bot import _telegram_actions
 from bot._media import MAX_PHOTO_BYTES, checked_photo, is_photo_type
-from dialogues import Attachment, Engine, Incoming, Media, ReceivedPhoto, Reply
+from bot._telegram_actions import ChatActions
+from bot._telegram_voice import fetch_voice, question_audio
+from dialogues import Attachment, Engine, Incoming, Media, ReceivedPhoto, ReceivedVoice, Reply
 from easyread._build import profile_of
 from easyread.files import write_profile
 from easyread.png import render_png
@@ -64,6 +78,9 @@ MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for a button's data
 BUTTON_SEPARATOR = "|"  # between the question and the value in a button's data
 OUTBOX = "telegram-outbox"  # profile files wait here only until they are sent
+MENU_PREFIX = "menu_"  # messages.toml keys that are Telegram menu commands
+MENU_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram allows as a command's name
+VOICE_COMMAND = "voice"
 
 TelegramApp = Application  # the built app: its type parameters are python-telegram-bot's defaults
 
@@ -121,6 +138,23 @@ def command_text(text: str) -> tuple[str, bool]:
     if name == "start":
         return "", True
     return f"{name.replace('_', ' ')} {rest}".strip(), False
+
+
+def command_name(text: str) -> str:
+    """The command a message is ("/voice@planbot_bot" is "voice"), or "" for other words."""
+    if not text.startswith("/"):
+        return ""
+    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].casefold() if text[1:] else ""
+
+
+def menu_commands(messages: dict[str, str]) -> list[BotCommand]:
+    """Telegram's menu from ``messages.toml``: each ``menu_<command>`` in the file's order."""
+    commands = []
+    for key, words in messages.items():
+        name = key.removeprefix(MENU_PREFIX)
+        if key.startswith(MENU_PREFIX) and MENU_COMMAND.match(name):
+            commands.append(BotCommand(name, words[:256]))
+    return commands
 
 
 def media_of(message: Message) -> tuple[Media, ...]:
@@ -198,9 +232,12 @@ class TelegramChannel:
             .token(token)
             .base_url(f"{api}/bot")
             .base_file_url(f"{api}/file/bot")
+            # Flood limits: about 30 messages a second in all. One retry after Telegram's
+            # "retry after", then ``answer`` gives it a last go.
+            .rate_limiter(AIORateLimiter(max_retries=1))
         )
-        if not polling:
-            builder = builder.updater(None)
+        # The webhook has no updater: it starts the app itself, and sets the menu then.
+        builder = builder.post_init(self.on_start) if polling else builder.updater(None)
         app = builder.build()
         app.add_handler(CallbackQueryHandler(self.on_button))
         # One person's plan per chat: groups and channels are not talked to, and service
@@ -211,6 +248,18 @@ class TelegramChannel:
         app.add_error_handler(self.on_error)
         return app
 
+    async def on_start(self, app: TelegramApp) -> None:
+        """Long polling has started the app: set the menu."""
+        await self.set_menu(app.bot)
+
+    async def set_menu(self, bot: Bot) -> bool:
+        """Set the commands Telegram shows in its menu; a failure is logged, never fatal."""
+        try:
+            return await bot.set_my_commands(menu_commands(self.engine.script.messages))
+        except TelegramError as exc:
+            log.warning("telegram menu not set: %s", type(exc).__name__)
+            return False
+
     # --- handlers ------------------------------------------------------------------------
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,10 +267,17 @@ class TelegramChannel:
         if message is None or chat is None:
             return
         address = str(chat.id)
-        text, opening = command_text(message.text or message.caption or "")
+        words = message.text or message.caption or ""
+        switch_voice = command_name(words) == VOICE_COMMAND
+        text, opening = ("", False) if switch_voice else command_text(words)
         media = media_of(message)
         photo, problem = None, ""
-        if media and not opening:
+        voice: ReceivedVoice | None = None
+        voice_problem = ""
+        if message.voice is not None and not opening:
+            if await asyncio.to_thread(self.engine.wants_voice, CHANNEL, address):
+                voice, voice_problem = await fetch_voice(context.bot, message)
+        elif media and not opening:
             wanted = await asyncio.to_thread(self.engine.wants_photo, CHANNEL, address)
             if wanted:
                 photo, problem = await fetch_photo(context.bot, message)
@@ -236,6 +292,10 @@ class TelegramChannel:
             photo_problem=problem,
             takes_photos=True,
             opts_in=True,  # a message means they talk to the bot again
+            voice_note=message.voice is not None,
+            voice=voice,
+            voice_problem=voice_problem,
+            switch_voice=switch_voice,
         )
         await self.answer(context.bot, chat.id, incoming)
 
@@ -285,13 +345,14 @@ class TelegramChannel:
         it is logged and tried once more, never answered with "please try again" (which
         would store the same answer twice).
         """
-        replies = await asyncio.to_thread(self.engine.handle, incoming)
+        async with ChatActions(bot, chat_id, ChatAction.TYPING):
+            replies = await asyncio.to_thread(self.engine.handle, incoming)
         try:
-            await send_replies(bot, chat_id, replies)
+            await send_replies(bot, chat_id, replies, self.settings)
         except RetryAfter as exc:  # Telegram's flood control: wait as asked, then once more
             await asyncio.sleep(min(_seconds(exc.retry_after), 30.0))
             with contextlib.suppress(TelegramError):
-                await send_replies(bot, chat_id, replies)
+                await send_replies(bot, chat_id, replies, self.settings)
         except TelegramError as exc:
             log.error("telegram replies not sent: %s", type(exc).__name__)
         finally:
@@ -308,8 +369,12 @@ class TelegramChannel:
         outbox.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="profile-", dir=outbox))
         message = self.engine.script.message
+        actions = _telegram_actions.current()  # "sending a file..." while each is made
+        show = actions.show if actions is not None else (lambda _action: None)
         try:
+            show(ChatAction.UPLOAD_DOCUMENT)
             pdf = write_profile(profile, "pdf", folder / "profile.pdf", settings=self.settings)
+            show(ChatAction.UPLOAD_PHOTO)
             files = [
                 Attachment(pdf, "pdf", message("profile_pdf")),
                 Attachment(
@@ -317,6 +382,7 @@ class TelegramChannel:
                 ),
             ]
             if self.settings.tts != "off":
+                show(ChatAction.RECORD_VOICE)
                 ogg = write_profile(profile, "ogg", folder / "profile.ogg", settings=self.settings)
                 files.append(Attachment(ogg, "ogg", message("profile_voice")))
         except PlanbotError as exc:
@@ -329,8 +395,11 @@ class TelegramChannel:
         return [Reply(text, kind="profile", attachments=tuple(files))]
 
 
-async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None:
-    """Each reply as Telegram messages: text with its buttons, then its files."""
+async def send_replies(
+    bot: Bot, chat_id: int, replies: Sequence[Reply], settings: Settings | None = None
+) -> None:
+    """Each reply as Telegram messages: text with its buttons, then its files, then (for a
+    question, with voice on) the question as a voice note."""
     for reply in replies:
         parts = split_text(reply.text)
         for number, part in enumerate(parts, start=1):
@@ -338,6 +407,22 @@ async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> None
             await bot.send_message(chat_id, part, reply_markup=markup)
         for attachment in reply.attachments:
             await send_file(bot, chat_id, attachment)
+        if reply.voice and settings is not None and settings.tts != "off":
+            await send_question_voice(bot, chat_id, reply.text, settings)
+
+
+async def send_question_voice(bot: Bot, chat_id: int, text: str, settings: Settings) -> None:
+    """One question as a voice note ("recording a voice message..." while it is spoken)."""
+    with contextlib.suppress(TelegramError):
+        await bot.send_chat_action(chat_id, ChatAction.RECORD_VOICE)
+    path = await asyncio.to_thread(question_audio, text, settings, settings.data_dir / OUTBOX)
+    if path is None:
+        return
+    try:
+        with path.open("rb") as data:
+            await bot.send_voice(chat_id, data)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def remove_files(replies: Sequence[Reply]) -> None:

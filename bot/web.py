@@ -197,6 +197,11 @@ def create_app(
 
     @app.get("/p/{name:path}")
     async def profile_page(name: str) -> Response:
+        voice = links.split_voice(name)
+        if voice is not None:  # a voice note on the page: /p/<token>/voice/<id>.ogg
+            clip = await run.db(links.load_voice, database, *voice, now())
+            if clip is not None:
+                return Response(clip.data, media_type="audio/ogg", headers=links.PRIVATE_HEADERS)
         parts = links.split_name(name)
         data = await run.db(links.load_page, database, parts[0], now()) if parts else None
         if parts is None or data is None:

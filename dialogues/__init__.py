@@ -2,7 +2,15 @@
 
 from dialogues._engine import Engine, ProfileHook
 from dialogues._machine import FlowMachine
-from dialogues._messages import Attachment, Choice, Incoming, Media, ReceivedPhoto, Reply
+from dialogues._messages import (
+    Attachment,
+    Choice,
+    Incoming,
+    Media,
+    ReceivedPhoto,
+    ReceivedVoice,
+    Reply,
+)
 from dialogues._script import Script, ScriptChoice, Step, load_script
 from dialogues._understand import Vocabulary, clean_text, normalise, split_items
 
@@ -15,6 +23,7 @@ __all__ = [
     "Media",
     "ProfileHook",
     "ReceivedPhoto",
+    "ReceivedVoice",
     "Reply",
     "Script",
     "ScriptChoice",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import storage
 from dialogues._machine import CONFIRM_RESTART, MODAL_STATES, PICK_PERSON, PICK_TOPIC
 from dialogues._script import ScriptChoice
-from dialogues._turn_base import TurnBase
+from dialogues._turn_base import TurnBase, answer_words
 from dialogues._understand import choose
 
 
@@ -86,7 +86,8 @@ class Commands(TurnBase):
         section = step.id if step is not None and step.kind == "list" else None
         assert self.ctx.person is not None
         gone = storage.delete_last_answer(self.ctx.session, self.ctx.person, section)
-        self.say(self.msg("deleted", text=gone.text) if gone else self.msg("nothing_to_delete"))
+        said = answer_words(gone) if gone else ""
+        self.say(self.msg("deleted", text=said) if gone else self.msg("nothing_to_delete"))
         self.ask()
 
     def cmd_switch_person(self, _topic: str) -> None:

@@ -125,6 +125,20 @@ class Engine:
             step = self.script.by_id.get(conv.state) if conv and person else None
             return step is not None and step.kind == "photo"
 
+    def wants_voice(self, channel: str, address: str) -> bool:
+        """True when a voice note from this address would be kept (at a topic question).
+
+        As for a photo: the channel asks before it downloads, so only a voice note that can
+        be kept is fetched, outside the engine's transaction.
+        """
+        with self.db.transaction() as session:
+            found = storage.read_address(session, channel, address)
+            if found is None or found[0].opted_out:
+                return False
+            person, conv, _people = self._stored(session, *found)
+            step = self.script.by_id.get(conv.state) if conv and person else None
+            return step is not None and step.kind == "list"
+
     # --- which person and conversation a message is about ------------------------------------
 
     def _context(
@@ -153,6 +167,10 @@ class Engine:
             takes_photos=incoming.takes_photos,
             for_question=incoming.for_question,
             opening=incoming.opening,
+            voice_note=incoming.voice_note,
+            voice=incoming.voice,
+            voice_problem=incoming.voice_problem,
+            switch_voice=incoming.switch_voice,
         )
         if incoming.person:
             people = storage.people_for_address(session, address)

@@ -32,6 +32,19 @@ class ReceivedPhoto:
 
 
 @dataclass(frozen=True)
+class ReceivedVoice:
+    """A voice note the channel has already fetched and checked (OGG/Opus, not too big).
+
+    Fetched for the same reason as a photo: only at a question that keeps one
+    (``Engine.wants_voice``), and outside the database transaction.
+    """
+
+    data: bytes
+    content_type: str
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One message from a person, in any channel.
 
@@ -44,6 +57,9 @@ class Incoming:
     why one was not (a message key: photo_type, photo_big, photo_failed).
     ``takes_photos`` says the channel can carry photos: without it the photo question is
     never asked. ``opts_in`` turns off an opt-out in the same transaction (SMS START).
+    ``voice_note`` says the message is a voice note, from a channel that keeps them
+    (Telegram); ``voice`` is its sound when the channel fetched it, ``voice_problem`` why
+    not. ``switch_voice`` turns voice notes of each question on or off (``/voice``).
     """
 
     channel: str
@@ -59,6 +75,10 @@ class Incoming:
     takes_photos: bool = False
     opts_in: bool = False
     for_question: str = ""  # a pressed button's question: from an earlier one, it is no answer
+    voice_note: bool = False
+    voice: ReceivedVoice | None = None
+    voice_problem: str = ""
+    switch_voice: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,7 @@ class Reply:
     kind: str = "say"
     speak: str = field(default="", compare=False)  # the words to speak, if different from text
     question: str = ""  # for choices: the question they answer (buttons carry it back)
+    voice: bool = False  # a question to send as a voice note too (the chat turned voice on)
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly form, for storing the answer to a message that may come again."""
@@ -98,6 +119,7 @@ class Reply:
             "choices": [[c.label, c.value] for c in self.choices],
             "attachments": [[str(a.path), a.kind, a.caption] for a in self.attachments],
             "question": self.question,
+            "voice": self.voice,
         }
 
     @classmethod
@@ -111,4 +133,5 @@ class Reply:
             choices=tuple(Choice(str(c[0]), str(c[1])) for c in choices),
             attachments=tuple(Attachment(Path(a[0]), str(a[1]), str(a[2])) for a in attachments),
             question=str(data.get("question", "")),
+            voice=bool(data.get("voice", False)),
         )

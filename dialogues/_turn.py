@@ -13,6 +13,7 @@ from dialogues._machine import CONFIRM_RESTART, PICK_PERSON
 from dialogues._messages import Reply
 from dialogues._turn_base import RESUME_AFTER, TurnContext
 from dialogues._understand import MAX_MESSAGE_CHARS, normalise
+from dialogues._voice import VoiceNotes, mark_spoken
 
 __all__ = ["TurnContext", "run_turn"]
 
@@ -21,17 +22,21 @@ def run_turn(ctx: TurnContext) -> list[Reply]:
     """Work out the replies to one message, changing the stored state on the way."""
     turn = _Turn(ctx)
     turn.run()
+    mark_spoken(ctx)
     if ctx.conversation is not None and not ctx.address_removed:
         ctx.conversation.state = turn.state
         storage.write_conversation(ctx.session, ctx.conversation, ctx.now)
     return ctx.replies
 
 
-class _Turn(Commands, Answers):
+class _Turn(Commands, Answers, VoiceNotes):
     """A whole turn: decides whether the message is a hello, a command or an answer."""
 
     def run(self) -> None:
         text, ctx = self.ctx.text, self.ctx
+        if ctx.switch_voice:
+            self.switch_voice()
+            return
         if ctx.fresh:
             # The first message of a new conversation is a hello, whatever it says.
             self.ask(first_time=True)
@@ -43,6 +48,9 @@ class _Turn(Commands, Answers):
             # A button left from an earlier question (a double tap, an old message).
             self.say(self.msg("old_button"))
             self.ask()
+            return
+        if ctx.voice_note:
+            self.voice_note_sent()
             return
         if ctx.has_media and self.at_photo_question():
             self.conv.paused = False

@@ -15,10 +15,10 @@ from sqlmodel import Session
 
 import storage
 from dialogues._machine import CONFIRM_RESTART, FINISHED, MODAL_STATES, PICK_PERSON, PICK_TOPIC
-from dialogues._messages import Choice, ReceivedPhoto, Reply
+from dialogues._messages import Choice, ReceivedPhoto, ReceivedVoice, Reply
 from dialogues._script import ScriptChoice, Step
 from dialogues._understand import bullet_lines, normalise
-from easyread import section_heading
+from easyread import section_heading, voice_note_label
 from storage import Address, Conversation, Person
 
 if TYPE_CHECKING:
@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 RESUME_AFTER = timedelta(hours=1)
 MAX_NAME_CHARS = 60
 OTHER_TYPISTS = ("family", "supporter", "staff", "other")
+
+
+def answer_words(answer: storage.AnswerView) -> str:
+    """What an answer says when read back: its words, or "A voice note from ..." for one."""
+    if answer.kind == storage.VOICE:
+        return voice_note_label(answer.created_at)
+    return answer.text
 
 
 def as_choices(script_choices: Iterable[ScriptChoice]) -> tuple[Choice, ...]:
@@ -50,6 +57,10 @@ class TurnContext:
     photo_problem: str = ""
     takes_photos: bool = False
     for_question: str = ""  # the question a pressed button belonged to
+    voice_note: bool = False  # a voice note came, from a channel that keeps them
+    voice: ReceivedVoice | None = None
+    voice_problem: str = ""
+    switch_voice: bool = False  # /voice: questions as voice notes on or off
     person: Person | None = None
     conversation: Conversation | None = None
     fresh: bool = False
@@ -279,7 +290,8 @@ class TurnBase:
         mine = answer.conversation_id == self.conv.id or (
             answer.perspective == "person" and not self.other
         )
-        return answer.text if mine else f"{answer.text} ({answer.said_by})"
+        words = answer_words(answer)
+        return words if mine else f"{words} ({answer.said_by})"
 
     def typist_name(self) -> str | None:
         """Whom to greet: the person, or the supporter or relative typing for them."""

@@ -1,6 +1,13 @@
 """Easy read: the profile model and its renderers, speech, pictures and the easy-read checks."""
 
-from easyread._model import PERSPECTIVES, Profile, ProfileItem, ProfileSection
+from easyread._model import (
+    PERSPECTIVES,
+    VOICE_NOTE_LABEL,
+    Profile,
+    ProfileItem,
+    ProfileSection,
+    voice_note_label,
+)
 from easyread._sections import SECTION_KEYS, SectionInfo, section, sections
 from easyread.checker import Issue, check_message, reading_ease
 
@@ -13,6 +20,7 @@ def section_heading(key: str) -> str:
 __all__ = [
     "PERSPECTIVES",
     "SECTION_KEYS",
+    "VOICE_NOTE_LABEL",
     "Issue",
     "Profile",
     "ProfileItem",
@@ -23,4 +31,5 @@ __all__ = [
     "section",
     "section_heading",
     "sections",
+    "voice_note_label",
 ]

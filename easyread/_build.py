@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 import storage
-from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread._model import Profile, ProfileItem, ProfileSection, voice_note_label
 from easyread._sections import sections
 from storage import Person
 
@@ -15,14 +15,22 @@ def build_profile(session: Session, person: Person, *, fallback_name: str = "me"
     answers = [a for a in storage.answers_for(session, person) if a.status == storage.ANSWER]
     built = []
     for info in sections():
-        items = tuple(
-            ProfileItem(text=a.text, said_by=a.said_by, perspective=a.perspective)
-            for a in answers
-            if a.section == info.key
-        )
+        items = tuple(_item(a) for a in answers if a.section == info.key)
         if items:
             built.append(ProfileSection(info.key, info.heading, info.icon, items, info.core))
     return Profile(name=storage.person_name(person) or fallback_name, sections=tuple(built))
+
+
+def _item(answer: storage.AnswerView) -> ProfileItem:
+    """An answer as a profile item; a voice note says so with its date, and names its sound."""
+    if answer.kind == storage.VOICE:
+        return ProfileItem(
+            text=voice_note_label(answer.created_at),
+            said_by=answer.said_by,
+            perspective=answer.perspective,
+            audio=str(answer.id),
+        )
+    return ProfileItem(text=answer.text, said_by=answer.said_by, perspective=answer.perspective)
 
 
 def profile_of(db: storage.Database, person_id: int) -> Profile | None:

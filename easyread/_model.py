@@ -7,9 +7,18 @@ profile by hand. ``build_profile`` in ``easyread/_build.py`` fills it from stora
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 PERSPECTIVES = ("person", "family", "supporter", "staff", "other")
+# How a voice note shows where words would be: on the page, the PDF, the text, the read-back
+# and the spoken profile (which says it, rather than playing the sound in the middle).
+VOICE_NOTE_LABEL = "A voice note from {day}"
+
+
+def voice_note_label(when: date) -> str:
+    """ "A voice note from 24 November 2026": a voice note item, in words."""
+    return VOICE_NOTE_LABEL.format(day=f"{when.day} {when:%B %Y}")
 
 
 @dataclass(frozen=True)
@@ -19,6 +28,8 @@ class ProfileItem:
     text: str
     said_by: str = ""
     perspective: str = "person"
+    # A voice note: the id its sound is kept under (the page plays it); "" for words.
+    audio: str = ""
 
     @property
     def whose(self) -> str:

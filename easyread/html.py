@@ -98,6 +98,7 @@ class ItemView:
 
     text: str | Markup
     whose: str
+    audio_url: str = ""  # a voice note's sound, played in the item
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,14 @@ def _with_emoji_pictures(text: str) -> Markup:
     return out
 
 
-def _view(sections: Iterable[ProfileSection], emoji_pictures: bool) -> list[SectionView]:
+def _view(
+    sections: Iterable[ProfileSection], emoji_pictures: bool, voice_url: str | None = None
+) -> list[SectionView]:
     def item(i: ProfileItem) -> ItemView:
         text = _with_emoji_pictures(i.text) if emoji_pictures else i.text
-        return ItemView(text, i.whose)
+        # Only an id of digits goes in an address: nothing else could sneak into the URL.
+        playable = voice_url is not None and i.audio.isdecimal() and i.audio.isascii()
+        return ItemView(text, i.whose, f"{voice_url}/{i.audio}.ogg" if playable else "")
 
     return [
         SectionView(
@@ -183,6 +188,7 @@ def page_html(
     pdf_url: str | None = None,
     words_only_url: str | None = None,
     pictures_url: str | None = None,
+    voice_url: str | None = None,
     for_print: bool = False,
     style: Style = SCREEN,
     emoji_pictures: bool = False,
@@ -206,8 +212,8 @@ def page_html(
         "words_only_url": None if for_print or words_only else words_only_url,
         "pictures_url": None if for_print or not words_only else pictures_url,
         "for_print": for_print,
-        "first": _view(first, emoji_pictures),
-        "more": _view(more, emoji_pictures),
+        "first": _view(first, emoji_pictures, None if for_print else voice_url),
+        "more": _view(more, emoji_pictures, None if for_print else voice_url),
         "st": style,
         "icons_as_backgrounds": icons_as_backgrounds,
         "openmoji_url": OPENMOJI_URL,
@@ -229,6 +235,7 @@ def render_html(
     pdf_url: str | None = None,
     words_only_url: str | None = None,
     pictures_url: str | None = None,
+    voice_url: str | None = None,
     for_print: bool = False,
 ) -> str:
     """The whole profile as one HTML page: "All about <name>", then a row per section.
@@ -241,6 +248,7 @@ def render_html(
         pdf_url: add a "Print this page" link to this file.
         words_only_url: add a "Words only" link to this page (not on the words-only page).
         pictures_url: on the words-only page, add a "Page with pictures" link back.
+        voice_url: where voice notes are: an item that is one plays ``{voice_url}/{id}.ogg``.
         for_print: the page as printed (no sound player, no links to the other forms).
     """
     photo = photo_url if photo_url is not None else photo_data_uri(profile.photo)
@@ -253,5 +261,6 @@ def render_html(
         pdf_url=pdf_url,
         words_only_url=words_only_url,
         pictures_url=pictures_url,
+        voice_url=voice_url,
         for_print=for_print,
     )

@@ -43,10 +43,14 @@ def add_voice_note(
     said_by: str,
     perspective: str,
     message_id: str | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Keep a voice note as one answer of ``section``; return the answer's id."""
+    """Keep a voice note as one answer of ``section``; return the answer's id.
+
+    ``now`` is when it came (the engine's clock): its date is how the profile names it.
+    """
     assert person.id is not None
-    now = utcnow()
+    now = now or utcnow()
     answer = Answer(
         person_id=person.id,
         conversation_id=conv.id if conv else None,

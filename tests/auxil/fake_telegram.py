@@ -3,7 +3,8 @@
 Why a server and not a mock: planbot's Telegram channel is the real ``Application`` talking
 HTTP, so the tests check what Telegram would receive (methods, chat ids, buttons, files),
 and nothing of planbot is patched. It answers getMe, getUpdates (long polling, from updates
-the test queues), getFile and file downloads, and records every send and answer.
+the test queues), getFile and file downloads (photos and voice notes), and records every
+call: sends, answers, setMyCommands (the menu) and sendChatAction ("typing...").
 
 Updates are made with ``make_text_update`` and friends, as real Update JSON.
 """
@@ -49,6 +50,8 @@ class FakeBotApi:
     calls: list[Call] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> bytes
+    folders: dict[str, str] = field(default_factory=dict)  # file_id -> "photos", "voice"
+    downloads: list[str] = field(default_factory=list)  # file paths the bot downloaded
     failing: set[str] = field(default_factory=set)  # methods to refuse once each
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -70,8 +73,19 @@ class FakeBotApi:
                 return True
             return False
 
-    def add_file(self, file_id: str, data: bytes) -> None:
+    def add_file(self, file_id: str, data: bytes, folder: str = "photos") -> None:
+        """A file a person sent, for getFile and its download (``folder`` as Telegram's)."""
         self.files[file_id] = data
+        self.folders[file_id] = folder
+
+    def actions(self) -> list[str]:
+        """The chat actions the bot showed ("typing", "upload_document", ...), in order."""
+        return [str(c.fields.get("action")) for c in self.sent("sendChatAction")]
+
+    def methods(self) -> list[str]:
+        """Every Bot API method called, in order."""
+        with self.lock:
+            return [c.method for c in self.calls]
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         with self.lock:
@@ -147,6 +161,10 @@ def _app(fake: FakeBotApi) -> Starlette:
 
     async def download(request: Request) -> Response:
         path = request.path_params["path"]
+        if request.path_params["token"] != TOKEN:
+            return Response(status_code=401)
+        with fake.lock:
+            fake.downloads.append(path)
         data = fake.files.get(path.rsplit("/", 1)[-1])
         return (
             Response(data, media_type="application/octet-stream")
@@ -181,7 +199,7 @@ async def _result(fake: FakeBotApi, name: str, fields: dict[str, Any]) -> Any:
             "file_id": file_id,
             "file_unique_id": file_id,
             "file_size": size,
-            "file_path": f"photos/{file_id}",
+            "file_path": f"{fake.folders.get(file_id, 'photos')}/{file_id}",
         }
     if name == "sendMessage":
         return _message(chat, text=fields.get("text", ""))
@@ -279,6 +297,18 @@ def make_photo_update(chat_id: int, file_id: str, size: int, caption: str = "") 
     if caption:
         extra["caption"] = caption
     return make_message_update(chat_id, **extra)
+
+
+def make_voice_update(chat_id: int, file_id: str, size: int, duration: int) -> dict[str, Any]:
+    """A voice note from the microphone button (``duration`` as the app claims it)."""
+    voice = {
+        "file_id": file_id,
+        "file_unique_id": f"u-{file_id}",
+        "duration": duration,
+        "mime_type": "audio/ogg",
+        "file_size": size,
+    }
+    return make_message_update(chat_id, voice=voice)
 
 
 def make_button_update(chat_id: int, data: str) -> dict[str, Any]:

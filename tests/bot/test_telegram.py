@@ -275,7 +275,7 @@ async def test_commands_with_a_slash_work(bot: Bot) -> None:
     assert PHOTO_QUESTION in joined(await bot.say("/back"))
 
 
-async def test_a_sticker_or_voice_note_where_words_were_needed(
+async def test_a_sticker_or_music_file_where_words_were_needed(
     bot: Bot, db: storage.Database
 ) -> None:
     await agree(bot)
@@ -291,8 +291,8 @@ async def test_a_sticker_or_voice_note_where_words_were_needed(
     }
     texts = await bot.send(make_message_update(CHAT, sticker=sticker))
     assert texts[0] == "Thank you for the picture. For this question, I need words."
-    voice = {"file_id": "vo1", "file_unique_id": "vo1", "duration": 3}
-    texts = await bot.send(make_message_update(CHAT, voice=voice))
+    music = {"file_id": "au1", "file_unique_id": "au1", "duration": 3}
+    texts = await bot.send(make_message_update(CHAT, audio=music))
     assert texts[0] == (
         "Thank you. I can only read words. Please write your answer, or ask someone to help."
     )
