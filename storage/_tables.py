@@ -60,6 +60,11 @@ class Conversation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     address_id: int = Field(foreign_key="address.id", ondelete="CASCADE")
     person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    # The flow (a script folder: "profile", later "review"...) and its version when last saved.
+    flow: str = Field(
+        default="profile", max_length=40, sa_column_kwargs={"server_default": "profile"}
+    )
+    flow_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     state: str = Field(max_length=40)
     return_to: str | None = Field(default=None, max_length=40)
     retries: int = Field(default=0)
