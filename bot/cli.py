@@ -11,7 +11,7 @@ import os
 import shlex
 import sys
 import tomllib
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 import typer
@@ -21,12 +21,14 @@ from bot._links_cli import links_app
 from bot._serve import serve
 from bot._telegram_cli import telegram
 from bot._tidy import forget_old_replies
+from bot._where import demo_database, not_found_hint, planbot_command, sqlite_url
 from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import TerminalChat
 from dialogues import Engine, ProfileHook, Reply
 from easyread._build import build_profile, profile_of
 from easyread.text import render_text
-from planbot.errors import PlanbotError
+from planbot import __version__
+from planbot.errors import PersonNotFound, PlanbotError
 from planbot.settings import Settings
 
 app = typer.Typer(
@@ -36,9 +38,42 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        try:
+            version = metadata.version("planbot")
+        except metadata.PackageNotFoundError:  # run from the source tree, not installed
+            version = __version__
+        typer.echo(f"planbot {version}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show planbot's version."
+    ),
+) -> None:
+    """planbot: an easy-read assistant for person-centred planning."""
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(code=1)
+
+
+def _not_found(exc: PlanbotError, settings: Settings) -> typer.Exit:
+    """The error, and for a name not found, where it was looked for."""
+    if isinstance(exc, PersonNotFound):
+        return _fail(f"{exc}\n{not_found_hint(settings, sys.argv[1:])}")
+    return _fail(str(exc))
+
+
+def _counted(count: int, what: str) -> str:
+    """``1 conversation``, ``2 conversations``, ``1 address`` (``what`` is the plural)."""
+    if count == 1:
+        what = what[:-2] if what.endswith("sses") else what.removesuffix("s")
+    return f"{count} {what}"
 
 
 def _settings() -> Settings:
@@ -103,16 +138,19 @@ def demo(
         # The demo promises no network: speak with the offline voice unless told otherwise.
         settings = dataclasses.replace(settings, tts="espeak")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.data_dir / "demo.sqlite3"
+    path = demo_database(settings)
     for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         old.unlink(missing_ok=True)
-    db = _open(settings, f"sqlite:///{path}")
+    db = _open(settings, sqlite_url(path))
     engine = _engine(db, settings)
     playing = sample or not sys.stdin.isatty()
     if playing:
         typer.echo("planbot demo: playing a sample conversation (Gemma, with her helper).\n")
     else:
-        typer.echo("planbot demo: type your answers. Press Ctrl-D to stop.\n")
+        typer.echo(
+            "planbot demo: type your answers. The demo ends when your profile is ready. "
+            "To stop before then, press Ctrl-D.\n"
+        )
     chat_ = TerminalChat(engine, address="demo", prompt="" if playing else "> ")
     if playing:
         replies = chat_.open()
@@ -120,9 +158,16 @@ def demo(
             typer.echo("> " + line.replace("\n", "\n> "))
             replies = chat_.say(line)
     else:
-        replies = chat_.run(sys.stdin)
-    finished = any(r.kind == "profile" for r in replies)
+        replies = chat_.run(sys.stdin, until=_has_profile)
+    finished = _has_profile(replies)
+    if finished and not playing:
+        typer.echo("Your profile is ready, so the demo has finished.\n")
     _print_where(db, settings, path, finished)
+
+
+def _has_profile(replies: list[Reply]) -> bool:
+    """The conversation is over: planbot gave back the profile."""
+    return any(r.kind == "profile" for r in replies)
 
 
 def _print_where(db: storage.Database, settings: Settings, path: Path, finished: bool) -> None:
@@ -149,9 +194,10 @@ def _print_where(db: storage.Database, settings: Settings, path: Path, finished:
         for fmt, file in files.items():
             typer.echo(f"  {fmt.replace('_', ' ')}: {file}")
     typer.echo(f"Your answers are stored in: {path}")
+    planbot, url = planbot_command(), shlex.quote(sqlite_url(path))
     for profile in profiles:
         name = shlex.quote(profile.name)
-        typer.echo(f"See them with: PLANBOT_DATABASE_URL=sqlite:///{path} planbot export {name}")
+        typer.echo(f"See them with: PLANBOT_DATABASE_URL={url} {planbot} export {name}")
 
 
 @app.command()
@@ -163,7 +209,7 @@ def export(name: str = typer.Argument(..., help="The person's name.")) -> None:
         with db.transaction() as session:
             data = storage.export_person(session, storage.get_person(session, name))
     except PlanbotError as exc:
-        raise _fail(str(exc)) from exc
+        raise _not_found(exc, settings) from exc
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -183,19 +229,21 @@ def forget(
         with db.transaction() as session:
             removed = storage.erase_person(session, storage.get_person(session, name))
     except PlanbotError as exc:
-        raise _fail(str(exc)) from exc
+        raise _not_found(exc, settings) from exc
     # Cached audio holds people's words and cannot be told apart by person: clear it all.
     from easyread.speech import clear_cache
 
     removed["cached sound files"] = clear_cache(settings)
-    parts = ", ".join(f"{count} {what}" for what, count in removed.items())
+    parts = ", ".join(_counted(count, what) for what, count in removed.items())
     typer.echo(f"Erased {name}: {parts}.")
 
 
 @app.command()
 def profile(
     name: str = typer.Argument(..., help="The person's name."),
-    fmt: str = typer.Option("html", "--format", help="html, pdf, png, txt, mp3 or ogg."),
+    fmt: str = typer.Option(
+        "txt", "--format", help="txt (the default, for this screen), html, pdf, png, mp3 or ogg."
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -234,7 +282,7 @@ def profile(
             return
         written = write_profile(built, fmt, out, settings=settings, words_only=words_only)
     except PlanbotError as exc:
-        raise _fail(str(exc)) from exc
+        raise _not_found(exc, settings) from exc
     typer.echo(str(written))
 
 

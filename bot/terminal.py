@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from dialogues import Engine, Incoming, Reply
@@ -64,8 +64,11 @@ class TerminalChat:
         """Send one line as one message and print the replies."""
         return self._send(line.rstrip("\n"))
 
-    def run(self, lines: Iterable[str]) -> list[Reply]:
-        """Open the chat, then send each line until they run out (EOF or Ctrl-D).
+    def run(
+        self, lines: Iterable[str], until: Callable[[list[Reply]], bool] | None = None
+    ) -> list[Reply]:
+        """Open the chat, then send each line until they run out (EOF or Ctrl-D), or until
+        ``until`` says the replies end it (the demo stops once the profile is given).
 
         Returns the replies to the last line.
         """
@@ -74,6 +77,8 @@ class TerminalChat:
             if self.prompt:
                 print(file=self.out)
             replies = self.say(line)
+            if until is not None and until(replies):
+                break
         return replies
 
 

@@ -7,6 +7,11 @@ what scripts and people rely on, and only a real run shows them.
 from __future__ import annotations
 
 import json
+import os
+import select as io_select
+import subprocess
+import time
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -16,7 +21,9 @@ from sqlmodel import select
 import storage
 from dialogues import Engine, Incoming
 from planbot.settings import Settings
-from tests.bot.test_terminal import run_planbot
+from tests.bot.test_terminal import planbot_command, run_planbot
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def seed(data_dir: Path, name: str, lines: list[str], address: str = "terminal") -> None:
@@ -76,8 +83,8 @@ def test_forget_with_yes_erases_and_says_what_went(data_dir: Path) -> None:
 
     done = run_planbot(data_dir, "forget", "Dev", "--yes")
     assert "Erased Dev:" in done.stdout
-    assert "2 answers" in done.stdout and "1 conversations" in done.stdout
-    assert "1 addresses" in done.stdout
+    assert "2 answers" in done.stdout and "1 conversation," in done.stdout
+    assert "1 address," in done.stdout and "1 addresses" not in done.stdout
     assert stored_names(data_dir) == ["Sam"]
 
     gone = run_planbot(data_dir, "export", "Dev", check=False)
@@ -100,3 +107,123 @@ def test_forget_someone_unknown_fails_clearly(data_dir: Path) -> None:
     assert unknown.returncode == 1
     assert "No one called 'Kim' is stored." in unknown.stderr
     assert stored_names(data_dir) == ["Dev"]
+
+
+def test_version_says_which_planbot_this_is(data_dir: Path) -> None:
+    from importlib import metadata
+
+    done = run_planbot(data_dir, "--version")
+    assert done.stdout == f"planbot {metadata.version('planbot')}\n"
+
+
+def test_profile_without_a_format_prints_the_text_profile(data_dir: Path) -> None:
+    seed(data_dir, "Dev", ["yes", "1", "kind, funny"])
+    out = run_planbot(data_dir, "profile", "Dev").stdout
+    assert out.startswith("All about Dev\n")
+    assert "- kind" in out
+    assert "<" not in out and "{" not in out  # no HTML, no CSS
+
+
+def test_a_name_not_found_says_where_planbot_looked_and_where_the_demo_keeps_its_own(
+    data_dir: Path,
+) -> None:
+    run_planbot(data_dir, "demo")
+    done = run_planbot(data_dir, "export", "Gemma", check=False)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert lines[0] == "No one called 'Gemma' is stored."
+    assert lines[1].startswith(f"I looked in {data_dir / 'planbot.sqlite3'}.")
+    assert lines[2] == f"The demo keeps its answers in its own file: {data_dir / 'demo.sqlite3'}"
+    command = lines[3].removeprefix("To look there, run: ")
+    assert command.startswith(f"PLANBOT_DATABASE_URL=sqlite:///{data_dir / 'demo.sqlite3'} ")
+    assert command.endswith(" export Gemma")
+    again = subprocess.run(
+        ["bash", "-c", command], env=_bare_env(data_dir), capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["person"]["name"] == "Gemma"
+
+
+def _bare_env(data_dir: Path) -> dict[str, str]:
+    """A fresh shell's environment: the virtual environment is not on the PATH."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "PLANBOT_DATA_DIR": str(data_dir),
+        "PLANBOT_TTS": "off",
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+@pytest.mark.parametrize("where", ["project folder", "elsewhere"])
+def test_the_demos_last_line_runs_exactly_as_printed(data_dir: Path, where: str) -> None:
+    """What ``python3 tasks.py demo`` prints last works when pasted into a fresh shell."""
+    cwd = ROOT if where == "project folder" else data_dir.parent
+    demo = subprocess.run(
+        [planbot_command(), "demo", "--sample"],
+        env=_bare_env(data_dir),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr
+    last = demo.stdout.strip().splitlines()[-1]
+    assert last.startswith("See them with: ")
+    command = last.removeprefix("See them with: ")
+    if where == "project folder":
+        assert " .venv/bin/planbot export Gemma" in command
+    done = subprocess.run(
+        ["bash", "-c", command],
+        env=_bare_env(data_dir),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["person"]["name"] == "Gemma"
+
+
+def test_the_typed_demo_ends_when_the_profile_is_ready_and_writes_the_files(
+    data_dir: Path,
+) -> None:
+    """Typed at a keyboard (a real terminal), the demo needs no Ctrl-D once the plan is done."""
+    import pty
+
+    lines = tomllib.loads((ROOT / "dialogues/scripts/demo.toml").read_text("utf-8"))["lines"]
+    env = _bare_env(data_dir) | {"TERM": "dumb"}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: planbot demo at a terminal
+        os.execve(planbot_command(), [planbot_command(), "demo"], env)
+    output = b""
+    try:
+        for line in lines:
+            os.write(fd, line.replace("\n", " ").encode() + b"\n")
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            ready, _, _ = io_select.select([fd], [], [], 1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the demo ended and closed its terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+    text = output.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    assert "The demo ends when your profile is ready." in text
+    assert "Your profile is ready, so the demo has finished." in text
+    assert (data_dir / "demo-profile" / "profile.pdf").is_file()
+    assert "See them with: " in text
+
+
+def test_help_without_a_contact_set_reads_as_one_plain_sentence(data_dir: Path) -> None:
+    out = run_planbot(data_dir, "chat", "--person", "Dev", stdin="help\n").stdout
+    assert "To talk to a real person, ask the person who told you about planbot." in out
+    assert "real person: Ask" not in out
