@@ -253,7 +253,10 @@ class SmsChannel:
         if known:
             asked = InboundSms(inbound.number, inbound.message_sid, "help", (), inbound.to_country)
             return [Reply(about), *self._engine(asked)]
-        contact = self.engine.script.message("help_contact", contact=self.settings.help_contact)
+        message, given = self.engine.script.message, self.settings.help_contact
+        contact = message("help_contact_default")
+        if given:
+            contact = message("help_contact", contact=given)
         return [Reply(f"{about}\n{contact}\n{sms_text('help_new')}")]
 
     def _profile(self, inbound: InboundSms) -> list[Reply]:

@@ -46,7 +46,7 @@ class Settings:
     idle_days: int = 30
     link_days: int = 30
     reply_hours: int = 24  # how long the replies to handled messages are kept (for repeats)
-    help_contact: str = "Ask the person who told you about planbot."
+    help_contact: str | None = None  # None: the script's own line (ask who told you about it)
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from_number: str | None = None
@@ -77,7 +77,7 @@ class Settings:
             idle_days=_int(env, "PLANBOT_IDLE_DAYS", 30),
             link_days=_int(env, "PLANBOT_LINK_DAYS", 30),
             reply_hours=_int(env, "PLANBOT_REPLY_HOURS", 24),
-            help_contact=env.get("PLANBOT_HELP_CONTACT") or cls.help_contact,
+            help_contact=env.get("PLANBOT_HELP_CONTACT", "").strip() or None,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,
