@@ -1,8 +1,12 @@
-"""Load and check the question scripts in ``dialogues/scripts/*.toml``.
+"""Load and check the flows in ``dialogues/scripts/``: one folder a flow, with its steps.
 
-Why data: a new topic or a reworded question is a change to a TOML file, not to code. Loading
-fails fast with a ``ScriptError`` naming the file and the key, so a broken script never reaches
-a person.
+Why data: a new topic, a reworded question or a new flow (the profile now; joining, approving,
+the review preparation and Planning Live next) is a change to TOML files, not to code. What a
+step does (asks consent, asks the name, reads back) is its ``role`` in the data, never its id
+in Python. A flow folder holds ``flow.toml`` (its name, version and steps) and may hold a
+``messages.toml`` of its own; ``messages.toml`` and ``words.toml`` beside the folders are shared
+by every flow. Loading fails fast with a ``ScriptError`` naming the file and the key, so a
+broken script never reaches a person.
 """
 
 from __future__ import annotations
@@ -11,12 +15,26 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from planbot.errors import ScriptError
 
 SPEC_VERSION = 1
 STEP_KINDS = ("yes_no", "choice", "text", "list", "photo")
+# What a step does, and the kinds of step that can do it. Every role but "topic" is at most
+# once in a flow; a flow without "consent" is for people who agreed already (joining, review).
+ROLES: dict[str, tuple[str, ...]] = {
+    "consent": ("yes_no",),
+    "who": ("choice",),
+    "helper_name": ("text",),
+    "name": ("text",),
+    "photo": ("photo",),
+    "topic": ("list",),
+    "readback": ("yes_no",),
+}
+REPEATED_ROLES = ("topic",)
+DEFAULT_FLOW = "profile"
 COMMANDS = (
     "back",
     "skip",
@@ -57,6 +75,7 @@ class Step:
 
     id: str
     kind: str
+    role: str
     ask: str
     example: str
     reword: str
@@ -80,7 +99,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Script:
-    """All the steps, messages and understood words, as loaded from the TOML files."""
+    """One flow: its steps, with the messages and understood words, as loaded from TOML."""
 
     steps: tuple[Step, ...]
     messages: dict[str, str]
@@ -96,9 +115,22 @@ class Script:
     slots: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelled_out: dict[str, str] = field(default_factory=dict)
     by_id: dict[str, Step] = field(default_factory=dict)
+    name: str = DEFAULT_FLOW
+    version: int = 1
+    # Step ids of earlier versions, and the id each one is now (a reworded script never
+    # strands a conversation halfway).
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
         return self.by_id[step_id]
+
+    def role(self, role: str) -> Step | None:
+        """The step that does ``role`` (the first, for "topic"), if the flow has one."""
+        return next((s for s in self.steps if s.role == role), None)
+
+    def has_role(self, step_id: str, role: str) -> bool:
+        step = self.by_id.get(step_id)
+        return step is not None and step.role == role
 
     def message(self, key: str, **values: object) -> str:
         try:
@@ -113,21 +145,30 @@ class Script:
     def all_texts(self) -> list[tuple[str, str]]:
         """Every message a person can be sent, as (where, text): for the easy-read checks."""
         out: list[tuple[str, str]] = []
+        where = f"{self.name}/flow.toml"
         for s in self.steps:
             for name in ("ask", "ask_other", "example", "example_other", "reword", "reword_other"):
                 text = getattr(s, name)
                 if text:
-                    out.append((f"profile.toml:{s.id}.{name}", text))
-            out += [(f"profile.toml:{s.id}.say[{i}]", t) for i, t in enumerate(s.say)]
-            out += [(f"profile.toml:{s.id}.choice", c.label) for c in s.choices]
-            out += [(f"profile.toml:{s.id}.ask_apart", a.ask) for a in s.ask_apart]
+                    out.append((f"{where}:{s.id}.{name}", text))
+            out += [(f"{where}:{s.id}.say[{i}]", t) for i, t in enumerate(s.say)]
+            out += [(f"{where}:{s.id}.choice", c.label) for c in s.choices]
+            out += [(f"{where}:{s.id}.ask_apart", a.ask) for a in s.ask_apart]
         out += [(f"messages.toml:{k}", v) for k, v in self.messages.items()]
         out += [("messages.toml:retry", c.label) for c in self.retry_choices]
         return out
 
 
-def _read(name: str) -> dict[str, Any]:
-    raw = resources.files("dialogues").joinpath(f"scripts/{name}").read_text("utf-8")
+def scripts_folder() -> Traversable:
+    """Where the flows ship: package data, so a plain ``pip install`` has them."""
+    return resources.files("dialogues").joinpath("scripts")
+
+
+def _read(file: Traversable, name: str) -> dict[str, Any]:
+    try:
+        raw = file.read_text("utf-8")
+    except FileNotFoundError as exc:
+        raise ScriptError(f"{name}: no such file") from exc
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
@@ -178,6 +219,11 @@ def parse_step(where: str, raw: dict[str, Any]) -> Step:
     kind = _text(where, raw, "kind")
     if kind not in STEP_KINDS:
         raise ScriptError(f"{where}: kind must be one of {', '.join(STEP_KINDS)}, not {kind!r}")
+    role = _text(where, raw, "role")
+    if role not in ROLES:
+        raise ScriptError(f"{where}: role must be one of {', '.join(ROLES)}, not {role!r}")
+    if kind not in ROLES[role]:
+        raise ScriptError(f"{where}: a {role} step must be of kind {' or '.join(ROLES[role])}")
     choices = _choices(where, raw.get("choices", []))
     if kind in ("yes_no", "choice") and len(choices) < 2:
         raise ScriptError(f"{where}: a {kind} step needs at least 2 choices")
@@ -186,6 +232,7 @@ def parse_step(where: str, raw: dict[str, Any]) -> Step:
     return Step(
         id=step_id,
         kind=kind,
+        role=role,
         ask=_text(where, raw, "ask"),
         example=_text(where, raw, "example"),
         reword=_text(where, raw, "reword"),
@@ -199,18 +246,60 @@ def parse_step(where: str, raw: dict[str, Any]) -> Step:
     )
 
 
+def flow_names() -> tuple[str, ...]:
+    """The flows that ship: every folder of ``scripts/`` with a ``flow.toml``."""
+    folder = scripts_folder()
+    return tuple(
+        sorted(f.name for f in folder.iterdir() if f.is_dir() and f.joinpath("flow.toml").is_file())
+    )
+
+
 @cache
+def load_flow(name: str = DEFAULT_FLOW) -> Script:
+    """Load one flow that ships with planbot, once."""
+    if name not in flow_names():
+        raise ScriptError(f"no flow {name!r}: there is no scripts/{name}/flow.toml")
+    return read_flow(scripts_folder().joinpath(name))
+
+
 def load_script() -> Script:
-    """Load every script file once (they ship as package data)."""
-    profile = _read("profile.toml")
-    steps = tuple(parse_step(f"profile.toml step {i}", s) for i, s in enumerate(profile["step"]))
-    ids = [s.id for s in steps]
-    if len(set(ids)) != len(ids):
-        raise ScriptError("profile.toml: two steps have the same id")
-    messages_file = _read("messages.toml")
+    """The profile flow: the conversation every new person starts with."""
+    return load_flow(DEFAULT_FLOW)
+
+
+def read_flow(folder: Traversable, shared: Traversable | None = None) -> Script:
+    """Read and check a flow folder, with the shared messages and words beside it.
+
+    ``shared`` is the folder of the shared ``messages.toml`` and ``words.toml`` (the package's
+    own by default): tests point a broken flow at them to load it as planbot would.
+    """
+    shared = shared or scripts_folder()
+    where = f"{folder.name}/flow.toml"
+    raw = _read(folder.joinpath("flow.toml"), where)
+    about = raw.get("flow", {})
+    name, version = about.get("name"), about.get("version")
+    if name != folder.name:
+        raise ScriptError(f"{where}: [flow] name must be {folder.name!r}, the folder's name")
+    if not isinstance(version, int) or version < 1:
+        raise ScriptError(f"{where}: [flow] version must be a whole number from 1")
+    if not isinstance(raw.get("step"), list) or not raw["step"]:
+        raise ScriptError(f"{where}: a flow needs at least one [[step]]")
+    steps = tuple(parse_step(f"{where} step {i}", s) for i, s in enumerate(raw["step"]))
+    _check_steps(where, steps)
+    renamed = {str(k): str(v) for k, v in raw.get("renamed", {}).items()}
+    unknown = sorted(v for v in renamed.values() if v not in {s.id for s in steps})
+    if unknown:
+        raise ScriptError(f"{where}: [renamed] points at steps that are not there: {unknown}")
+    messages_file = _read(shared.joinpath("messages.toml"), "messages.toml")
     messages = {str(k): str(v) for k, v in messages_file["messages"].items()}
+    own = folder.joinpath("messages.toml")
+    if own.is_file():
+        messages |= {
+            str(k): str(v)
+            for k, v in _read(own, f"{folder.name}/messages.toml").get("messages", {}).items()
+        }
     retry = _choices("messages.toml retry", messages_file.get("retry", {}).get("list_choices", []))
-    words = _read("words.toml")
+    words = _read(shared.joinpath("words.toml"), "words.toml")
     commands = {k: tuple(v) for k, v in words.get("commands", {}).items()}
     answers = {k: tuple(v) for k, v in words.get("answers", {}).items()}
     missing = [c for c in COMMANDS if c not in commands] + [
@@ -231,4 +320,20 @@ def load_script() -> Script:
         slots={k: tuple(v) for k, v in words.get("slots", {}).items()},
         spelled_out={str(k): str(v) for k, v in words.get("spelled_out", {}).items()},
         by_id={s.id: s for s in steps},
+        name=name,
+        version=version,
+        renamed=renamed,
     )
+
+
+def _check_steps(where: str, steps: tuple[Step, ...]) -> None:
+    ids = [s.id for s in steps]
+    if len(set(ids)) != len(ids):
+        raise ScriptError(f"{where}: two steps have the same id")
+    roles = [s.role for s in steps if s.role not in REPEATED_ROLES]
+    twice = sorted({r for r in roles if roles.count(r) > 1})
+    if twice:
+        raise ScriptError(f"{where}: only one step can have the role {', '.join(twice)}")
+    consent = next((i for i, s in enumerate(steps) if s.role == "consent"), None)
+    if consent not in (None, 0):
+        raise ScriptError(f"{where}: the consent step must come first")

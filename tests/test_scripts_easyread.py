@@ -1,8 +1,9 @@
 """The question scripts: they load, every message is easy read, every step kind is exercised by a
 transcript case, every message the code names exists, and a broken script fails loudly.
 
-Why: wording is data (``dialogues/scripts/*.toml``). A reworded question must still pass the
-easy-read rules of EASYREAD.md, and a typo in a script must stop the build, not a person.
+Why: wording is data (``dialogues/scripts/``: a folder a flow, with shared messages and words).
+A reworded question must still pass the easy-read rules of EASYREAD.md, and a typo in a script
+must stop the build, not a person.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from dialogues import load_script
-from dialogues._script import SPEC_VERSION, STEP_KINDS, parse_step
+from dialogues._script import SPEC_VERSION, STEP_KINDS, flow_names, load_flow, read_flow
 from easyread import check_message
 from planbot.errors import ScriptError
 
@@ -28,7 +29,8 @@ SCRIPTS = resources.files("dialogues").joinpath("scripts")
 
 def test_every_message_is_easy_read() -> None:
     broken = []
-    for where, text in load_script().all_texts():
+    texts = {pair for name in flow_names() for pair in load_flow(name).all_texts()}
+    for where, text in sorted(texts):
         issues = check_message(text)
         if issues:
             details = "; ".join(f"{i.rule}: {i.detail}" for i in issues)
@@ -45,11 +47,21 @@ def test_all_texts_holds_every_message_and_question() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", sorted(p.name for p in SCRIPTS.iterdir() if p.name.endswith(".toml"))
+    "name",
+    sorted(
+        str(p.relative_to(ROOT / "dialogues" / "scripts"))
+        for p in (ROOT / "dialogues" / "scripts").rglob("*.toml")
+    ),
 )
 def test_every_script_file_loads(name: str) -> None:
     data = tomllib.loads(SCRIPTS.joinpath(name).read_text("utf-8"))
     assert data["spec_version"] == SPEC_VERSION
+
+
+@pytest.mark.parametrize("name", flow_names())
+def test_every_flow_loads_with_its_name_and_version(name: str) -> None:
+    flow = load_flow(name)
+    assert (flow.name, flow.version >= 1) == (name, True)
 
 
 def test_the_script_loads_with_every_topic_in_order() -> None:
@@ -114,7 +126,7 @@ def _message_keys_in_code() -> set[str]:
     """String keys passed to ``msg(...)`` / ``message(...)`` in dialogues/ (also via a variable
     or an ``x if c else y``)."""
     keys: set[str] = set()
-    for path in (ROOT / "dialogues").glob("*.py"):
+    for path in (ROOT / "dialogues").rglob("*.py"):
         tree = ast.parse(path.read_text("utf-8"))
         for func in ast.walk(tree):
             if not isinstance(func, ast.FunctionDef):
@@ -157,83 +169,105 @@ def test_an_unknown_message_is_a_script_error() -> None:
 
 # --- a broken script fails loudly, naming the file and the step -------------------------------
 
-GOOD_STEP = """
-[[step]]
-id = "good_day"
-kind = "list"
-ask = "What makes a good day for you?"
-example = "For example: I go swimming."
-reword = "Think of a day you really enjoyed."
-"""
+
+def _broken_flow(tmp_path: Path, change: tuple[str, str]) -> Path:
+    """A copy of the real profile flow folder with one change written into its flow.toml."""
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    text = SCRIPTS.joinpath("profile", "flow.toml").read_text("utf-8")
+    old, new = change
+    assert old in text, f"the profile flow no longer has {old!r}"
+    (folder / "flow.toml").write_text(text.replace(old, new, 1), "utf-8")
+    return folder
 
 
-def _broken_steps(tmp_path: Path, text: str) -> tuple[str, dict[str, Any]]:
-    """Write a script copy with a broken step and read it back as the loader would."""
-    path = tmp_path / "profile.toml"
-    path.write_text("spec_version = 1\n" + text, "utf-8")
-    steps = tomllib.loads(path.read_text("utf-8"))["step"]
-    return f"{path.name} step 0", steps[0]
+def test_an_unchanged_copy_of_the_flow_loads(tmp_path: Path) -> None:
+    flow = read_flow(_broken_flow(tmp_path, ("", "")), shared=SCRIPTS)
+    assert [s.id for s in flow.steps] == [s.id for s in load_script().steps]
 
 
-def test_a_good_step_parses(tmp_path: Path) -> None:
-    where, raw = _broken_steps(tmp_path, GOOD_STEP)
-    step = parse_step(where, raw)
-    assert (step.id, step.kind, step.question(other=True)) == (
-        "good_day",
-        "list",
-        "What makes a good day for you?",
-    )
-
-
+GOOD_DAY = 'id = "good_day"\nkind = "list"\nrole = "topic"\n'
 BROKEN = [
     pytest.param(
-        GOOD_STEP.replace('ask = "What makes a good day for you?"\n', ""), "'ask'", id="missing-ask"
+        ('ask = "What makes a good day for you?"\n', ""),
+        "step 8 (good_day): 'ask'",
+        id="missing-ask",
     ),
     pytest.param(
-        GOOD_STEP.replace('kind = "list"', 'kind = "dance"'),
-        "kind must be one of",
+        (GOOD_DAY, GOOD_DAY.replace('"list"', '"dance"')),
+        "step 8 (good_day): kind must be one of",
         id="unknown-kind",
     ),
     pytest.param(
-        GOOD_STEP.replace('example = "For example: I go swimming."', "example = 3"),
-        "'example'",
+        (GOOD_DAY, GOOD_DAY.replace('"topic"', '"juggling"')),
+        "step 8 (good_day): role must be one of",
+        id="unknown-role",
+    ),
+    pytest.param(
+        (GOOD_DAY, GOOD_DAY.replace('"topic"', '"consent"')),
+        "a consent step must be of kind yes_no",
+        id="role-of-another-kind",
+    ),
+    pytest.param(
+        ('role = "readback"', 'role = "consent"'),
+        "only one step can have the role consent",
+        id="two-consent-steps",
+    ),
+    pytest.param(
+        ('example = "For example: I wake up when I want. I go swimming."', "example = 3"),
+        "step 8 (good_day): 'example'",
         id="example-not-text",
     ),
     pytest.param(
-        GOOD_STEP.replace('kind = "list"', 'kind = "yes_no"'),
-        "at least 2 choices",
-        id="yes-no-without-choices",
+        ('id = "like_admire"', 'id = "good_day"'),
+        "two steps have the same id",
+        id="same-id-twice",
     ),
     pytest.param(
-        GOOD_STEP.replace('kind = "list"', 'kind = "yes_no"')
-        + '[[step.choices]]\nlabel = "Yes"\nvalue = "yes"\n'
-        + '[[step.choices]]\nlabel = "Maybe"\nvalue = "maybe"\n',
-        "values yes and no",
+        ('value = "no"', 'value = "maybe"'),
+        "step 0 (consent): a yes_no step needs choices with the values yes and no",
         id="yes-no-without-no",
     ),
     pytest.param(
-        GOOD_STEP.replace('kind = "list"', 'kind = "choice"')
-        + '[[step.choices]]\nlabel = "Me"\nvalue = "me"\nwords = "me"\n'
-        + '[[step.choices]]\nlabel = "Family"\nvalue = "family"\n',
-        "'words' must be a list",
+        ('words = ["me", "myself"', 'words = "me"\nx = ["myself"'),
+        "step 1 (who).choices[0]: 'words' must be a list",
         id="choice-words-not-a-list",
+    ),
+    pytest.param(
+        ('name = "profile"', 'name = "profiles"'),
+        "[flow] name must be 'profile'",
+        id="flow-named-apart-from-its-folder",
+    ),
+    pytest.param(
+        ("\nversion = 1", '\nversion = "one"'),
+        "[flow] version must be a whole number",
+        id="version-not-a-number",
+    ),
+    pytest.param(
+        ("\n[renamed]\n", '\n[renamed]\ngood_morning = "good_night"\n'),
+        "[renamed] points at steps that are not there",
+        id="renamed-to-nothing",
+    ),
+    pytest.param(
+        ("spec_version = 1", "spec_version = 1\n[[[broken"),
+        "not valid TOML",
+        id="not-toml",
     ),
 ]
 
 
-@pytest.mark.parametrize(("text", "complaint"), BROKEN)
-def test_a_broken_step_is_a_script_error_naming_file_and_step(
-    tmp_path: Path, text: str, complaint: str
+@pytest.mark.parametrize(("change", "complaint"), BROKEN)
+def test_a_broken_flow_is_a_script_error_naming_file_and_step(
+    tmp_path: Path, change: tuple[str, str], complaint: str
 ) -> None:
-    where, raw = _broken_steps(tmp_path, text)
+    folder = _broken_flow(tmp_path, change)
     with pytest.raises(ScriptError) as caught:
-        parse_step(where, raw)
+        read_flow(folder, shared=SCRIPTS)
     message = str(caught.value)
-    assert "profile.toml step 0 (good_day)" in message
+    assert message.startswith("profile/flow.toml")
     assert complaint in message
 
 
-def test_a_step_without_an_id_is_a_script_error(tmp_path: Path) -> None:
-    where, raw = _broken_steps(tmp_path, GOOD_STEP.replace('id = "good_day"\n', ""))
-    with pytest.raises(ScriptError, match=r"profile.toml step 0: 'id'"):
-        parse_step(where, raw)
+def test_a_flow_that_is_not_there_is_a_script_error() -> None:
+    with pytest.raises(ScriptError, match="no flow 'dance'"):
+        load_flow("dance")
