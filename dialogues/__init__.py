@@ -9,6 +9,7 @@ from dialogues._messages import (
     Media,
     ReceivedPhoto,
     ReceivedVoice,
+    Recipient,
     Reply,
 )
 from dialogues._script import Script, ScriptChoice, Step, load_script
@@ -24,6 +25,7 @@ __all__ = [
     "ProfileHook",
     "ReceivedPhoto",
     "ReceivedVoice",
+    "Recipient",
     "Reply",
     "Script",
     "ScriptChoice",

@@ -99,8 +99,22 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Someone a reply is for who is not the sender: an address on a channel."""
+
+    channel: str
+    address: str
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message back to the person."""
+    """One message back to the person, or (with ``to`` or ``due``) to someone else or later.
+
+    ``handle()`` returns the replies for the sender, to send now. A reply with ``to`` (a person
+    asked to agree to a supporter, a group moved on) or ``due`` (a reminder) is written to the
+    outbox in the same transaction as the change that caused it, and a channel sender delivers
+    it when it is due.
+    """
 
     text: str
     choices: tuple[Choice, ...] = ()
@@ -110,6 +124,12 @@ class Reply:
     speak: str = field(default="", compare=False)  # the words to speak, if different from text
     question: str = ""  # for choices: the question they answer (buttons carry it back)
     voice: bool = False  # a question to send as a voice note too (the chat turned voice on)
+    to: Recipient | None = None  # None: the sender of the message being answered
+    due: datetime | None = None  # None: now
+
+    @property
+    def for_outbox(self) -> bool:
+        return self.to is not None or self.due is not None
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly form, for storing the answer to a message that may come again."""
