@@ -116,4 +116,5 @@ def send(name: str = typer.Argument(..., help="The person's name.")) -> None:
     except PlanbotError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc
-    typer.echo(f"Sent a new link to {sent} of {len(numbers)} phone number(s) for {name}.")
+    numbers_said = "1 phone number" if len(numbers) == 1 else f"{len(numbers)} phone numbers"
+    typer.echo(f"Sent a new link to {sent} of {numbers_said} for {name}.")
