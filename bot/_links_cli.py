@@ -6,6 +6,7 @@ or sent again, without the person having to text anything.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -14,7 +15,8 @@ from sqlmodel import Session
 
 import storage
 from bot._channels import web_missing
-from planbot.errors import PlanbotError
+from bot._where import not_found_hint
+from planbot.errors import PersonNotFound, PlanbotError
 from planbot.settings import Settings
 
 links_app = typer.Typer(
@@ -31,6 +33,9 @@ def _with_person(
         db = storage.open_database(settings.database_url)
         with db.transaction() as session:
             return work(settings, db, session, storage.get_person(session, name))
+    except PersonNotFound as exc:
+        typer.echo(f"{exc}\n{not_found_hint(settings, sys.argv[1:])}", err=True)
+        raise typer.Exit(code=1) from exc
     except PlanbotError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc

@@ -227,3 +227,13 @@ def test_help_without_a_contact_set_reads_as_one_plain_sentence(data_dir: Path) 
     out = run_planbot(data_dir, "chat", "--person", "Dev", stdin="help\n").stdout
     assert "To talk to a real person, ask the person who told you about planbot." in out
     assert "real person: Ask" not in out
+
+
+def test_links_for_a_name_not_found_say_where_planbot_looked(data_dir: Path) -> None:
+    done = run_planbot(data_dir, "links", "list", "Nobody", check=False)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[:2] == [
+        "No one called 'Nobody' is stored.",
+        f"I looked in {data_dir / 'planbot.sqlite3'}. "
+        "PLANBOT_DATA_DIR or PLANBOT_DATABASE_URL can point somewhere else.",
+    ]
