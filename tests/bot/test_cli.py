@@ -186,36 +186,53 @@ def test_the_demos_last_line_runs_exactly_as_printed(data_dir: Path, where: str)
     assert json.loads(done.stdout)["person"]["name"] == "Gemma"
 
 
+def _read_all(fd: int, until: float) -> bytes:
+    """What the terminal shows, until the program closes it or ``until`` (a monotonic time)."""
+    output = b""
+    while time.monotonic() < until:
+        ready, _, _ = io_select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the program ended and closed its terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    return output
+
+
 def test_the_typed_demo_ends_when_the_profile_is_ready_and_writes_the_files(
     data_dir: Path,
 ) -> None:
     """Typed at a keyboard (a real terminal), the demo needs no Ctrl-D once the plan is done."""
     import pty
+    import signal
 
-    lines = tomllib.loads((ROOT / "dialogues/scripts/demo.toml").read_text("utf-8"))["lines"]
+    sample = tomllib.loads((ROOT / "dialogues/scripts/demo.toml").read_text("utf-8"))["lines"]
+    typed = [line for message in sample for line in message.split("\n")]  # a line a message
     env = _bare_env(data_dir) | {"TERM": "dumb"}
     pid, fd = pty.fork()
     if pid == 0:  # the child: planbot demo at a terminal
         os.execve(planbot_command(), [planbot_command(), "demo"], env)
     output = b""
     try:
-        for line in lines:
-            os.write(fd, line.replace("\n", " ").encode() + b"\n")
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            ready, _, _ = io_select.select([fd], [], [], 1)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:  # the demo ended and closed its terminal
-                break
-            if not chunk:
-                break
-            output += chunk
+        for line in typed:
+            os.write(fd, line.encode() + b"\n")
+            output += _read_all(fd, time.monotonic() + 0.3)
+        output += _read_all(fd, time.monotonic() + 240)
     finally:
-        _, status = os.waitpid(pid, 0)
+        ended, status, deadline = 0, 0, time.monotonic() + 30
+        while not ended and time.monotonic() < deadline:
+            ended, status = os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.05)
+        if not ended:  # still waiting for input: the demo did not end by itself
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        os.close(fd)
     text = output.decode("utf-8", "replace")
+    assert ended, f"the demo did not end at the profile:\n{text[-2000:]}"
     assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
     assert "The demo ends when your profile is ready." in text
     assert "Your profile is ready, so the demo has finished." in text
