@@ -219,7 +219,10 @@ def test_the_typed_demo_ends_when_the_profile_is_ready_and_writes_the_files(
     output = b""
     try:
         for line in typed:
-            os.write(fd, line.encode() + b"\n")
+            try:
+                os.write(fd, line.encode() + b"\n")
+            except OSError:  # the demo has ended already
+                break
             output += _read_all(fd, time.monotonic() + 0.3)
         output += _read_all(fd, time.monotonic() + 240)
     finally:
