@@ -170,3 +170,38 @@ class VoiceNote(SQLModel, table=True):
     audio_sealed: str = Field(sa_type=Text)
     message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message for someone other than the sender, or for later: the outbox and the scheduler.
+
+    Written in the same transaction as the change that caused it. ``key`` is the caller's
+    idempotency key (a message handled twice queues once). ``available_at`` is when the row
+    may next be claimed: its due time at first, then the end of a sender's claim (so a sender
+    that died lets go), then the end of a back-off after a failure. The address and the reply
+    are personal: sealed, and blanked once the row is done with.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_outbox_message_key"),
+        Index("ix_outbox_message_waiting", "status", "channel", "available_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    channel: str = Field(max_length=20)
+    lookup: str = Field(sa_type=Text)
+    address_id: int | None = Field(default=None, foreign_key="address.id", ondelete="CASCADE")
+    address_sealed: str = Field(sa_type=Text)
+    reply_sealed: str = Field(sa_type=Text)
+    # "waiting", "sent", "failed" (given up after its tries), "opted_out" (never sent)
+    status: str = Field(default="waiting", max_length=20)
+    attempts: int = Field(default=0)
+    claim: str | None = Field(default=None, max_length=40)
+    last_error: str | None = Field(default=None, max_length=200)
+    due_at: datetime = Field(sa_column=_when())
+    available_at: datetime = Field(sa_column=_when())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    done_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
