@@ -18,7 +18,7 @@ class Answers(TurnBase):
     def unclear(self) -> None:
         """The retry ladder: other words, then numbered choices, then skip. Never a dead end."""
         step = self.current_step()
-        self.conv.retries += 1
+        storage.set_retries(self.conv, self.conv.retries + 1)
         if step is None:
             self.ask()
             return
@@ -65,7 +65,7 @@ class Answers(TurnBase):
         elif value == "dont_know":
             self.dont_know(step)
         else:
-            self.conv.retries = 0
+            storage.set_retries(self.conv, 0)
             self.command("help", "")
 
     def dont_know(self, step: Step) -> None:
@@ -92,7 +92,7 @@ class Answers(TurnBase):
             return
         if step.id == "readback":
             if said == "yes":
-                self.conv.return_to = "readback"
+                storage.set_return_to(self.conv, "readback")
                 self.jump(PICK_TOPIC)
                 self.ask()
             else:
@@ -112,9 +112,8 @@ class Answers(TurnBase):
         session, address = self.ctx.session, self.ctx.address
         person = storage.create_person(session, storage.conversation_name_hint(self.conv))
         storage.link_person(session, person, address)
-        address.active_person_id = person.id
-        session.add(address)
-        self.conv.person_id = person.id
+        storage.set_active_person(session, address, person)
+        storage.set_conversation_person(self.conv, person)
         storage.set_conversation_name_hint(self.conv, None)
         self.ctx.person = person
         self.advance()
@@ -122,8 +121,7 @@ class Answers(TurnBase):
     def decline(self, text: str) -> None:
         """No consent: keep nothing from this conversation, and say goodbye kindly."""
         session = self.ctx.session
-        session.delete(self.conv)
-        session.flush()
+        storage.delete_conversation(session, self.conv)
         self.ctx.conversation = None
         self.ctx.address_removed = storage.delete_address_if_unused(session, self.ctx.address)
         self.say(text)
@@ -133,18 +131,18 @@ class Answers(TurnBase):
         if reading.apart is not None and self.conv.retries == 0:
             # One short question instead of the whole list ("Are you family, or paid?").
             # Counted as a retry: the same words again go on up the ladder.
-            self.conv.retries = 1
+            storage.set_retries(self.conv, 1)
             self.say(reading.apart.ask, kind="ask")
             return
         if reading.value is None:
             if reading.dont_know:
-                self.conv.typist = "other"
+                storage.set_typist(self.conv, "other")
                 self.advance()
             else:
                 self.unclear()
             return
         if step.id == "who":
-            self.conv.typist = reading.value
+            storage.set_typist(self.conv, reading.value)
             if reading.value not in OTHER_TYPISTS:
                 # A helped person's answers stay theirs; the helper is noted ("with their PA").
                 storage.set_conversation_said_by(self.conv, reading.helper or None)
@@ -208,7 +206,7 @@ class Answers(TurnBase):
             self.advance()
         elif said == "yes" and self.conv.retries < 2:
             # Counted like a retry: "yes" again and again, with no photo, never loops.
-            self.conv.retries += 1
+            storage.set_retries(self.conv, self.conv.retries + 1)
             self.say(self.msg("photo_send_now"), kind="ask")
         else:
             self.unclear()
@@ -236,7 +234,7 @@ class Answers(TurnBase):
             # to save. (Emoji such as 🙂 stay answers: they can be what someone means.)
             # Said again, it climbs the retry ladder, so it never loops.
             if self.conv.retries == 0:
-                self.conv.retries = 1
+                storage.set_retries(self.conv, 1)
                 self.say(self.msg("tell_me_what"), kind="ask")
             else:
                 self.unclear()
@@ -247,7 +245,7 @@ class Answers(TurnBase):
             items.pop(0)  # "yes, my dog": the yes answers "anything else?", the dog is the thing
         for item in items:
             self.store(step.id, item)
-        self.conv.retries = 0
+        storage.set_retries(self.conv, 0)
         self.say(f"{self.msg('saved_items')}\n{bullet_lines(items)}")
         if got.ended:
             self.advance()
@@ -263,15 +261,15 @@ class Answers(TurnBase):
             said = picked.value if picked else None
         if said not in ("yes", "no") and self.conv.retries == 0:
             # Neither ("yes no", "why?"): asked once more, then everything is kept.
-            self.conv.retries = 1
+            storage.set_retries(self.conv, 1)
             self.say(self.msg("need_yes_or_no"))
             self.ask()
             return
         if said == "yes" and self.ctx.person is not None:
             storage.delete_all_answers(self.ctx.session, self.ctx.person)
             storage.delete_person_photo(self.ctx.session, self.ctx.person)
-            self.conv.return_to = None
-            self.conv.typist = None
+            storage.set_return_to(self.conv, None)
+            storage.set_typist(self.conv, None)
             storage.set_conversation_said_by(self.conv, None)
             self.say(self.msg("restart_done"))
             self.jump("who")

@@ -26,7 +26,7 @@ class Commands(TurnBase):
 
     def cmd_pause(self, _topic: str) -> None:
         self.leave_side_question()
-        self.conv.paused = True
+        storage.pause(self.conv)
         self.say(self.msg("paused"))
 
     def cmd_back(self, _topic: str) -> None:
@@ -57,14 +57,14 @@ class Commands(TurnBase):
 
     def cmd_restart(self, _topic: str) -> None:
         if self.state not in MODAL_STATES:
-            self.conv.return_to = self.state
+            storage.set_return_to(self.conv, self.state)
         self.jump(CONFIRM_RESTART)
         self.ask()
 
     def cmd_change(self, topic: str) -> None:
         target = self.find_topic(topic) if topic else None
         if self.state not in MODAL_STATES:
-            self.conv.return_to = self.state
+            storage.set_return_to(self.conv, self.state)
         photo = self.photo_step()
         if target is None and photo is not None and self.means_photo(topic):
             if self.can_change_photo():  # "change photo": the photo question, then back
@@ -100,12 +100,11 @@ class Commands(TurnBase):
     def switch_person(self) -> None:
         """Ask which person this address is talking about now (or someone new)."""
         session, address = self.ctx.session, self.ctx.address
-        address.active_person_id = None
-        session.add(address)
+        storage.set_active_person(session, address, None)
         pending = storage.conversation_for(session, address, None)
         if pending is None:
             pending = storage.new_conversation(session, address, None, PICK_PERSON)
-        pending.state = PICK_PERSON
+        storage.set_state(pending, PICK_PERSON)
         storage.save_conversation(session, pending, self.ctx.now)
         storage.save_conversation(session, self.conv, self.ctx.now)
         self.conv, self.state = pending, PICK_PERSON
@@ -126,12 +125,11 @@ class Commands(TurnBase):
             self.ask(first_time=True)
             return
         person = next(p for p in people if f"person:{p.id}" == picked.value)
-        session.delete(self.conv)
-        address.active_person_id = person.id
-        session.add(address)
+        storage.delete_conversation(session, self.conv)
+        storage.set_active_person(session, address, person)
         self.ctx.person = person
         self.conv, _ = self.engine.conversation_with(session, address, person)
         self.ctx.conversation = self.conv
         self.state = self.conv.state
-        self.conv.paused = False
+        storage.resume(self.conv)
         self.welcome_back()

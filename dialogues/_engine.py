@@ -80,8 +80,7 @@ class Engine:
             if address.opted_out:
                 if not incoming.opts_in:
                     return [], None  # they asked for no more messages: store nothing, say nothing
-                address.opted_out = False
-                session.add(address)
+                storage.opt_in(session, address)
             seen = (
                 storage.find_processed(session, incoming.channel, incoming.message_id)
                 if look_for_repeat
@@ -226,14 +225,13 @@ class Engine:
             conv = storage.conversation_for(session, address, None)
             if conv is None or (storage.conversation_name_hint(conv) or "").casefold() != wanted:
                 if conv is not None:
-                    session.delete(conv)
+                    storage.delete_conversation(session, conv)
                 conv = storage.new_conversation(session, address, None, self.first_state)
                 storage.set_conversation_name_hint(conv, name)
                 ctx.fresh = True
             ctx.conversation = conv
             return
-        address.active_person_id = person.id
-        session.add(address)
+        storage.set_active_person(session, address, person)
         ctx.person = person
         ctx.conversation, ctx.fresh = self.conversation_with(session, address, person)
 

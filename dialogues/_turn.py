@@ -24,7 +24,7 @@ def run_turn(ctx: TurnContext) -> list[Reply]:
     turn.run()
     mark_spoken(ctx)
     if ctx.conversation is not None and not ctx.address_removed:
-        ctx.conversation.state = turn.state
+        storage.set_state(ctx.conversation, turn.state)
         storage.write_conversation(ctx.session, ctx.conversation, ctx.now)
     return ctx.replies
 
@@ -53,7 +53,7 @@ class _Turn(Commands, Answers, VoiceNotes):
             self.voice_note_sent()
             return
         if ctx.has_media and self.at_photo_question():
-            self.conv.paused = False
+            storage.resume(self.conv)
             self.photo_sent()
             return
         if not text:
@@ -115,7 +115,7 @@ class _Turn(Commands, Answers, VoiceNotes):
 
     def reopen(self) -> None:
         """The channel opened an existing conversation: greet and ask where we were."""
-        self.conv.paused = False
+        storage.resume(self.conv)
         if self.conv.person_id is None or self.state == PICK_PERSON:
             self.ask(first_time=self.state != PICK_PERSON)
             return
@@ -134,7 +134,7 @@ class _Turn(Commands, Answers, VoiceNotes):
         paused = self.conv.paused
         if not (paused or expired or greeting):
             return False
-        self.conv.paused = False
+        storage.resume(self.conv)
         self.leave_side_question()
         if greeting:
             if self.ctx.can_pick_person() and (paused or expired or idle > RESUME_AFTER):

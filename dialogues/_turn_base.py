@@ -115,7 +115,7 @@ class TurnBase:
         with self.engine.machine.attach(self.state) as model:
             model.fire(trigger)
             self.state = model.state
-        self.conv.retries = 0
+        storage.set_retries(self.conv, 0)
 
     def jump(self, state: str) -> None:
         self.move(f"to_{state}")
@@ -191,7 +191,8 @@ class TurnBase:
 
     def go_to_saved_place(self) -> None:
         """Back where the person was before a menu, an edit or "are you sure?"."""
-        target, self.conv.return_to = self.conv.return_to or self.engine.first_state, None
+        target = self.conv.return_to or self.engine.first_state
+        storage.set_return_to(self.conv, None)
         self.jump(target)
 
     def step_choices(self, step: Step) -> tuple[Choice, ...]:
@@ -315,7 +316,7 @@ class TurnBase:
         if step.kind == "list" and not self.section_items(step.id):
             self.store(step.id, "", storage.SKIPPED)
         if step.id == "who" and not self.conv.typist:
-            self.conv.typist = "person"
+            storage.set_typist(self.conv, "person")
         if step.id == "readback":
             self.advance()
             return

@@ -30,7 +30,7 @@ class VoiceNotes(TurnBase):
 
     def voice_note_sent(self) -> None:
         """Keep the voice note as an item of this topic, or say kindly why not."""
-        self.conv.paused = False
+        storage.resume(self.conv)
         step = self.current_step()
         if step is None or not self.takes_voice_note():
             self.say(self.msg("voice_not_here"))
@@ -57,7 +57,7 @@ class VoiceNotes(TurnBase):
             message_id=self.ctx.message_id,
             now=self.ctx.now,
         )
-        self.conv.retries = 0
+        storage.set_retries(self.conv, 0)
         self.say(self.msg("voice_saved"))
         self.say(self.msg("ask_more"), kind="ask")
 
@@ -72,7 +72,7 @@ class VoiceNotes(TurnBase):
         else:
             storage.set_voice(self.ctx.session, address, True)
             self.say(self.msg("voice_on"))
-        self.conv.paused = False
+        storage.resume(self.conv)
         self.ask(first_time=self.ctx.fresh)
 
 

@@ -231,6 +231,18 @@ def current_person(session: Session, address: Address) -> Person | None:
     return people[0] if len(people) == 1 else None
 
 
+def set_active_person(session: Session, address: Address, person: Person | None) -> None:
+    """Make ``person`` the one this address talks about now (None: ask which, next time)."""
+    address.active_person_id = person.id if person is not None else None
+    session.add(address)
+
+
+def opt_in(session: Session, address: Address) -> None:
+    """The address asked for messages again (it had opted out): it is answered from now on."""
+    address.opted_out = False
+    session.add(address)
+
+
 def delete_address_if_unused(session: Session, address: Address) -> bool:
     """Remove an address that speaks for nobody (after "no" to consent: store nothing)."""
     if people_for_address(session, address):
@@ -286,6 +298,51 @@ def write_conversation(session: Session, conv: Conversation, when: datetime) -> 
     values = {f"new_{c.key}": getattr(conv, c.key) for c in _CONVERSATIONS.columns if c.key != "id"}
     session.expunge(conv)
     session.execute(_WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
+
+
+def delete_conversation(session: Session, conv: Conversation) -> None:
+    """Remove a conversation (no consent, or one about nobody that another replaces)."""
+    session.delete(conv)
+    session.flush()
+
+
+# The setters below change the conversation row in the session; the engine writes it once, at
+# the end of the message, with ``write_conversation``.
+
+
+def set_state(conv: Conversation, state: str) -> None:
+    """The step (or menu) the conversation is at."""
+    conv.state = state
+
+
+def set_retries(conv: Conversation, retries: int) -> None:
+    """How many times the current question has gone unclear (the retry ladder's rung)."""
+    conv.retries = retries
+
+
+def set_return_to(conv: Conversation, state: str | None) -> None:
+    """Where to go back to after a menu, an edit or "are you sure?" (None: nowhere)."""
+    conv.return_to = state
+
+
+def set_typist(conv: Conversation, typist: str | None) -> None:
+    """Who is typing: the person, someone helping them, family, staff... (None: not asked)."""
+    conv.typist = typist
+
+
+def set_conversation_person(conv: Conversation, person: Person) -> None:
+    """The person this conversation is about, from the moment they agree."""
+    conv.person_id = person.id
+
+
+def pause(conv: Conversation) -> None:
+    """The person said "pause": the next message gets a welcome back."""
+    conv.paused = True
+
+
+def resume(conv: Conversation) -> None:
+    """The conversation goes on (after a pause, or any message that is not one)."""
+    conv.paused = False
 
 
 def conversation_said_by(conv: Conversation) -> str | None:
