@@ -33,7 +33,7 @@ def _p50(action: Callable[[], object], runs: int) -> float:
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
     import storage
-    from easyread._build import build_profile
+    from easyread import build_profile
     from easyread._model import Profile, ProfileItem, ProfileSection
     from easyread._sections import SECTION_KEYS
     from easyread._sections import section as info

@@ -6,7 +6,9 @@ or sent again, without the person having to text anything.
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,6 +18,7 @@ from sqlmodel import Session
 import storage
 from bot._channels import web_missing
 from bot._where import not_found_hint
+from dialogues import Reply
 from planbot.errors import PersonNotFound, PlanbotError
 from planbot.settings import Settings
 
@@ -92,34 +95,59 @@ def new(name: str = typer.Argument(..., help="The person's name.")) -> None:
 
 @links_app.command()
 def send(name: str = typer.Argument(..., help="The person's name.")) -> None:
-    """Make a new link and text it to the person's phone numbers (not to opted-out ones)."""
+    """Make a new link and text it to the person's phone numbers (not to opted-out ones).
+
+    The texts go through the outbox, queued with the link in one transaction, then sent at
+    once; one Twilio could not take is tried again by ``planbot serve`` or ``planbot outbox
+    --once``.
+    """
     try:  # Twilio's library loads only for this command
+        from bot._outbox_cli import send_once
         from bot._sms_words import text as sms_text
-        from bot.twilio_client import TwilioSender
+        from bot.twilio_client import check_sender_settings
     except ImportError as exc:
         typer.echo(web_missing(exc), err=True)
         raise typer.Exit(code=1) from None
 
     def work(
-        settings: Settings, _db: storage.Database, session: Session, person: storage.Person
-    ) -> tuple[Settings, str, list[str]]:
+        settings: Settings, db: storage.Database, session: Session, person: storage.Person
+    ) -> tuple[Settings, storage.Database, list[str]]:
         _url(settings, "")
+        problems = check_sender_settings(settings)
+        if problems:
+            raise PlanbotError("; ".join(problems))
         numbers = storage.reachable_addresses(session, person, "sms")
         if not numbers:
-            return settings, "", []
+            return settings, db, []
         token = storage.new_link(session, person, days=settings.link_days)
-        return settings, _url(settings, token), numbers
+        message = sms_text("link_sent", days=settings.link_days, link=_url(settings, token))
+        batch = uuid.uuid4().hex
+        keys = [f"links-send:{batch}:{n}" for n in range(len(numbers))]
+        for key, number in zip(keys, numbers, strict=True):
+            reply = Reply(message, kind="profile").to_dict()
+            storage.queue_message(
+                session, channel="sms", address=number, reply=reply, due=storage.utcnow(), key=key
+            )
+        return settings, db, keys
 
-    settings, url, numbers = _with_person(name, work)
-    if not numbers:
+    settings, db, keys = _with_person(name, work)
+    if not keys:
         typer.echo(f"{name} has no phone number that can get texts.", err=True)
         raise typer.Exit(code=1)
     try:
-        sender = TwilioSender(settings, storage.open_database(settings.database_url))
-        message = sms_text("link_sent", days=settings.link_days, link=url)
-        sent = sum(1 for number in numbers if sender.send(number, message))
+        asyncio.run(send_once(settings, db, ("sms",)))
+        with db.transaction() as session:
+            statuses = storage.outbox_status(session, keys)
     except PlanbotError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc
-    numbers_said = "1 phone number" if len(numbers) == 1 else f"{len(numbers)} phone numbers"
+    sent = sum(1 for status in statuses.values() if status == "sent")
+    waiting = sum(1 for status in statuses.values() if status == "waiting")
+    numbers_said = "1 phone number" if len(keys) == 1 else f"{len(keys)} phone numbers"
     typer.echo(f"Sent a new link to {sent} of {numbers_said} for {name}.")
+    if waiting:
+        typer.echo(
+            f"{waiting} could not go yet: planbot tries again (planbot serve, or "
+            "planbot outbox --once).",
+            err=True,
+        )

@@ -15,3 +15,5 @@ def setup_logging() -> None:
     """INFO for planbot's own loggers; the HTTP client only for its warnings."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # no-op if already set up
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # twilio's client logs each request's address and headers at INFO: warnings only.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

@@ -6,11 +6,10 @@ them should have to know the form's field names.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot._base import address_tag
 from dialogues import Media, Reply
 from planbot.settings import Settings
 
@@ -21,13 +20,8 @@ MMS_COUNTRIES = frozenset({"US", "CA"})  # where Twilio carries MMS to and from 
 
 
 def number_tag(number: str, settings: Settings) -> str:
-    """A short stand-in for a phone number in logs, never the number itself.
-
-    Keyed with a secret of the deployment (PLANBOT_SECRET_KEY, else the Twilio auth token):
-    phone numbers are few enough that a plain hash of one could be reversed by trying them all.
-    """
-    key = (settings.secret_key or settings.twilio_auth_token or "").encode("utf-8")
-    return hmac.new(key, number.encode("utf-8"), hashlib.sha256).hexdigest()[:10]
+    """A short stand-in for a phone number in logs, never the number itself (a keyed hash)."""
+    return address_tag(number, settings)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ MAX_UPDATE_BYTES = 1024 * 1024  # an update is a few kilobytes
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
-class TelegramWebhook:
+class TelegramWebhook(TelegramChannel):
     """The channel's ``Application`` without an updater: the web app hands it each update."""
 
     def __init__(
@@ -40,9 +40,8 @@ class TelegramWebhook:
         *,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.settings = settings
-        self.channel = TelegramChannel(db, settings, clock=clock)
-        self.app = self.channel.application(polling=False)
+        super().__init__(db, settings, clock=clock)
+        self.app = self.application(polling=False)
         self.ready = False
         self._starting = asyncio.Lock()  # updates arriving together start it once
 
@@ -56,7 +55,7 @@ class TelegramWebhook:
                 await self.app.initialize()
                 await self.app.start()
                 self.ready = True
-                await self.channel.set_menu(self.app.bot)
+                await self.set_menu(self.app.bot)
             except (TelegramError, OSError) as exc:
                 log.error("telegram not started: %s", type(exc).__name__)
 

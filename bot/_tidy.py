@@ -1,7 +1,9 @@
 """Housekeeping both ``planbot serve`` and ``planbot chat`` run: forget old kept replies.
 
 Why: the replies kept to answer a repeat delivery echo the person's words. Repeats come within
-minutes, so after ``PLANBOT_REPLY_HOURS`` (24 by default) they are blanked.
+minutes, so after ``PLANBOT_REPLY_HOURS`` (24 by default) they are blanked. The outbox's
+rows that are done with (sent, given up) go after the same time: their keys only stop a
+repeat delivery from queueing a message twice.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ EVERY = timedelta(hours=1)  # how often ``planbot serve`` tidies
 
 def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) -> int:
     """Blank the replies kept longer than the setting allows; how many were blanked."""
+    before = now - timedelta(hours=settings.reply_hours)
     with db.transaction() as session:
-        count = storage.forget_replies(session, before=now - timedelta(hours=settings.reply_hours))
+        count = storage.forget_replies(session, before=before)
+        storage.forget_done_messages(session, before=before)
     if count:
         log.info("forgot the replies to %d old messages", count)
     return count

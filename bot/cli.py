@@ -18,14 +18,15 @@ import typer
 
 import storage
 from bot._links_cli import links_app
+from bot._outbox_cli import outbox
 from bot._serve import serve
 from bot._telegram_cli import telegram
 from bot._tidy import forget_old_replies
 from bot._where import demo_database, not_found_hint, planbot_command, sqlite_url
 from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import TerminalChat
-from dialogues import Engine, ProfileHook, Reply
-from easyread._build import build_profile, profile_of
+from dialogues import Reply
+from easyread import build_profile
 from easyread.text import render_text
 from planbot import __version__
 from planbot.errors import PersonNotFound, PlanbotError
@@ -90,20 +91,6 @@ def _open(settings: Settings, url: str | None = None) -> storage.Database:
         raise _fail(str(exc)) from exc
 
 
-def text_profile_hook(db: storage.Database) -> ProfileHook:
-    """The terminal's profile: the plain-text one-page profile, shown when a plan is finished."""
-
-    def hook(person_id: int) -> list[Reply]:
-        profile = profile_of(db, person_id)
-        return [Reply(text=render_text(profile), kind="profile")] if profile else []
-
-    return hook
-
-
-def _engine(db: storage.Database, settings: Settings) -> Engine:
-    return Engine(db, settings, profile_hook=text_profile_hook(db))
-
-
 @app.command()
 def chat(
     person: str = typer.Option(..., "--person", help="Whose plan this is (their name)."),
@@ -116,9 +103,7 @@ def chat(
     db = _open(settings)
     forget_old_replies(db, settings, storage.utcnow())
     prompt = "> " if sys.stdin.isatty() else ""
-    TerminalChat(_engine(db, settings), address=address, person=person, prompt=prompt).run(
-        sys.stdin
-    )
+    TerminalChat(db, settings, address=address, person=person, prompt=prompt).run(sys.stdin)
 
 
 def _sample_lines() -> list[str]:
@@ -142,7 +127,6 @@ def demo(
     for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         old.unlink(missing_ok=True)
     db = _open(settings, sqlite_url(path))
-    engine = _engine(db, settings)
     playing = sample or not sys.stdin.isatty()
     if playing:
         typer.echo("planbot demo: playing a sample conversation (Gemma, with her helper).\n")
@@ -151,7 +135,7 @@ def demo(
             "planbot demo: type your answers. The demo ends when your profile is ready. "
             "To stop before then, press Ctrl-D.\n"
         )
-    chat_ = TerminalChat(engine, address="demo", prompt="" if playing else "> ")
+    chat_ = TerminalChat(db, settings, address="demo", prompt="" if playing else "> ")
     if playing:
         replies = chat_.open()
         for line in _sample_lines():
@@ -288,6 +272,7 @@ def profile(
 
 app.command()(serve)
 app.command()(telegram)
+app.command()(outbox)
 app.add_typer(links_app, name="links")
 
 if __name__ == "__main__":

@@ -25,8 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 import storage
-from easyread import Profile
-from easyread._build import build_profile
+from easyread import Profile, build_profile
 from easyread.files import write_profile
 from easyread.html import render_html
 from easyread.text import render_text

@@ -14,6 +14,9 @@ Order of work for each text, and why:
    outside any transaction; the engine then keeps it, or says kindly why not. Keywords are
    idempotent too: STOP is recorded with its answer like an engine message, and links are
    keyed by the MessageSid that asked for them.
+4. The profile at the end of a plan goes through the outbox: the text that finished the plan
+   is answered at once (TwiML), and the profile with its link is queued, keyed by that
+   MessageSid, so a retried text queues nothing more and its link stays the one sent.
 
 Nothing here logs a message's words or a phone number: numbers appear as a short keyed hash.
 """
@@ -22,13 +25,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from datetime import datetime
 from typing import TypeVar
 
 from sqlmodel import Session
 
 import storage
+from bot._base import Channel
 from bot._media import FetchedPhoto, fetch_photo, is_photo_type
 from bot._sms_inbound import (
     CHANNEL,
@@ -36,40 +38,25 @@ from bot._sms_inbound import (
     Before,
     InboundSms,
     Outcome,
-    number_tag,
 )
 from bot._sms_words import keyword
 from bot._sms_words import text as sms_text
-from dialogues import Engine, Incoming, Media, ReceivedPhoto, Reply
-from easyread._build import build_profile
+from dialogues import Incoming, Media, ReceivedPhoto, Reply
+from easyread import build_profile
 from easyread.text import render_text
 from planbot.errors import PlanbotError, StorageError
-from planbot.settings import Settings
 
 log = logging.getLogger("planbot.sms")
 
-_MESSAGE_SID: ContextVar[str | None] = ContextVar("planbot_sms_message_sid", default=None)
 T = TypeVar("T")
 
 
-class SmsChannel:
+class SmsChannel(Channel):
     """Answers texts for one database; holds no conversation state (any worker can answer)."""
 
-    def __init__(
-        self,
-        db: storage.Database,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.clock = clock or storage.utcnow
-        self.engine = Engine(db, settings, clock=self.clock, profile_hook=self.profile_hook)
-
-    def tag(self, number: str) -> str:
-        """How a phone number appears in the logs (a keyed hash)."""
-        return number_tag(number, self.settings)
+    name = CHANNEL
+    # Called (from any thread) when a text was queued in the outbox: the sender can go now.
+    on_queued: Callable[[], None] | None = None
 
     # --- the steps (blocking: the web app runs them in worker threads) ---------------------
 
@@ -143,24 +130,39 @@ class SmsChannel:
     def link_url(self, token: str) -> str:
         return f"{(self.settings.public_url or '').rstrip('/')}/p/{token}"
 
-    def profile_hook(self, person_id: int) -> list[Reply]:
-        """The engine's hook after a plan is finished: the short profile and its link."""
-        sid = _MESSAGE_SID.get()
-        if sid is None:  # not an SMS message (another channel shares the engine)
-            return []
-        return self.profile_replies(person_id, sid)
+    def queue_profile(self, inbound: InboundSms) -> list[Reply]:
+        """After the text that finished a plan: queue the SMS profile with a fresh link.
 
-    def profile_replies(self, person_id: int, message_sid: str) -> list[Reply]:
-        """The SMS profile (3 texts at most) ending with a fresh private link."""
+        Keyed by that text's MessageSid, so a retry of it queues nothing (and makes no new
+        link: the one queued stays the one that works). Returns what to answer if the
+        profile cannot be made (nothing when all is well: it is on its way).
+        """
+        key = f"{CHANNEL}:{inbound.message_sid}:profile"
         try:
             with self.db.transaction() as session:
-                person = storage.person_by_id(session, person_id)
+                if storage.is_queued(session, key):
+                    return []
+                seen = storage.find_processed(session, CHANNEL, inbound.message_sid)
+                person_id = seen.person_id if seen is not None else None
+                person = storage.person_by_id(session, person_id) if person_id else None
                 if person is None:
                     return [Reply(sms_text("no_profile"))]
-                return self._profile_in(session, person, message_sid)
+                (reply,) = self._profile_in(session, person, inbound.message_sid)
+                storage.queue_message(
+                    session,
+                    channel=CHANNEL,
+                    address=inbound.number,
+                    reply=reply.to_dict(),
+                    due=self.clock(),
+                    key=key,
+                )
         except PlanbotError as exc:
             log.error("profile link not made: %s", type(exc).__name__)
             return [Reply(sms_text("link_not_ready"))]
+        log.info("sms %s: profile queued", self.tag(inbound.number))
+        if self.on_queued is not None:
+            self.on_queued()
+        return []
 
     def _profile_in(self, session: Session, person: storage.Person, sid: str) -> list[Reply]:
         token = storage.new_link(
@@ -217,11 +219,10 @@ class SmsChannel:
             takes_photos=inbound.takes_photos,
             opts_in=opening,
         )
-        mark = _MESSAGE_SID.set(inbound.message_sid)
-        try:
-            return self.engine.handle(incoming)
-        finally:
-            _MESSAGE_SID.reset(mark)
+        replies = self.engine.handle(incoming)
+        if any(r.kind == "finished" for r in replies):
+            replies = replies + self.queue_profile(inbound)
+        return replies
 
     def _opt_out(self, inbound: InboundSms) -> list[Reply]:
         def work(session: Session) -> list[Reply]:

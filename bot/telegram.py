@@ -33,8 +33,8 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from telegram import (
@@ -58,13 +58,13 @@ from telegram.ext import (
     filters,
 )
 
-import storage
 from bot import _telegram_actions
+from bot._base import Channel
 from bot._media import MAX_PHOTO_BYTES, checked_photo, is_photo_type
 from bot._telegram_actions import ChatActions
 from bot._telegram_voice import fetch_voice, question_audio
-from dialogues import Attachment, Engine, Incoming, Media, ReceivedPhoto, ReceivedVoice, Reply
-from easyread._build import profile_of
+from dialogues import Attachment, Incoming, Media, ReceivedPhoto, ReceivedVoice, Reply
+from easyread import profile_of
 from easyread.files import write_profile
 from easyread.png import render_png
 from easyread.text import render_text
@@ -206,19 +206,10 @@ async def fetch_photo(bot: Bot, message: Message) -> tuple[ReceivedPhoto | None,
     return ReceivedPhoto(checked.data, checked.content_type), ""
 
 
-class TelegramChannel:
+class TelegramChannel(Channel):
     """Answers Telegram updates for one database; holds no conversation state."""
 
-    def __init__(
-        self,
-        db: storage.Database,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.engine = Engine(db, settings, clock=clock, profile_hook=self.profile_hook)
+    name = CHANNEL
 
     def application(self, *, polling: bool) -> TelegramApp:
         """The python-telegram-bot ``Application``: with an updater for long polling, or

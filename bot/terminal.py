@@ -1,17 +1,30 @@
 """The terminal channel: one typed (or piped) line is one message; replies are printed.
 
 Choices are shown as numbered lines, so "1" or the words both work. Each line gets a fresh
-message id; nothing is printed that the person did not type or the engine did not say.
+message id; nothing is printed that the person did not type or the engine did not say. At the
+end of a plan the plain-text profile is printed.
+
+The terminal's outbox sender prints a message queued for a terminal address, headed with
+whom it is for (several people can share one terminal: ``planbot chat --address``). ``planbot
+chat`` prints what is due after each line; ``planbot outbox --once`` prints what is due.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TextIO
 
-from dialogues import Engine, Incoming, Reply
+import storage
+from bot._base import Channel
+from bot._outbox import OutboxSender
+from dialogues import Incoming, Reply
+from easyread import profile_of
+from easyread.text import render_text
+from planbot.settings import Settings
 
 CHANNEL = "terminal"
 
@@ -23,23 +36,46 @@ def format_reply(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-class TerminalChat:
+class TerminalSender:
+    """The outbox's sender for the terminal: prints each message, headed with whom it is for."""
+
+    channel = CHANNEL
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    async def deliver(self, address: str, reply: Reply) -> str:
+        print(f"[for {address}]\n{format_reply(reply)}\n", file=self.out, flush=True)
+        return "sent"
+
+
+class TerminalChat(Channel):
     """A conversation over a text stream (stdin/stdout, or any pair of streams in tests)."""
+
+    name = CHANNEL
 
     def __init__(
         self,
-        engine: Engine,
+        db: storage.Database,
+        settings: Settings,
         *,
         address: str,
         person: str | None = None,
         out: TextIO | None = None,
         prompt: str = "",
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.engine = engine
+        super().__init__(db, settings, clock=clock)
         self.address = address
         self.person = person
         self.out = out or sys.stdout
         self.prompt = prompt
+        self.outbox = OutboxSender(db, [TerminalSender(self.out)], clock=self.clock)
+
+    def profile_hook(self, person_id: int) -> list[Reply]:
+        """The plain-text one-page profile, shown when a plan is finished."""
+        profile = profile_of(self.db, person_id)
+        return [Reply(text=render_text(profile), kind="profile")] if profile else []
 
     def _send(self, text: str, opening: bool = False) -> list[Reply]:
         incoming = Incoming(
@@ -54,6 +90,7 @@ class TerminalChat:
         for reply in replies:
             print(format_reply(reply), file=self.out)
         print(file=self.out, flush=True)
+        asyncio.run(self.outbox.send_due())  # what is due for this terminal's people
         return replies
 
     def open(self) -> list[Reply]:

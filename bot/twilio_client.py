@@ -1,27 +1,34 @@
-"""Texts planbot starts itself (a profile link, later reminders), sent through Twilio's REST API.
+"""Texts planbot starts itself (a profile link, reminders, the outbox), sent by Twilio's REST API.
 
 Why a class of our own around twilio's ``Client``: every send must first check the opt-out
 stored for the number, and Twilio's error 21610 ("the number opted out") must be remembered,
 so that planbot never writes again to someone who said STOP. Twilio's errors are turned into
-``ChannelError`` here and nowhere else. Tests answer the REST calls at the HTTP layer
-(``responses``), as twilio sends them with ``requests``.
+``ChannelError`` here and nowhere else. ``PLANBOT_TWILIO_API_URL`` points the client at a
+Twilio-compatible API (or a local test double); every call has a timeout, so a claim in the
+outbox never outlives its send. Tests answer the REST calls at the HTTP layer (``responses``,
+or a local double on 127.0.0.1).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 import storage
-from bot._sms_format import sms_clean, split_sms
+from bot._sms_format import sms_bodies, sms_clean, split_sms
 from bot._sms_inbound import CHANNEL, OPTED_OUT_ERROR, number_tag
+from dialogues import Reply
 from planbot.errors import ChannelError, SettingsError
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.sms")
+
+TIMEOUT = 30.0  # seconds for one REST call
 
 
 def check_sender_settings(settings: Settings) -> list[str]:
@@ -39,8 +46,24 @@ def check_sender_settings(settings: Settings) -> list[str]:
     return problems
 
 
+def twilio_client(settings: Settings) -> Client:
+    """twilio's client for the account, pointed at ``PLANBOT_TWILIO_API_URL``, with a timeout."""
+    client = Client(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        http_client=TwilioHttpClient(timeout=TIMEOUT),
+    )
+    client.api.base_url = settings.twilio_api_url  # where the Messages API lives
+    return client
+
+
 class TwilioSender:
-    """Sends texts from ``TWILIO_FROM_NUMBER`` (or the Messaging Service), minding opt-outs."""
+    """Sends texts from ``TWILIO_FROM_NUMBER`` (or the Messaging Service), minding opt-outs.
+
+    It is also the outbox's sender for SMS (``deliver``).
+    """
+
+    channel = CHANNEL
 
     def __init__(
         self, settings: Settings, db: storage.Database, *, client: Client | None = None
@@ -50,7 +73,7 @@ class TwilioSender:
             raise SettingsError("; ".join(problems))
         self.settings = settings
         self.db = db
-        self.client = client or Client(settings.twilio_account_sid, settings.twilio_auth_token)
+        self.client = client or twilio_client(settings)
 
     def send(self, to: str, text: str) -> list[str]:
         """Send ``text`` (split into texts of 2 segments at most); return Twilio's message ids.
@@ -62,8 +85,24 @@ class TwilioSender:
             if storage.is_opted_out(session, CHANNEL, to):
                 log.info("sms to %s not sent: opted out", number_tag(to, self.settings))
                 return []
+        sent = self._send_bodies(to, split_sms(sms_clean(text)))
+        return sent or []
+
+    async def deliver(self, address: str, reply: Reply) -> str:
+        """The outbox's send: the reply as texts ("Reply 1 for Yes"), "sent" or "opted_out".
+
+        The outbox checked the stored opt-out when it claimed the message. Raises
+        ``ChannelError`` to be tried again (the texts already sent go again: at least once).
+        """
+        bodies = sms_bodies([reply])
+        sent = await asyncio.to_thread(self._send_bodies, address, bodies)
+        return "opted_out" if sent is None else "sent"
+
+    def _send_bodies(self, to: str, bodies: list[str]) -> list[str] | None:
+        """Send each body; Twilio's message ids, or None when Twilio says the number opted
+        out (stored, and the rest not sent)."""
         sent: list[str] = []
-        for body in split_sms(sms_clean(text)):
+        for body in bodies:
             try:
                 message = self.client.messages.create(**self._fields(to, body))
             except TwilioRestException as exc:
@@ -74,7 +113,7 @@ class TwilioSender:
                     )
                     with self.db.transaction() as session:
                         storage.set_opted_out(session, CHANNEL, to, True)
-                    return sent
+                    return None
                 raise ChannelError(f"Twilio did not send the text (error {exc.code})") from exc
             except (TwilioException, requests.RequestException) as exc:
                 raise ChannelError(f"Twilio could not be reached ({type(exc).__name__})") from exc

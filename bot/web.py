@@ -12,11 +12,15 @@ Why it looks like this:
 - Every ``/sms`` request is checked with Twilio's ``RequestValidator`` against
   ``PLANBOT_PUBLIC_URL`` + path (+ query) and every form field, before anything is read.
 - uvicorn's access log is off (``planbot serve``): it would write profile tokens to the log.
+- The outbox's sender runs beside the app (an asyncio task; its database work in threads)
+  for the channels this server runs: messages for other people and for later, and the
+  profile at the end of an SMS plan, which wakes it at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,13 +38,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 import storage
 from bot import links
-from bot._channels import check_settings
+from bot._channels import check_settings, sms_on
 from bot._http import read_body
 from bot._logging import setup_logging
+from bot._outbox import ChannelSender, OutboxSender
 from bot._sms_format import sms_bodies
 from bot._sms_inbound import InboundSms
 from bot._tidy import EVERY, forget_old_replies
 from bot.sms import SmsChannel
+from bot.twilio_client import TwilioSender, check_sender_settings
 from planbot.errors import PlanbotError, SettingsError
 from planbot.settings import Settings
 
@@ -133,6 +139,8 @@ def create_app(
             await tidy()
 
     telegram = _telegram_webhook(database, settings, clock)
+    outbox = OutboxSender(database, _senders(database, settings, telegram), clock=clock)
+    sms.on_queued = outbox.wake  # the profile at the end of a plan goes at once
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -140,10 +148,14 @@ def create_app(
         tidying = asyncio.create_task(tidy_every_hour())
         if telegram is not None:
             await telegram.start()
+        sending = asyncio.create_task(outbox.run())
         try:
             yield
         finally:
             tidying.cancel()
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
             if telegram is not None:
                 await telegram.stop()
 
@@ -151,6 +163,7 @@ def create_app(
         title="planbot", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
     )
     app.state.settings, app.state.db, app.state.sms = settings, database, sms
+    app.state.outbox = outbox
 
     async def signed_form(request: Request) -> ImmutableMultiDict[str, str] | Response:
         form = await _form(request)
@@ -232,6 +245,20 @@ def create_app(
         return JSONResponse({"status": "failing", "database": "unreachable"}, status_code=503)
 
     return app
+
+
+def _senders(
+    db: storage.Database, settings: Settings, telegram: TelegramWebhook | None
+) -> list[ChannelSender]:
+    """The outbox's senders for the channels this server runs (the terminal is not one)."""
+    senders: list[ChannelSender] = []
+    if sms_on(settings) and not check_sender_settings(settings):
+        senders.append(TwilioSender(settings, db))
+    if telegram is not None:
+        from bot._telegram_sender import TelegramSender
+
+        senders.append(TelegramSender(telegram.app.bot, settings, db))
+    return senders
 
 
 def _telegram_webhook(

@@ -1,5 +1,6 @@
 """Easy read: the profile model and its renderers, speech, pictures and the easy-read checks."""
 
+from easyread._build import build_profile, profile_of
 from easyread._model import (
     PERSPECTIVES,
     VOICE_NOTE_LABEL,
@@ -26,7 +27,9 @@ __all__ = [
     "ProfileItem",
     "ProfileSection",
     "SectionInfo",
+    "build_profile",
     "check_message",
+    "profile_of",
     "reading_ease",
     "section",
     "section_heading",

@@ -54,6 +54,7 @@ class Settings:
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
+    twilio_api_url: str = "https://api.twilio.com"  # or a Twilio-compatible API, a test double
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -87,4 +88,5 @@ class Settings:
             telegram_api_url=(env.get("PLANBOT_TELEGRAM_API_URL") or cls.telegram_api_url).rstrip(
                 "/"
             ),
+            twilio_api_url=(env.get("PLANBOT_TWILIO_API_URL") or cls.twilio_api_url).rstrip("/"),
         )

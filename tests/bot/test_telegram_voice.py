@@ -356,7 +356,7 @@ async def test_the_pdf_and_the_spoken_profile_name_the_voice_note(
     clock: Clock,
     voice_note: tuple[bytes, float],
 ) -> None:
-    from easyread._build import profile_of
+    from easyread import profile_of
     from easyread.pdf import render_pdf
     from easyread.speech import profile_speech
 

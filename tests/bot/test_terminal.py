@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 
+import storage
 from bot.terminal import TerminalChat, format_reply
-from dialogues import Choice, Engine, Reply
+from dialogues import Choice, Reply
+from planbot.settings import Settings
 
 
 def planbot_command() -> str:
@@ -128,9 +130,11 @@ def test_choices_are_numbered_lines() -> None:
     assert format_reply(Reply("Thank you.")) == "Thank you."
 
 
-def test_terminal_chat_sends_each_line_as_a_message(engine: Engine) -> None:
+def test_terminal_chat_sends_each_line_as_a_message(
+    db: storage.Database, settings: Settings
+) -> None:
     out = io.StringIO()
-    chat = TerminalChat(engine, address="terminal", person="Kim", out=out)
+    chat = TerminalChat(db, settings, address="terminal", person="Kim", out=out)
     last = chat.run(["yes\n", "1\r\n", "\n", "bowling\n"])
     printed = out.getvalue()
     assert printed.startswith("Hello. I am planbot.")
@@ -139,10 +143,11 @@ def test_terminal_chat_sends_each_line_as_a_message(engine: Engine) -> None:
     assert [r.text for r in last][-1].startswith("Is there anything else?")
 
 
-def test_terminal_chat_prompts_only_when_asked(engine: Engine) -> None:
+def test_terminal_chat_prompts_only_when_asked(db: storage.Database, settings: Settings) -> None:
     out = io.StringIO()
-    TerminalChat(engine, address="terminal", person="Kim", out=out, prompt="> ").run(["yes"])
+    chat = TerminalChat(db, settings, address="terminal", person="Kim", out=out, prompt="> ")
+    chat.run(["yes"])
     assert "> " in out.getvalue()
     quiet = io.StringIO()
-    TerminalChat(engine, address="other", person="Lou", out=quiet).run(["yes"])
+    TerminalChat(db, settings, address="other", person="Lou", out=quiet).run(["yes"])
     assert "> " not in quiet.getvalue()

@@ -1,0 +1,54 @@
+"""The one channel base: what SMS, Telegram and the terminal each hold, built in one place.
+
+Why: every channel answers for one database with one engine, the same settings and the same
+clock (tests move it), and logs an address only as a keyed hash. A channel that gives the
+profile at the end of a plan overrides ``profile_hook``; the engine calls it once the plan
+is saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import datetime
+
+import storage
+from dialogues import Engine, Reply
+from planbot.settings import Settings
+
+
+def address_tag(address: str, settings: Settings) -> str:
+    """A short stand-in for an address (a phone number, a chat id) in logs, never the address.
+
+    Keyed with a secret of the deployment (PLANBOT_SECRET_KEY, else the Twilio auth token):
+    phone numbers are few enough that a plain hash of one could be reversed by trying them all.
+    """
+    key = (settings.secret_key or settings.twilio_auth_token or "").encode("utf-8")
+    return hmac.new(key, address.encode("utf-8"), hashlib.sha256).hexdigest()[:10]
+
+
+class Channel:
+    """One channel for one database; holds no conversation state (any worker can answer)."""
+
+    name = ""  # "sms", "telegram", "terminal": the channel every address belongs to
+
+    def __init__(
+        self,
+        db: storage.Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock or storage.utcnow
+        self.engine = Engine(db, settings, clock=self.clock, profile_hook=self.profile_hook)
+
+    def tag(self, address: str) -> str:
+        """How an address appears in the logs (a keyed hash)."""
+        return address_tag(address, self.settings)
+
+    def profile_hook(self, person_id: int) -> list[Reply]:
+        """The replies that carry a finished plan's profile (none unless a channel says)."""
+        return []
