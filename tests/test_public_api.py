@@ -8,12 +8,14 @@ gone, is an API change that should be seen in review.
 from __future__ import annotations
 
 import importlib
+import re
 import types
+from pathlib import Path
 
 import pytest
 
 PACKAGES = ["bot", "dialogues", "easyread", "planbot", "storage"]
-MUST_HAVE_ALL = ["dialogues", "easyread", "storage"]
+MUST_HAVE_ALL = ["bot", "dialogues", "easyread", "storage"]
 WITH_ALL = [p for p in PACKAGES if hasattr(importlib.import_module(p), "__all__")]
 
 
@@ -43,3 +45,15 @@ def test_all_is_sorted_complete_and_real(name: str) -> None:
         if not n.startswith("_") and not isinstance(value, types.ModuleType) and n != "annotations"
     }
     assert public <= set(exported), f"public but not in __all__: {sorted(public - set(exported))}"
+
+
+def test_bot_uses_only_the_public_api_of_the_other_packages() -> None:
+    """``bot`` imports ``easyread``, ``dialogues`` and ``storage``, never their private modules."""
+    root = Path(__file__).resolve().parents[1] / "bot"
+    private = re.compile(r"^\s*(from|import)\s+(easyread|dialogues|storage)\._", re.MULTILINE)
+    offenders = [
+        str(path.relative_to(root.parent))
+        for path in sorted(root.rglob("*.py"))
+        if private.search(path.read_text("utf-8"))
+    ]
+    assert offenders == []
