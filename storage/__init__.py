@@ -1,5 +1,47 @@
 """Storage: the tables, the repository functions and migrations; the only code touching SQL."""
 
+from storage._addresses import (
+    address_text,
+    current_person,
+    delete_address_if_unused,
+    find_address,
+    get_or_create_address,
+    link_person,
+    open_address,
+    opt_in,
+    people_for_address,
+    read_address,
+    set_active_person,
+)
+from storage._answers import (
+    ANSWER,
+    DONT_KNOW,
+    SKIPPED,
+    AnswerView,
+    add_answer,
+    answered_sections,
+    answers_for,
+    delete_all_answers,
+    delete_last_answer,
+)
+from storage._conversations import (
+    conversation_for,
+    conversation_name_hint,
+    conversation_said_by,
+    delete_conversation,
+    new_conversation,
+    pause,
+    resume,
+    save_conversation,
+    set_conversation_name_hint,
+    set_conversation_person,
+    set_conversation_said_by,
+    set_retries,
+    set_return_to,
+    set_state,
+    set_typist,
+    write_conversation,
+)
 from storage._db import Database, alembic_config, open_database
 from storage._export import erase_person, export_person
 from storage._links import (
@@ -37,56 +79,21 @@ from storage._outbox import (
     queue_message,
     release,
 )
-from storage._photos import Photo, delete_person_photo, person_photo, set_person_photo
-from storage._repo import (
-    ANSWER,
-    DONT_KNOW,
-    SKIPPED,
-    AnswerView,
-    add_answer,
-    address_text,
-    answered_sections,
-    answers_for,
-    as_utc,
-    conversation_for,
-    conversation_name_hint,
-    conversation_said_by,
+from storage._people import (
     create_person,
-    current_person,
-    delete_address_if_unused,
-    delete_all_answers,
-    delete_conversation,
-    delete_last_answer,
-    find_address,
     find_people,
-    find_processed,
-    forget_replies,
-    get_or_create_address,
     get_person,
     is_named,
-    link_person,
-    new_conversation,
-    open_address,
-    opt_in,
-    pause,
-    people_for_address,
     person_by_id,
     person_name,
-    processed_replies,
-    read_address,
-    record_processed,
-    resume,
-    save_conversation,
-    set_active_person,
-    set_conversation_name_hint,
-    set_conversation_person,
-    set_conversation_said_by,
     set_person_name,
-    set_retries,
-    set_return_to,
-    set_state,
-    set_typist,
-    write_conversation,
+)
+from storage._photos import Photo, delete_person_photo, person_photo, set_person_photo
+from storage._processed import (
+    find_processed,
+    forget_replies,
+    processed_replies,
+    record_processed,
 )
 from storage._tables import (
     Address,
@@ -99,6 +106,7 @@ from storage._tables import (
     ProcessedMessage,
     ProfileLink,
     VoiceNote,
+    as_utc,
     utcnow,
 )
 from storage._voice import (

@@ -9,16 +9,12 @@ import base64
 from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import Session, col, select
 
+from storage._addresses import address_text, delete_address_if_unused
+from storage._conversations import conversation_said_by
 from storage._links import links_for
+from storage._people import person_name
 from storage._personal import unseal
 from storage._photos import person_photo
-from storage._repo import (
-    address_text,
-    as_utc,
-    conversation_said_by,
-    delete_address_if_unused,
-    person_name,
-)
 from storage._tables import (
     Address,
     Answer,
@@ -29,6 +25,7 @@ from storage._tables import (
     ProcessedMessage,
     ProfileLink,
     VoiceNote,
+    as_utc,
 )
 from storage._voice import VOICE, VoiceClip, voice_notes_of
 

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage._repo import as_utc
-from storage._tables import Person, ProfileLink, utcnow
+from storage._tables import Person, ProfileLink, as_utc, utcnow
 
 TOKEN_BYTES = 32  # 256 bits of randomness; the brief asks for at least 128
 

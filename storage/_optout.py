@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from storage._addresses import find_address, get_or_create_address
 from storage._personal import unseal
-from storage._repo import find_address, get_or_create_address
 from storage._tables import Address, Person, PersonAddress
 
 

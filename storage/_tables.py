@@ -12,6 +12,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _when() -> Column[datetime]:
     """A timezone-aware timestamp column (each table needs its own Column object)."""
     return Column(DateTime(timezone=True), nullable=False)

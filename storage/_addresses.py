@@ -1,0 +1,138 @@
+"""Addresses: the phones, chats and terminals that talk to planbot, and whom they talk for.
+
+Every message starts here: ``open_address`` locks the address row for the message's
+transaction (one message per address at a time) and reads what most messages need with it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, bindparam, delete, func
+from sqlmodel import Session, col, select
+
+from storage._personal import lookup_key, seal, unseal
+from storage._tables import Address, Conversation, Person, PersonAddress, ProcessedMessage
+
+# Statements run on every message, built once with bound parameters: building a statement
+# from literal values each time costs more than running it (see bench/engine.py).
+_ADDRESS_BY_LOOKUP = select(Address).where(Address.lookup == bindparam("lookup")).with_for_update()
+
+# Every message's first read: the address, the person it is talking about and that
+# conversation, in one statement.
+_LATEST_CONVERSATION = (
+    select(func.max(Conversation.id))
+    .where(Conversation.address_id == Address.id, Conversation.person_id == Person.id)
+    .correlate(Address, Person)
+    .scalar_subquery()
+)
+
+_ADDRESS_PERSON_CONVERSATION = (
+    select(Address, Person, Conversation)
+    .outerjoin(Person, col(Person.id) == col(Address.active_person_id))
+    .outerjoin(
+        Conversation,
+        and_(col(Person.id).is_not(None), col(Conversation.id) == _LATEST_CONVERSATION),
+    )
+    .where(Address.lookup == bindparam("lookup"))
+)
+
+_LOCK_ADDRESS = select(Address.id).where(Address.lookup == bindparam("lookup")).with_for_update()
+
+
+def get_or_create_address(session: Session, channel: str, address: str) -> Address:
+    """The address row, locked for this transaction (one message per address at a time)."""
+    key = lookup_key(channel, address)
+    row = session.exec(_ADDRESS_BY_LOOKUP, params={"lookup": key}).first()
+    return row if row is not None else _new_address(session, channel, key, address)
+
+
+def _new_address(session: Session, channel: str, key: str, address: str) -> Address:
+    row = Address(channel=channel, lookup=key, address_sealed=seal(address))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def open_address(
+    session: Session, channel: str, address: str
+) -> tuple[Address, Person | None, Conversation | None]:
+    """The address row, locked for this transaction (made if new), with the person it talked
+    about last and its conversation about them: one read for most messages."""
+    key = lookup_key(channel, address)
+    if session.get_bind().dialect.name != "sqlite":
+        # Lock first, then read. Locked within the read, PostgreSQL would return the joined
+        # rows as they were before it waited, missing what the message before just wrote.
+        # (SQLite's BEGIN IMMEDIATE has already locked the whole database.)
+        session.execute(_LOCK_ADDRESS, {"lookup": key})
+    found = read_address(session, channel, address)
+    if found is not None:
+        return found
+    return _new_address(session, channel, key, address), None, None
+
+
+def read_address(
+    session: Session, channel: str, address: str
+) -> tuple[Address, Person | None, Conversation | None] | None:
+    """What ``open_address`` reads, without locking or making anything; None for a new one."""
+    params = {"lookup": lookup_key(channel, address)}
+    found = session.exec(_ADDRESS_PERSON_CONVERSATION, params=params).first()
+    return (found[0], found[1], found[2]) if found is not None else None
+
+
+def find_address(session: Session, channel: str, address: str) -> Address | None:
+    return session.exec(
+        select(Address).where(Address.lookup == lookup_key(channel, address))
+    ).first()
+
+
+def address_text(row: Address) -> str:
+    return unseal(row.address_sealed)
+
+
+def link_person(session: Session, person: Person, address: Address) -> None:
+    assert person.id is not None and address.id is not None
+    if session.get(PersonAddress, (person.id, address.id)) is None:
+        session.add(PersonAddress(person_id=person.id, address_id=address.id))
+        session.flush()
+
+
+def people_for_address(session: Session, address: Address) -> list[Person]:
+    query = (
+        select(Person)
+        .join(PersonAddress, col(PersonAddress.person_id) == col(Person.id))
+        .where(PersonAddress.address_id == address.id)
+        .order_by(col(PersonAddress.created_at), col(Person.id))
+    )
+    return list(session.exec(query))
+
+
+def current_person(session: Session, address: Address) -> Person | None:
+    """Whose plan this address is on now: the one it last talked about, or its only person."""
+    if address.active_person_id is not None:
+        active = session.get(Person, address.active_person_id)
+        if active is not None:
+            return active
+    people = people_for_address(session, address)
+    return people[0] if len(people) == 1 else None
+
+
+def set_active_person(session: Session, address: Address, person: Person | None) -> None:
+    """Make ``person`` the one this address talks about now (None: ask which, next time)."""
+    address.active_person_id = person.id if person is not None else None
+    session.add(address)
+
+
+def opt_in(session: Session, address: Address) -> None:
+    """The address asked for messages again (it had opted out): it is answered from now on."""
+    address.opted_out = False
+    session.add(address)
+
+
+def delete_address_if_unused(session: Session, address: Address) -> bool:
+    """Remove an address that speaks for nobody (after "no" to consent: store nothing)."""
+    if people_for_address(session, address):
+        return False
+    session.exec(delete(Conversation).where(col(Conversation.address_id) == address.id))
+    session.exec(delete(ProcessedMessage).where(col(ProcessedMessage.address_id) == address.id))
+    session.delete(address)
+    session.flush()
+    return True

@@ -1,0 +1,147 @@
+"""Answers: what the person (or someone for them) said for each topic, kept verbatim.
+
+An answer's words and who said them are personal: sealed on the way in, unsealed in
+``AnswerView``. Deleting an answer deletes the row and blanks the kept replies that echoed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert
+from sqlmodel import Session, col, select
+
+from storage._personal import seal, unseal
+from storage._processed import forget_replies
+from storage._tables import Answer, Conversation, Person, as_utc, utcnow
+
+ANSWER = "answer"
+SKIPPED = "skipped"
+DONT_KNOW = "dont_know"
+
+# A plain INSERT, built once with bound parameters (see ``add_answer`` and bench/engine.py).
+_ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+_INSERT_ANSWER = insert(_ANSWERS)
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One stored answer with its personal fields in plain form."""
+
+    id: int
+    section: str
+    text: str
+    said_by: str
+    perspective: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    conversation_id: int | None = None
+    kind: str = "text"  # "voice": a voice note (no words; its sound is kept apart)
+
+
+def _answer_view(row: Answer) -> AnswerView:
+    assert row.id is not None
+    return AnswerView(
+        id=row.id,
+        section=row.section,
+        text=unseal(row.text_sealed),
+        said_by=unseal(row.said_by_sealed),
+        perspective=row.perspective,
+        status=row.status,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+        conversation_id=row.conversation_id,
+        kind=row.kind,
+    )
+
+
+def add_answer(
+    session: Session,
+    person: Person,
+    conv: Conversation | None,
+    section: str,
+    text: str,
+    *,
+    said_by: str,
+    perspective: str,
+    status: str = ANSWER,
+) -> None:
+    """Store one answer verbatim.
+
+    A plain INSERT on the table, not an ORM object: a message can store several answers and
+    the ORM's unit of work costs more than the rest of the message (see bench/engine.py).
+    """
+    assert person.id is not None
+    now = utcnow()
+    session.execute(
+        _INSERT_ANSWER,
+        {
+            "person_id": person.id,
+            "conversation_id": conv.id if conv else None,
+            "section": section,
+            "text_sealed": seal(text),
+            "said_by_sealed": seal(said_by),
+            "perspective": perspective,
+            "status": status,
+            "kind": "text",
+            "deleted": False,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+
+
+def answers_for(session: Session, person: Person, section: str | None = None) -> list[AnswerView]:
+    """The person's answers that are not deleted, oldest first."""
+    query = select(Answer).where(Answer.person_id == person.id, col(Answer.deleted).is_(False))
+    if section is not None:
+        query = query.where(Answer.section == section)
+    return [_answer_view(a) for a in session.exec(query.order_by(col(Answer.id)))]
+
+
+def delete_last_answer(
+    session: Session, person: Person, section: str | None = None
+) -> AnswerView | None:
+    """Delete the newest answer (in one section, if given); return what it was.
+
+    The row goes from the database: the bot tells the person "I deleted it", so the words must
+    not stay behind (in an export, a backup or a later read).
+    """
+    query = select(Answer).where(
+        Answer.person_id == person.id,
+        col(Answer.deleted).is_(False),
+        Answer.status == ANSWER,
+    )
+    if section is not None:
+        query = query.where(Answer.section == section)
+    row = session.exec(query.order_by(col(Answer.id).desc())).first()
+    if row is None:
+        return None
+    view = _answer_view(row)
+    session.delete(row)
+    session.flush()
+    forget_replies(session, person=person)  # earlier replies that echoed the words
+    return view
+
+
+def delete_all_answers(session: Session, person: Person) -> int:
+    """Delete every answer of the person (``restart``, after they said yes); how many there were.
+
+    The rows go from the database, as the bot says. Rows an older version only marked deleted
+    go too, but are not counted: the person did not see them as answers.
+    """
+    result = session.exec(
+        delete(Answer).where(col(Answer.person_id) == person.id, col(Answer.deleted).is_(False))
+    )
+    session.exec(delete(Answer).where(col(Answer.person_id) == person.id))
+    forget_replies(session, person=person)  # earlier replies that echoed the words
+    return int(result.rowcount or 0)
+
+
+def answered_sections(session: Session, person: Person) -> set[str]:
+    query = select(Answer.section).where(
+        Answer.person_id == person.id, col(Answer.deleted).is_(False)
+    )
+    return set(session.exec(query.distinct()))

@@ -1,0 +1,131 @@
+"""Conversations: where one address is in one person's plan (or, before consent, in none).
+
+The engine changes the conversation row through the setters here during a message and writes
+it once, at the end, with ``write_conversation``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, inspect, update
+from sqlmodel import Session, col, select
+
+from storage._personal import seal_optional, unseal_optional
+from storage._tables import Address, Conversation, Person, utcnow
+
+# Statements run on every message, built once with bound parameters (see bench/engine.py).
+_CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+
+_CONVERSATION_OF = (
+    select(Conversation)
+    .where(Conversation.address_id == bindparam("address_id"))
+    .where(Conversation.person_id == bindparam("person_id"))
+    .order_by(col(Conversation.id).desc())
+)
+
+_WRITE_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .values({c.key: bindparam(f"new_{c.key}") for c in _CONVERSATIONS.columns if c.key != "id"})
+)
+
+
+def conversation_for(
+    session: Session, address: Address, person: Person | None
+) -> Conversation | None:
+    if person is not None:
+        params = {"address_id": address.id, "person_id": person.id}
+        return session.exec(_CONVERSATION_OF, params=params).first()
+    query = select(Conversation).where(
+        Conversation.address_id == address.id, col(Conversation.person_id).is_(None)
+    )
+    return session.exec(query.order_by(col(Conversation.id).desc())).first()
+
+
+def new_conversation(
+    session: Session, address: Address, person: Person | None, state: str
+) -> Conversation:
+    assert address.id is not None
+    conv = Conversation(address_id=address.id, person_id=person.id if person else None, state=state)
+    session.add(conv)
+    session.flush()
+    return conv
+
+
+def save_conversation(session: Session, conv: Conversation, when: datetime | None = None) -> None:
+    conv.updated_at = when or utcnow()
+    session.add(conv)
+
+
+def write_conversation(session: Session, conv: Conversation, when: datetime) -> None:
+    """Write a conversation's place now, with one UPDATE, and let the session forget it.
+
+    The last write of a message: a plain UPDATE costs a fraction of the ORM's unit of work,
+    which matters because every message ends here (see bench/engine.py).
+    """
+    conv.updated_at = when
+    state = inspect(conv)
+    if not state.persistent or state.deleted or conv.id is None:
+        session.add(conv)
+        return
+    values = {f"new_{c.key}": getattr(conv, c.key) for c in _CONVERSATIONS.columns if c.key != "id"}
+    session.expunge(conv)
+    session.execute(_WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
+
+
+def delete_conversation(session: Session, conv: Conversation) -> None:
+    """Remove a conversation (no consent, or one about nobody that another replaces)."""
+    session.delete(conv)
+    session.flush()
+
+
+def set_state(conv: Conversation, state: str) -> None:
+    """The step (or menu) the conversation is at."""
+    conv.state = state
+
+
+def set_retries(conv: Conversation, retries: int) -> None:
+    """How many times the current question has gone unclear (the retry ladder's rung)."""
+    conv.retries = retries
+
+
+def set_return_to(conv: Conversation, state: str | None) -> None:
+    """Where to go back to after a menu, an edit or "are you sure?" (None: nowhere)."""
+    conv.return_to = state
+
+
+def set_typist(conv: Conversation, typist: str | None) -> None:
+    """Who is typing: the person, someone helping them, family, staff... (None: not asked)."""
+    conv.typist = typist
+
+
+def set_conversation_person(conv: Conversation, person: Person) -> None:
+    """The person this conversation is about, from the moment they agree."""
+    conv.person_id = person.id
+
+
+def pause(conv: Conversation) -> None:
+    """The person said "pause": the next message gets a welcome back."""
+    conv.paused = True
+
+
+def resume(conv: Conversation) -> None:
+    """The conversation goes on (after a pause, or any message that is not one)."""
+    conv.paused = False
+
+
+def conversation_said_by(conv: Conversation) -> str | None:
+    return unseal_optional(conv.said_by_sealed)
+
+
+def set_conversation_said_by(conv: Conversation, said_by: str | None) -> None:
+    conv.said_by_sealed = seal_optional(said_by)
+
+
+def conversation_name_hint(conv: Conversation) -> str | None:
+    return unseal_optional(conv.name_hint_sealed)
+
+
+def set_conversation_name_hint(conv: Conversation, name: str | None) -> None:
+    conv.name_hint_sealed = seal_optional(name)

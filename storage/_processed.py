@@ -1,0 +1,83 @@
+"""Handled messages and the replies they got: a message delivered twice is answered the same
+way and stores nothing new. The kept replies are personal (they echo what was said), so they
+are sealed, and blanked once repeats are no longer likely (``forget_replies``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from storage._personal import seal, unseal
+from storage._tables import Address, Person, ProcessedMessage, utcnow
+
+# A plain INSERT built once: every message records itself (see bench/engine.py).
+_PROCESSED = ProcessedMessage.__table__  # type: ignore[attr-defined]
+_INSERT_PROCESSED = insert(_PROCESSED)
+
+NO_REPLIES = "[]"  # kept plain: it holds nothing personal
+
+
+def find_processed(session: Session, channel: str, message_id: str) -> ProcessedMessage | None:
+    query = select(ProcessedMessage).where(
+        ProcessedMessage.channel == channel, ProcessedMessage.message_id == message_id
+    )
+    return session.exec(query).first()
+
+
+def record_processed(
+    session: Session,
+    channel: str,
+    message_id: str,
+    address: Address | None,
+    person: Person | None,
+    replies: Sequence[dict[str, object]],
+    now: datetime | None = None,
+) -> None:
+    """Remember a handled message and its replies (a plain INSERT, for speed as above).
+
+    A second worker that handled the same message first makes this fail on the unique
+    (channel, message_id) key at commit; the engine then answers with the stored replies.
+    """
+    session.execute(
+        _INSERT_PROCESSED,
+        {
+            "channel": channel,
+            "message_id": message_id,
+            "address_id": address.id if address else None,
+            "person_id": person.id if person else None,
+            "replies_sealed": seal(json.dumps(list(replies), ensure_ascii=False)),
+            "created_at": now or utcnow(),
+        },
+    )
+
+
+def processed_replies(row: ProcessedMessage) -> list[dict[str, object]]:
+    if row.replies_sealed == NO_REPLIES:
+        return []
+    data = json.loads(unseal(row.replies_sealed))
+    assert isinstance(data, list)
+    return data
+
+
+def forget_replies(
+    session: Session, *, person: Person | None = None, before: datetime | None = None
+) -> int:
+    """Blank the kept replies of handled messages: those about ``person``, or older than
+    ``before``; how many were blanked.
+
+    Why: a reply echoes the person's words ("Thank you. I have saved: my dog"). It is kept
+    only to answer a repeat delivery the same way, and repeats come within minutes. The
+    message id stays, so a late repeat still stores nothing new.
+    """
+    query = update(_PROCESSED).where(_PROCESSED.c.replies_sealed != NO_REPLIES)
+    if person is not None:
+        query = query.where(_PROCESSED.c.person_id == person.id)
+    if before is not None:
+        query = query.where(_PROCESSED.c.created_at < before)
+    result = session.execute(query.values(replies_sealed=NO_REPLIES))
+    return int(getattr(result, "rowcount", 0) or 0)
