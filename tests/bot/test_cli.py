@@ -6,6 +6,7 @@ what scripts and people rely on, and only a real run shows them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select as io_select
@@ -208,35 +209,39 @@ def test_the_typed_demo_ends_when_the_profile_is_ready_and_writes_the_files(
 ) -> None:
     """Typed at a keyboard (a real terminal), the demo needs no Ctrl-D once the plan is done."""
     import pty
-    import signal
 
     sample = tomllib.loads((ROOT / "dialogues/scripts/demo.toml").read_text("utf-8"))["lines"]
     typed = [line for message in sample for line in message.split("\n")]  # a line a message
-    env = _bare_env(data_dir) | {"TERM": "dumb"}
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: planbot demo at a terminal
-        os.execve(planbot_command(), [planbot_command(), "demo"], env)
+    fd, terminal = pty.openpty()
+    # subprocess starts the child safely even when the tests have threads running.
+    child = subprocess.Popen(
+        [planbot_command(), "demo"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=_bare_env(data_dir) | {"TERM": "dumb"},
+        start_new_session=True,
+    )
+    os.close(terminal)
     output = b""
     try:
         for line in typed:
-            try:
-                os.write(fd, line.encode() + b"\n")
-            except OSError:  # the demo has ended already
+            if child.poll() is not None:  # the demo has ended already
                 break
+            os.write(fd, line.encode() + b"\n")
             output += _read_all(fd, time.monotonic() + 0.3)
         output += _read_all(fd, time.monotonic() + 240)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=30)
     finally:
-        ended, status, deadline = 0, 0, time.monotonic() + 30
-        while not ended and time.monotonic() < deadline:
-            ended, status = os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.05)
-        if not ended:  # still waiting for input: the demo did not end by itself
-            os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
+        ended = child.poll() is not None
+        if not ended:  # still waiting for input: it did not end by itself
+            child.kill()
+            child.wait()
         os.close(fd)
     text = output.decode("utf-8", "replace")
     assert ended, f"the demo did not end at the profile:\n{text[-2000:]}"
-    assert os.waitstatus_to_exitcode(status) == 0, text[-2000:]
+    assert child.returncode == 0, text[-2000:]
     assert "The demo ends when your profile is ready." in text
     assert "Your profile is ready, so the demo has finished." in text
     assert (data_dir / "demo-profile" / "profile.pdf").is_file()

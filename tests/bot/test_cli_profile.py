@@ -71,10 +71,10 @@ def test_without_out_text_goes_to_the_screen_and_no_file_is_left(
             [PLANBOT, *args], env=env, cwd=folder, capture_output=True, text=True, timeout=120
         )
 
-    txt = run_here(["profile", "Dev", "--format", "txt"])
+    txt = run_here(["profile", "Dev"])  # text is the default: it suits the terminal
     assert txt.returncode == 0, txt.stderr
     assert "All about Dev" in txt.stdout and "my cat Tibbles" in txt.stdout
-    html = run_here(["profile", "Dev"])  # html is the default
+    html = run_here(["profile", "Dev", "--format", "html"])
     assert html.returncode == 0, html.stderr
     assert html.stdout.startswith("<!DOCTYPE html>") and "my cat Tibbles" in html.stdout
     for fmt in ("pdf", "png", "mp3", "ogg"):
