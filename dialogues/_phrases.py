@@ -86,6 +86,7 @@ class PhraseBook(Generic[Meaning]):
         spelled_out: Mapping[str, str] | None = None,
         *,
         mend: bool = True,
+        never_mended_to: Iterable[str] = (),
     ) -> None:
         self._spelled_out = {k: tokens(v) for k, v in (spelled_out or {}).items()}
         self._phrases: dict[tuple[str, ...], Meaning] = {}
@@ -95,11 +96,14 @@ class PhraseBook(Generic[Meaning]):
                 self._phrases[key] = meaning
         self._longest = max((len(k) for k in self._phrases), default=0)
         self._known = {word for key in self._phrases for word in key}
+        # Words that change nothing ("think", "for") are never a slip's target: "thing" is a
+        # thing, not "think".
+        avoid = {w for phrase in never_mended_to for w in tokens(phrase)}
         self._targets = (
-            sorted(w for w in self._known if len(w) >= 3 and w.isalpha()) if mend else []
+            sorted(w for w in self._known - avoid if len(w) >= 3 and w.isalpha()) if mend else []
         )
         self._stretched: dict[str, str] = {}
-        for word in sorted(self._known) if mend else ():
+        for word in sorted(self._known - avoid) if mend else ():
             self._stretched.setdefault(_single_letters(word), word)
         self._mended: dict[str, str] = {}
 

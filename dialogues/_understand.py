@@ -136,7 +136,14 @@ class Vocabulary:
         return [(w, Sense(kind or key)) for w in self._script.answers.get(key, ())]
 
     def _book(self, phrases: Iterable[tuple[str, Sense]], mend: bool = True) -> PhraseBook[Sense]:
-        return PhraseBook(phrases, self._script.spelled_out, mend=mend)
+        """A phrase book whose slips are mended only towards words that mean something here:
+        "thing" is a thing, not the filler "think"; "finsihed" is still "finished"."""
+        phrases = list(phrases)
+        meaningful = {w for p, sense in phrases if sense.kind != "filler" for w in tokens(p)}
+        filler = {w for p, sense in phrases if sense.kind == "filler" for w in tokens(p)}
+        return PhraseBook(
+            phrases, self._script.spelled_out, mend=mend, never_mended_to=filler - meaningful
+        )
 
     def _step_book(self, step: Step) -> PhraseBook[Sense]:
         """The common yes/no words, then the step's own words (which win where they meet)."""

@@ -54,3 +54,10 @@ def test_whole_means_nothing_else_was_said() -> None:
     assert book.whole("no thanks") is not None
     assert book.whole("no sugar in my tea") is None
     assert book.whole(" ".join(["no"] * 20)) is None  # too long to be only "no"
+
+
+def test_slips_are_never_mended_into_words_that_change_nothing() -> None:
+    """ "thing" is a thing, not the filler "think": "thing 4, done" saves "thing 4"."""
+    book = PhraseBook([("done", "done"), ("think", "filler")], never_mended_to=["think"])
+    assert book.words("thing") == ("thing",)
+    assert book.whole("thing done") is None
