@@ -16,8 +16,8 @@ import typer
 from sqlmodel import Session
 
 import storage
-from bot._channels import web_missing
 from bot._where import not_found_hint
+from bot.web.channels import web_missing
 from dialogues import Reply
 from planbot.errors import PersonNotFound, PlanbotError
 from planbot.settings import Settings
@@ -103,8 +103,8 @@ def send(name: str = typer.Argument(..., help="The person's name.")) -> None:
     """
     try:  # Twilio's library loads only for this command
         from bot._outbox_cli import send_once
-        from bot._sms_words import text as sms_text
-        from bot.twilio_client import check_sender_settings
+        from bot.sms.twilio_client import check_sender_settings
+        from bot.sms.words import text as sms_text
     except ImportError as exc:
         typer.echo(web_missing(exc), err=True)
         raise typer.Exit(code=1) from None

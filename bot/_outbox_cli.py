@@ -54,7 +54,7 @@ async def _senders(
     settings: Settings, db: storage.Database
 ) -> AsyncIterator[tuple[list[ChannelSender], list[str]]]:
     """A sender for each channel set up here, and the channels nobody here can send on."""
-    from bot.twilio_client import TwilioSender, check_sender_settings  # Twilio: only now
+    from bot.sms.twilio_client import TwilioSender, check_sender_settings  # Twilio: only now
 
     senders: list[ChannelSender] = [TerminalSender()]
     missing: list[str] = []
@@ -64,7 +64,7 @@ async def _senders(
         senders.append(TwilioSender(settings, db))
     async with contextlib.AsyncExitStack() as stack:
         if settings.telegram_bot_token and importlib.util.find_spec("telegram") is not None:
-            from bot._telegram_sender import TelegramSender, telegram_bot
+            from bot.telegram.sender import TelegramSender, telegram_bot
 
             bot = await stack.enter_async_context(telegram_bot(settings))
             senders.append(TelegramSender(bot, settings, db))

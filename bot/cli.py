@@ -19,12 +19,12 @@ import typer
 import storage
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
-from bot._serve import serve
-from bot._telegram_cli import telegram
 from bot._tidy import forget_old_replies
 from bot._where import demo_database, not_found_hint, planbot_command, sqlite_url
+from bot.telegram.polling import telegram
 from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import TerminalChat
+from bot.web.serve import serve
 from dialogues import Reply
 from easyread import build_profile
 from easyread.text import render_text

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from bot._sms_words import text as sms_text
+from bot.sms.words import text as sms_text
 from dialogues import Choice, Reply
 from easyread.sms_text import gsm_friendly, sms_segments
 

@@ -32,15 +32,15 @@ from sqlmodel import Session
 import storage
 from bot._base import Channel
 from bot._media import FetchedPhoto, fetch_photo, is_photo_type
-from bot._sms_inbound import (
+from bot.sms.inbound import (
     CHANNEL,
     OPTED_OUT_ERROR,
     Before,
     InboundSms,
     Outcome,
 )
-from bot._sms_words import keyword
-from bot._sms_words import text as sms_text
+from bot.sms.words import keyword
+from bot.sms.words import text as sms_text
 from dialogues import Incoming, Media, ReceivedPhoto, Reply
 from easyread import build_profile
 from easyread.text import render_text

@@ -20,8 +20,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 import storage
-from bot._sms_format import sms_bodies, sms_clean, split_sms
-from bot._sms_inbound import CHANNEL, OPTED_OUT_ERROR, number_tag
+from bot.sms.bodies import sms_bodies, sms_clean, split_sms
+from bot.sms.inbound import CHANNEL, OPTED_OUT_ERROR, number_tag
 from dialogues import Reply
 from planbot.errors import ChannelError, SettingsError
 from planbot.settings import Settings

@@ -16,10 +16,10 @@ Why it looks like this:
 - The commands are set as Telegram's menu at start (``setMyCommands``), their words from
   ``messages.toml`` (``menu_<command>``), in its order.
 - "typing..." shows while planbot works on a reply, "sending a file..." while it makes the
-  PDF and the picture, "recording a voice message..." while it speaks (``_telegram_actions``).
+  PDF and the picture, "recording a voice message..." while it speaks (``actions``).
 - ``/voice`` turns voice on or off for the chat: then each question comes as a voice note
   too. A voice note sent at a topic question is kept as one of its things
-  (``_telegram_voice`` fetches and checks it; the engine keeps it).
+  (``voice`` fetches and checks it; the engine keeps it).
 - Telegram's flood limits are kept by python-telegram-bot's ``AIORateLimiter``.
 
 Nothing here logs what people typed or their chat ids.
@@ -58,11 +58,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import _telegram_actions
 from bot._base import Channel
 from bot._media import MAX_PHOTO_BYTES, checked_photo, is_photo_type
-from bot._telegram_actions import ChatActions
-from bot._telegram_voice import fetch_voice, question_audio
+from bot.telegram import actions as chat_actions
+from bot.telegram.actions import ChatActions
+from bot.telegram.voice import fetch_voice, question_audio
 from dialogues import Attachment, Incoming, Media, ReceivedPhoto, ReceivedVoice, Reply
 from easyread import profile_of
 from easyread.files import write_profile
@@ -360,7 +360,7 @@ class TelegramChannel(Channel):
         outbox.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="profile-", dir=outbox))
         message = self.engine.script.message
-        actions = _telegram_actions.current()  # "sending a file..." while each is made
+        actions = chat_actions.current()  # "sending a file..." while each is made
         show = actions.show if actions is not None else (lambda _action: None)
         try:
             show(ChatAction.UPLOAD_DOCUMENT)

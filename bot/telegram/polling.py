@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 import typer
 
 import storage
-from bot._channels import TELEGRAM_MISSING
 from bot._logging import setup_logging
 from bot._tidy import forget_old_replies
+from bot.web.channels import TELEGRAM_MISSING
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.telegram import TelegramApp
+    from bot.telegram.channel import TelegramApp
 
 UPDATES = ["message", "callback_query", "edited_message"]
 LISTENING = "planbot is listening on Telegram. Press Ctrl-C to stop."
@@ -39,7 +39,7 @@ def telegram() -> None:
                 "TELEGRAM_BOT_TOKEN is not set: ask @BotFather on Telegram for a bot token"
             )
         try:
-            from bot.telegram import TelegramChannel
+            from bot.telegram.channel import TelegramChannel
         except ImportError as exc:
             raise PlanbotError(TELEGRAM_MISSING) from exc
         db = storage.open_database(settings.database_url)

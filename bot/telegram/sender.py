@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 import storage
 from bot._outbox import Undeliverable
-from bot.telegram import CHANNEL, send_replies
+from bot.telegram.channel import CHANNEL, send_replies
 from dialogues import Reply
 from planbot.errors import ChannelError
 from planbot.settings import Settings

@@ -1,6 +1,6 @@
 """``POST /telegram``: updates Telegram pushes to the web app, checked, then handled.
 
-Why apart from ``bot/web.py``: python-telegram-bot is an optional extra, loaded only when
+Why apart from ``bot/web/app.py``: python-telegram-bot is an optional extra, loaded only when
 TELEGRAM_BOT_TOKEN is set. Every update must carry the secret set with ``setWebhook``
 (``X-Telegram-Bot-Api-Secret-Token``); anything else gets 403 and changes nothing.
 """
@@ -20,8 +20,8 @@ from telegram import Update
 from telegram.error import TelegramError
 
 import storage
-from bot._http import read_body
-from bot.telegram import TelegramChannel
+from bot.telegram.channel import TelegramChannel
+from bot.web.body import read_body
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.telegram")

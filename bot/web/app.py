@@ -37,21 +37,21 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 import storage
-from bot import links
-from bot._channels import check_settings, sms_on
-from bot._http import read_body
 from bot._logging import setup_logging
 from bot._outbox import ChannelSender, OutboxSender
-from bot._sms_format import sms_bodies
-from bot._sms_inbound import InboundSms
 from bot._tidy import EVERY, forget_old_replies
-from bot.sms import SmsChannel
-from bot.twilio_client import TwilioSender, check_sender_settings
+from bot.sms.bodies import sms_bodies
+from bot.sms.channel import SmsChannel
+from bot.sms.inbound import InboundSms
+from bot.sms.twilio_client import TwilioSender, check_sender_settings
+from bot.web import pages as links
+from bot.web.body import read_body
+from bot.web.channels import check_settings, sms_on
 from planbot.errors import PlanbotError, SettingsError
 from planbot.settings import Settings
 
 if TYPE_CHECKING:  # python-telegram-bot is an optional extra: loaded only when it is used
-    from bot._telegram_webhook import TelegramWebhook
+    from bot.telegram.webhook import TelegramWebhook
 
 log = logging.getLogger("planbot.web")
 
@@ -255,7 +255,7 @@ def _senders(
     if sms_on(settings) and not check_sender_settings(settings):
         senders.append(TwilioSender(settings, db))
     if telegram is not None:
-        from bot._telegram_sender import TelegramSender
+        from bot.telegram.sender import TelegramSender
 
         senders.append(TelegramSender(telegram.app.bot, settings, db))
     return senders
@@ -268,7 +268,7 @@ def _telegram_webhook(
     only then: it is the optional ``telegram`` extra)."""
     if not settings.telegram_bot_token:
         return None
-    from bot._telegram_webhook import TelegramWebhook
+    from bot.telegram.webhook import TelegramWebhook
 
     return TelegramWebhook(db, settings, clock=clock)
 

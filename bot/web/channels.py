@@ -1,6 +1,6 @@
 """Which channels ``planbot serve`` runs, and what each one still lacks.
 
-Why apart from ``bot/web.py``: the settings are checked before the web stack is loaded, and a
+Why apart from ``bot/web/app.py``: the settings are checked before the web stack is loaded, and a
 channel's settings are checked only when that channel is turned on. SMS is on when any Twilio
 setting is given; Telegram's webhook is on when its token or its secret is given. A server
 with Telegram alone needs no Twilio settings, and one with SMS alone needs no Telegram ones.

@@ -11,8 +11,8 @@ from __future__ import annotations
 import typer
 
 import storage
-from bot._channels import check_settings, web_missing
 from bot._logging import setup_logging
+from bot.web.channels import check_settings, web_missing
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
 
@@ -49,13 +49,13 @@ def serve(
     try:  # the web stack loads only for this command, not for `planbot chat`
         import uvicorn
 
-        import bot.web  # noqa: F401 - uvicorn's workers load it: fail here, in one line
+        import bot.web.app  # noqa: F401 - uvicorn's workers load it: fail here, in one line
     except ImportError as exc:
         typer.echo(web_missing(exc), err=True)
         raise typer.Exit(code=1) from None
     setup_logging()
     uvicorn.run(
-        "bot.web:app_from_env",
+        "bot.web.app:app_from_env",
         factory=True,
         host=host,
         port=port,

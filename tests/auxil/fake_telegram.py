@@ -143,14 +143,14 @@ def _app(fake: FakeBotApi) -> Starlette:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
             )
         name = request.path_params["method"]
-        form = await request.form()
         fields: dict[str, Any] = {}
         files: dict[str, bytes] = {}
-        for key, value in form.multi_items():
-            if isinstance(value, str):
-                fields[key] = _decode(value)
-            else:
-                files[key] = await value.read()
+        async with request.form() as form:  # closes the uploaded files' spooled copies
+            for key, value in form.multi_items():
+                if isinstance(value, str):
+                    fields[key] = _decode(value)
+                else:
+                    files[key] = await value.read()
         fake.record(Call(name, fields, files))
         if fake.take_failure(name):
             return JSONResponse(

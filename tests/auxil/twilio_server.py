@@ -62,7 +62,8 @@ def _app(double: TwilioDouble) -> Starlette:
     async def create(request: Request) -> Response:
         if request.path_params["account"] != ACCOUNT_SID or not _authorised(request):
             return JSONResponse({"code": 20003, "message": "Authenticate"}, status_code=401)
-        fields = {k: str(v) for k, v in (await request.form()).items()}
+        async with request.form() as form:
+            fields = {k: str(v) for k, v in form.items()}
         with double.lock:
             if double.failures:
                 double.failures -= 1

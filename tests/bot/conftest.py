@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 import storage
-from bot.web import create_app
+from bot.web.app import create_app
 from planbot.settings import Settings
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
 from tests.conftest import Clock

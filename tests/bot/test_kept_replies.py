@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import select
 
 import storage
-from bot.web import create_app
+from bot.web.app import create_app
 from tests.auxil.twilio import Texter, make_settings, new_sid
 from tests.bot.test_sms_conversation import consent, counts
 from tests.conftest import Clock

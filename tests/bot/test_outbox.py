@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 import storage
 from bot._outbox import OutboxSender
 from bot.cli import app as cli
+from bot.sms.twilio_client import TwilioSender
 from bot.terminal import TerminalChat
-from bot.twilio_client import TwilioSender
 from dialogues import Choice, Reply
 from planbot.settings import Settings
 from tests.auxil.fake_telegram import TOKEN, FakeBotApi, fake_bot_api
@@ -251,7 +251,7 @@ def test_a_sender_killed_between_sending_and_recording_sends_at_most_twice(
 async def test_telegram_messages_go_through_the_bot_api(
     db: storage.Database, tmp_path: Path, clock: Clock
 ) -> None:
-    from bot._telegram_sender import TelegramSender, telegram_bot
+    from bot.telegram.sender import TelegramSender, telegram_bot
 
     with fake_bot_api() as fake:
         settings = make_settings(

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.web import check_settings
+from bot.web.app import check_settings
 from planbot.settings import Settings
 from tests.auxil.fake_telegram import TOKEN, FakeBotApi, fake_bot_api, make_text_update
 

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlmodel import func, select
 
 import storage
-from bot._sms_format import MAX_SEGMENTS
+from bot.sms.bodies import MAX_SEGMENTS
 from easyread.sms_text import sms_segments
 from tests.auxil.twilio import PUBLIC_URL, Texter, fake_twilio, new_sid
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot._sms_format import (
+from bot.sms.bodies import (
     MAX_BODIES_PER_REPLY,
     MAX_SEGMENTS,
     choice_lines,
@@ -19,9 +19,9 @@ from bot._sms_format import (
     split_sms,
     xml_safe,
 )
-from bot._sms_words import TEXTS
-from bot._sms_words import text as sms_text
-from bot.web import twiml
+from bot.sms.words import TEXTS
+from bot.sms.words import text as sms_text
+from bot.web.app import twiml
 from dialogues import Choice, Reply, load_script
 from easyread import check_message, sections
 from easyread.sms_text import is_gsm7, sms_segments

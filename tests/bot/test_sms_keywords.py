@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 import storage
-from bot._sms_words import OPT_OUT, keyword
+from bot.sms.words import OPT_OUT, keyword
 from tests.auxil.twilio import Texter, new_sid
 from tests.bot.test_sms_conversation import consent, counts, link_in
 from tests.conftest import Clock

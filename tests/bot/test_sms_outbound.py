@@ -9,7 +9,7 @@ import requests
 import responses
 
 import storage
-from bot.twilio_client import TwilioSender, check_sender_settings
+from bot.sms.twilio_client import TwilioSender, check_sender_settings
 from planbot.errors import ChannelError, SettingsError
 from planbot.settings import Settings
 from tests.auxil.twilio import API, FROM_NUMBER, PUBLIC_URL, fake_twilio, make_settings

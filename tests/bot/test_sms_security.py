@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 import storage
-from bot._sms_format import MAX_SEGMENTS
+from bot.sms.bodies import MAX_SEGMENTS
 from easyread.sms_text import sms_segments
 from tests.auxil.twilio import (
     PUBLIC_URL,

@@ -19,8 +19,8 @@ import pytest
 from telegram import Update
 
 import storage
-from bot.telegram import OUTBOX, TelegramApp, TelegramChannel, split_text
-from bot.web import check_settings, create_app
+from bot.telegram.channel import OUTBOX, TelegramApp, TelegramChannel, split_text
+from bot.web.app import check_settings, create_app
 from planbot.settings import Settings
 from tests.auxil.fake_telegram import (
     TOKEN,

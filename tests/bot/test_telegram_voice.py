@@ -20,8 +20,8 @@ import pytest
 import soundfile as sf
 
 import storage
-from bot.telegram import TelegramApp, TelegramChannel, menu_commands
-from bot.web import create_app
+from bot.telegram.channel import TelegramApp, TelegramChannel, menu_commands
+from bot.web.app import create_app
 from dialogues import load_script
 from planbot.settings import Settings
 from tests.auxil.fake_telegram import (

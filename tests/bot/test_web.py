@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import storage
 from bot.cli import app as cli
-from bot.web import app_from_env, check_settings, create_app
+from bot.web.app import app_from_env, check_settings, create_app
 from planbot.errors import SettingsError
 from planbot.settings import Settings
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
