@@ -1,8 +1,9 @@
 """The conversation engine: ``Engine.handle(Incoming) -> list[Reply]`` is its one entry point.
 
 For each message, in ONE database transaction: lock the address, skip a message already handled
-(its stored replies are sent again), find which person and conversation it is about, run the
-turn, store the new state, the answers and the replies. Nothing is kept in process memory, so
+(its stored replies are sent again), find which person and conversation it is about and which
+flow that conversation is in, run the turn, store the new state, the answers, the replies, and
+the messages for anyone else or for later (the outbox). Nothing is kept in process memory, so
 any worker can take any message.
 """
 
@@ -15,11 +16,12 @@ from datetime import datetime
 from sqlmodel import Session
 
 import storage
-from dialogues._machine import PICK_PERSON, FlowMachine
+from dialogues._flows import Flow, Flows
+from dialogues._machine import PICK_PERSON
 from dialogues._messages import Choice, Incoming, Reply
-from dialogues._script import Script, load_script
+from dialogues._script import Script, Step
 from dialogues._turn import TurnContext, run_turn
-from dialogues._understand import Vocabulary, clean_text
+from dialogues._understand import clean_text
 from planbot.errors import StorageError
 from planbot.settings import Settings
 from storage import Address, Conversation, Person
@@ -39,17 +41,23 @@ class Engine:
         db: storage.Database,
         settings: Settings | None = None,
         *,
-        script: Script | None = None,
+        flows: Flows | None = None,
         clock: Callable[[], datetime] | None = None,
         profile_hook: ProfileHook | None = None,
     ) -> None:
         self.db = db
         self.settings = settings or Settings.from_env()
-        self.script = script or load_script()
-        self.vocabulary = Vocabulary(self.script)
-        self.machine = FlowMachine(self.script)
+        self.flows = flows or Flows()
         self.clock = clock or storage.utcnow
         self.profile_hook = profile_hook
+
+    @property
+    def script(self) -> Script:
+        """The profile flow's script: its messages serve channels for what is not a turn."""
+        return self.flows.default.script
+
+    def flow_of(self, conversation: Conversation) -> Flow:
+        return self.flows[conversation.flow]
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message. Stored before it returns; a repeat delivery stores nothing new."""
@@ -96,7 +104,7 @@ class Engine:
                 finished_again = any(r.kind == "finished" for r in again)
                 return again, seen.person_id if finished_again else None
             ctx = self._context(session, address, incoming, active, conversation)
-            replies = run_turn(ctx)
+            replies = self._queue_the_rest(session, incoming, run_turn(ctx), ctx.now)
             kept_address = ctx.address if not ctx.address_removed else None
             storage.record_processed(
                 session,
@@ -110,6 +118,26 @@ class Engine:
             finished = ctx.person.id if ctx.just_finished and ctx.person else None
             return replies, finished
 
+    @staticmethod
+    def _queue_the_rest(
+        session: Session, incoming: Incoming, replies: list[Reply], now: datetime
+    ) -> list[Reply]:
+        """Write the replies for someone else, or for later, to the outbox in this message's
+        transaction (keyed by the message, so a repeat delivery queues nothing twice); return
+        the ones for the sender now."""
+        later = [r for r in replies if r.for_outbox]
+        for n, reply in enumerate(later):
+            to = reply.to
+            storage.queue_message(
+                session,
+                channel=to.channel if to else incoming.channel,
+                address=to.address if to else incoming.address,
+                reply=reply.to_dict(),
+                due=reply.due or now,
+                key=f"{incoming.channel}:{incoming.message_id}:{n}",
+            )
+        return [r for r in replies if not r.for_outbox]
+
     def wants_photo(self, channel: str, address: str) -> bool:
         """True when this address's conversation is at the photo question.
 
@@ -121,7 +149,7 @@ class Engine:
             if found is None or found[0].opted_out:
                 return False
             person, conv, _people = self._stored(session, *found)
-            step = self.script.by_id.get(conv.state) if conv and person else None
+            step = self._step_of(conv) if conv and person else None
             return step is not None and step.kind == "photo"
 
     def wants_voice(self, channel: str, address: str) -> bool:
@@ -135,8 +163,11 @@ class Engine:
             if found is None or found[0].opted_out:
                 return False
             person, conv, _people = self._stored(session, *found)
-            step = self.script.by_id.get(conv.state) if conv and person else None
+            step = self._step_of(conv) if conv and person else None
             return step is not None and step.kind == "list"
+
+    def _step_of(self, conversation: Conversation) -> Step | None:
+        return self.flow_of(conversation).script.by_id.get(conversation.state)
 
     # --- which person and conversation a message is about ------------------------------------
 
@@ -153,6 +184,7 @@ class Engine:
         now = self.clock()
         ctx = TurnContext(
             engine=self,
+            flow=self.flows.default,
             session=session,
             address=address,
             text=clean_text(incoming.text),
@@ -174,7 +206,18 @@ class Engine:
         if incoming.person:
             people = storage.people_for_address(session, address)
             self._for_named_person(ctx, incoming.person.strip(), people)
-            return ctx
+        else:
+            self._for_address(ctx, active, active_conversation)
+        assert ctx.conversation is not None
+        ctx.flow = self.flow_of(ctx.conversation)
+        self._carry_on(ctx)
+        return ctx
+
+    def _for_address(
+        self, ctx: TurnContext, active: Person | None, active_conversation: Conversation | None
+    ) -> None:
+        """Whom a message is about when the channel does not say: as stored, or someone new."""
+        session, address = ctx.session, ctx.address
         person, conversation, people = self._stored(session, address, active, active_conversation)
         if person is not None:
             ctx.person = person
@@ -184,9 +227,46 @@ class Engine:
             ctx.conversation = conversation
         else:  # "who do you want to talk about?", or someone new
             state = PICK_PERSON if people else self.first_state
-            ctx.conversation = storage.new_conversation(session, address, None, state)
+            ctx.conversation = self._new_conversation(session, address, None, state)
             ctx.fresh = True
-        return ctx
+
+    def _carry_on(self, ctx: TurnContext) -> None:
+        """A conversation saved by an earlier version of its flow's script carries on in this
+        one: at its step, at the step it was renamed to, or, when its step is gone, at the first
+        topic with nothing in it yet (else the read-back, else the start)."""
+        conv, flow = ctx.conversation, ctx.flow
+        assert conv is not None
+        if conv.flow_version == flow.version:
+            return
+        state = flow.carry_on_at(conv.state)
+        if state is None:
+            state = self._first_open_step(ctx, flow)
+            log.info(
+                "a conversation's step is gone from %s v%d: it carries on", flow.name, flow.version
+            )
+        return_to = flow.carry_on_at(conv.return_to) if conv.return_to else None
+        storage.carry_on_in_version(conv, state, flow.version, return_to)
+
+    @staticmethod
+    def _first_open_step(ctx: TurnContext, flow: Flow) -> str:
+        script = flow.script
+        if ctx.person is None:
+            return script.steps[0].id
+        answered = storage.answered_sections(ctx.session, ctx.person)
+        for step in script.list_steps:
+            if step.id not in answered:
+                return step.id
+        readback = script.role("readback")
+        return readback.id if readback is not None else script.steps[-1].id
+
+    def _new_conversation(
+        self, session: Session, address: Address, person: Person | None, state: str
+    ) -> Conversation:
+        """A new conversation, in the profile flow at its present version."""
+        flow = self.flows.default
+        return storage.new_conversation(
+            session, address, person, state, flow=flow.name, flow_version=flow.version
+        )
 
     @staticmethod
     def _stored(
@@ -226,7 +306,7 @@ class Engine:
             if conv is None or (storage.conversation_name_hint(conv) or "").casefold() != wanted:
                 if conv is not None:
                     storage.delete_conversation(session, conv)
-                conv = storage.new_conversation(session, address, None, self.first_state)
+                conv = self._new_conversation(session, address, None, self.first_state)
                 storage.set_conversation_name_hint(conv, name)
                 ctx.fresh = True
             ctx.conversation = conv
@@ -245,12 +325,16 @@ class Engine:
         return self._join(session, address, person), True
 
     def _join(self, session: Session, address: Address, person: Person) -> Conversation:
-        """This address joins a plan someone already agreed to: start at "who is typing"."""
-        return storage.new_conversation(session, address, person, self.script.steps[1].id)
+        """This address joins a plan someone already agreed to: start at "who is typing" (the
+        step after consent, in a flow without that role)."""
+        script = self.flows.default.script
+        who = script.role("who") or script.steps[min(1, len(script.steps) - 1)]
+        return self._new_conversation(session, address, person, who.id)
 
     @property
     def first_state(self) -> str:
-        return self.script.steps[0].id
+        """Where a new person's conversation starts: the profile flow's first step."""
+        return self.flows.default.script.steps[0].id
 
     def person_choices(self, people: list[Person]) -> tuple[Choice, ...]:
         named = [

@@ -117,6 +117,7 @@ class Script:
     by_id: dict[str, Step] = field(default_factory=dict)
     name: str = DEFAULT_FLOW
     version: int = 1
+    yes_no_choices: tuple[ScriptChoice, ...] = ()
     # Step ids of earlier versions, and the id each one is now (a reworded script never
     # strands a conversation halfway).
     renamed: dict[str, str] = field(default_factory=dict)
@@ -156,6 +157,7 @@ class Script:
             out += [(f"{where}:{s.id}.ask_apart", a.ask) for a in s.ask_apart]
         out += [(f"messages.toml:{k}", v) for k, v in self.messages.items()]
         out += [("messages.toml:retry", c.label) for c in self.retry_choices]
+        out += [("messages.toml:choices.yes_no", c.label) for c in self.yes_no_choices]
         return out
 
 
@@ -299,6 +301,9 @@ def read_flow(folder: Traversable, shared: Traversable | None = None) -> Script:
             for k, v in _read(own, f"{folder.name}/messages.toml").get("messages", {}).items()
         }
     retry = _choices("messages.toml retry", messages_file.get("retry", {}).get("list_choices", []))
+    yes_no = _choices("messages.toml choices", messages_file.get("choices", {}).get("yes_no", []))
+    if {c.value for c in yes_no} != {"yes", "no"}:
+        raise ScriptError("messages.toml: [choices] yes_no needs the values yes and no")
     words = _read(shared.joinpath("words.toml"), "words.toml")
     commands = {k: tuple(v) for k, v in words.get("commands", {}).items()}
     answers = {k: tuple(v) for k, v in words.get("answers", {}).items()}
@@ -323,6 +328,7 @@ def read_flow(folder: Traversable, shared: Traversable | None = None) -> Script:
         name=name,
         version=version,
         renamed=renamed,
+        yes_no_choices=yes_no,
     )
 
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import storage
-from dialogues._answers import Answers
-from dialogues._commands import Commands
-from dialogues._machine import CONFIRM_RESTART, PICK_PERSON
+from dialogues._machine import CONFIRM_RESTART, FINISHED, PICK_PERSON
 from dialogues._messages import Reply
 from dialogues._turn_base import RESUME_AFTER, TurnContext
-from dialogues._understand import MAX_MESSAGE_CHARS, normalise
+from dialogues._understand import MAX_MESSAGE_CHARS, choose, normalise
 from dialogues._voice import VoiceNotes, mark_spoken
+from dialogues.commands import SIDE_QUESTIONS
+from dialogues.commands.switch_person import switch
+from dialogues.steps import STEP_KINDS
+from dialogues.steps.photo import at_photo_question, photo_sent
 
 __all__ = ["TurnContext", "run_turn"]
 
@@ -29,7 +31,7 @@ def run_turn(ctx: TurnContext) -> list[Reply]:
     return ctx.replies
 
 
-class _Turn(Commands, Answers, VoiceNotes):
+class _Turn(VoiceNotes):
     """A whole turn: decides whether the message is a hello, a command or an answer."""
 
     def run(self) -> None:
@@ -52,9 +54,9 @@ class _Turn(Commands, Answers, VoiceNotes):
         if ctx.voice_note:
             self.voice_note_sent()
             return
-        if ctx.has_media and self.at_photo_question():
+        if ctx.has_media and at_photo_question(self):
             storage.resume(self.conv)
-            self.photo_sent()
+            photo_sent(self)
             return
         if not text:
             self.say(self.msg(self.sent_instead_of_words()) if ctx.has_media else self.msg("empty"))
@@ -71,7 +73,7 @@ class _Turn(Commands, Answers, VoiceNotes):
             return
         command = self.words.command(text)
         if self.state == PICK_PERSON and (command is None or command[0] != "help"):
-            self.pick_person()
+            SIDE_QUESTIONS[PICK_PERSON](self)
             return
         if self.resuming(command):
             return
@@ -109,9 +111,26 @@ class _Turn(Commands, Answers, VoiceNotes):
         if command is not None and command[0] in ("help", "repeat"):
             self.command(*command)
             return
-        if self.state != self.engine.first_state:
-            self.state = self.engine.first_state
+        if self.state != self.first_state:
+            self.state = self.first_state
         self.answer()
+
+    def answer(self) -> None:
+        """The message answers the question the conversation is at."""
+        state = self.state
+        if state == FINISHED:
+            self.say(self.msg("finished_again"))
+            return
+        if state in SIDE_QUESTIONS:
+            SIDE_QUESTIONS[state](self)
+            return
+        step = self.script.step(state)
+        if self.conv.retries == 2 and step.kind in ("list", "text"):
+            picked = choose(self.ctx.text, self.script.retry_choices)
+            if picked is not None:
+                self.retry_choice(step, picked.value)
+                return
+        STEP_KINDS[step.kind](self, step)
 
     def reopen(self) -> None:
         """The channel opened an existing conversation: greet and ask where we were."""
@@ -138,7 +157,7 @@ class _Turn(Commands, Answers, VoiceNotes):
         self.leave_side_question()
         if greeting:
             if self.ctx.can_pick_person() and (paused or expired or idle > RESUME_AFTER):
-                self.switch_person()
+                switch(self)
             else:
                 self.welcome_back(expired)
             return True

@@ -1,7 +1,11 @@
-"""What every part of a turn shares: the context, asking questions, moving, storing answers.
+"""What every part of a turn shares: the context, asking questions, moving, storing answers,
+and the retry ladder.
 
-The engine hands in a ``TurnContext`` (session, address, person, conversation); a turn changes
-them and returns replies. It never commits: the engine does, once, after the turn.
+The engine hands in a ``TurnContext`` (session, address, person, conversation and its flow); a
+turn changes them through ``storage`` and returns replies. It never commits: the engine does,
+once, after the turn. The step kinds (``dialogues/steps/``) and the commands
+(``dialogues/commands/``) are functions of a turn; what a step does is its role in the flow's
+data, never its id.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 import storage
+from dialogues._flows import Flow
 from dialogues._machine import CONFIRM_RESTART, FINISHED, MODAL_STATES, PICK_PERSON, PICK_TOPIC
 from dialogues._messages import Choice, ReceivedPhoto, ReceivedVoice, Reply
 from dialogues._script import ScriptChoice, Step
-from dialogues._understand import bullet_lines, normalise
+from dialogues._understand import bullet_lines, choose_by_number, normalise
 from easyread import section_heading, voice_note_label
 from storage import Address, Conversation, Person
 
@@ -46,6 +51,7 @@ class TurnContext:
     """Everything one message's turn reads and changes."""
 
     engine: Engine
+    flow: Flow
     session: Session
     address: Address
     text: str
@@ -80,11 +86,20 @@ class TurnBase:
     def __init__(self, ctx: TurnContext) -> None:
         self.ctx = ctx
         self.engine = ctx.engine
-        self.script = ctx.engine.script
-        self.words = ctx.engine.vocabulary
+        self.flow = ctx.flow
+        self.script = ctx.flow.script
+        self.words = ctx.flow.vocabulary
         assert ctx.conversation is not None
         self.conv: Conversation = ctx.conversation
         self.state = self.conv.state
+
+    def use_conversation(self, conv: Conversation) -> None:
+        """Carry on with another conversation of this address (another person's plan), in
+        its own flow."""
+        self.ctx.conversation = self.conv = conv
+        self.ctx.flow = self.flow = self.engine.flow_of(conv)
+        self.script, self.words = self.flow.script, self.flow.vocabulary
+        self.state = conv.state
 
     def msg(self, key: str, **values: object) -> str:
         return self.script.message(key, **values)
@@ -112,7 +127,7 @@ class TurnBase:
 
     def move(self, trigger: str) -> None:
         """Fire a trigger on the shared machine and keep the state it lands in."""
-        with self.engine.machine.attach(self.state) as model:
+        with self.flow.machine.attach(self.state) as model:
             model.fire(trigger)
             self.state = model.state
         storage.set_retries(self.conv, 0)
@@ -120,13 +135,27 @@ class TurnBase:
     def jump(self, state: str) -> None:
         self.move(f"to_{state}")
 
+    @property
+    def first_state(self) -> str:
+        """Where this flow starts (consent, in the profile)."""
+        return self.script.steps[0].id
+
+    def is_role(self, role: str, state: str | None = None) -> bool:
+        """The current step (or ``state``) does ``role``."""
+        return self.script.has_role(self.state if state is None else state, role)
+
+    def role_step(self, role: str) -> Step | None:
+        return self.script.role(role)
+
     def should_skip(self, step_id: str) -> bool:
-        if step_id == "helper_name":
-            return not self.other
-        if step_id == "name":
-            return self.person_name is not None
         step = self.script.by_id.get(step_id)
-        if step is not None and step.kind == "photo":
+        if step is None:
+            return False
+        if step.role == "helper_name":
+            return not self.other
+        if step.role == "name":
+            return self.person_name is not None
+        if step.role == "photo":
             return not self.ctx.takes_photos  # a terminal, or SMS where MMS does not work
         return False
 
@@ -137,7 +166,7 @@ class TurnBase:
             self.ask(first_time=False)
             return
         self.move("advance")
-        while self.state in self.engine.machine.order and self.should_skip(self.state):
+        while self.state in self.flow.machine.order and self.should_skip(self.state):
             self.move("advance")
         if self.state == FINISHED:
             self.finish()
@@ -151,7 +180,7 @@ class TurnBase:
         self.ctx.just_finished = True
 
     def photo_step(self) -> Step | None:
-        return next((s for s in self.script.steps if s.kind == "photo"), None)
+        return self.role_step("photo")
 
     def means_photo(self, words: str) -> bool:
         """ "photo" or "my picture" in "change photo"."""
@@ -180,7 +209,7 @@ class TurnBase:
             return self.heading(step.id).rstrip(".")
         if self.state == FINISHED:
             return self.msg("where_finished")
-        if self.state == "readback" or self.conv.return_to == "readback":
+        if self.is_role("readback") or self.is_role("readback", self.conv.return_to or ""):
             return self.msg("where_readback")
         return self.msg("where_start")
 
@@ -191,7 +220,7 @@ class TurnBase:
 
     def go_to_saved_place(self) -> None:
         """Back where the person was before a menu, an edit or "are you sure?"."""
-        target = self.conv.return_to or self.engine.first_state
+        target = self.conv.return_to or self.first_state
         storage.set_return_to(self.conv, None)
         self.jump(target)
 
@@ -205,8 +234,7 @@ class TurnBase:
             self.say(self.msg("finished_again"))
             return
         if state == CONFIRM_RESTART:
-            yes_no = self.script.step("consent").choices
-            self.say(self.msg("restart_ask"), as_choices(yes_no), "ask")
+            self.say(self.msg("restart_ask"), as_choices(self.script.yes_no_choices), "ask")
             return
         if state == PICK_TOPIC:
             self.say(self.msg("topic_menu"), self.topic_choices(), "ask")
@@ -216,7 +244,7 @@ class TurnBase:
             self.say(self.msg("pick_person"), self.engine.person_choices(people), "ask")
             return
         step = self.script.step(state)
-        if step.id == "readback" and not reword:
+        if step.role == "readback" and not reword:
             self.say(self.readback())
         if first_time and step.say:
             self.say("\n".join(step.say))
@@ -309,15 +337,71 @@ class TurnBase:
         self.ask(first_time=False)
 
     def command(self, name: str, topic: str) -> None:
-        """Run the command ``name`` (each is a ``cmd_<name>`` method of the turn)."""
-        getattr(self, f"cmd_{name}")(topic)
+        """Run the command ``name`` (each is a module of ``dialogues/commands/``)."""
+        # Imported here: the commands are functions of this class.
+        from dialogues.commands import COMMANDS
+
+        COMMANDS[name](self, topic)
+
+    # --- the retry ladder, "don't know" and leaving a question ------------------------------
+
+    def unclear(self) -> None:
+        """The retry ladder: other words, then numbered choices, then skip. Never a dead end."""
+        step = self.current_step()
+        storage.set_retries(self.conv, self.conv.retries + 1)
+        if step is None:
+            self.ask()
+            return
+        if self.conv.retries == 1:
+            self.ask(reword=True)
+        elif self.conv.retries == 2:
+            choices = self.step_choices(step) or as_choices(self.script.retry_choices)
+            self.say(self.msg("pick_number"), choices, "ask")
+        elif step.role == "consent":
+            self.decline(self.msg("consent_gave_up"))
+        else:
+            self.skip_step(step)
+
+    def retry_choice(self, step: Step, value: str) -> None:
+        """A pick from the numbered choices of the ladder's second step."""
+        if value == "skip":
+            self.skip_step(step)
+        elif value == "dont_know":
+            self.dont_know(step)
+        else:
+            storage.set_retries(self.conv, 0)
+            self.command("help", "")
+
+    def dont_know(self, step: Step) -> None:
+        """ "Don't know" is a fine answer anywhere: kept as such, then the next question."""
+        if step.kind == "list":
+            self.store(step.id, self.ctx.text, storage.DONT_KNOW)
+        self.say(self.msg("saved_dont_know"))
+        self.advance()
+
+    def yes_no(self, step: Step) -> str | None:
+        """ "yes", "no", "dont_know" or None: a number of the step's choices, or its words
+        and the common ones ("done" is "No, it is done" at the read-back)."""
+        picked = choose_by_number(self.ctx.text, step.choices)
+        return picked.value if picked else self.words.yes_no(self.ctx.text, step)
+
+    def decline(self, text: str) -> None:
+        """No consent: keep nothing from this conversation, and say goodbye kindly."""
+        session = self.ctx.session
+        storage.delete_conversation(session, self.conv)
+        self.ctx.conversation = None
+        self.ctx.address_removed = storage.delete_address_if_unused(session, self.ctx.address)
+        self.say(text)
+
+    def has_answers(self, step: Step) -> bool:
+        return any(a.status == storage.ANSWER for a in self.section_items(step.id))
 
     def skip_step(self, step: Step) -> None:
         if step.kind == "list" and not self.section_items(step.id):
             self.store(step.id, "", storage.SKIPPED)
-        if step.id == "who" and not self.conv.typist:
+        if step.role == "who" and not self.conv.typist:
             storage.set_typist(self.conv, "person")
-        if step.id == "readback":
+        if step.role == "readback":
             self.advance()
             return
         self.say(self.msg("skipped") if step.kind == "list" else self.msg("gave_up"))

@@ -25,6 +25,7 @@ from storage._answers import (
     delete_last_answer,
 )
 from storage._conversations import (
+    carry_on_in_version,
     conversation_for,
     conversation_name_hint,
     conversation_said_by,
@@ -155,6 +156,7 @@ __all__ = [
     "answers_for",
     "as_utc",
     "backoff",
+    "carry_on_in_version",
     "claim_due",
     "conversation_for",
     "conversation_name_hint",

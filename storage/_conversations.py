@@ -44,13 +44,34 @@ def conversation_for(
 
 
 def new_conversation(
-    session: Session, address: Address, person: Person | None, state: str
+    session: Session,
+    address: Address,
+    person: Person | None,
+    state: str,
+    *,
+    flow: str = "profile",
+    flow_version: int = 1,
 ) -> Conversation:
+    """A new conversation of this address about this person (None before consent), in a flow."""
     assert address.id is not None
-    conv = Conversation(address_id=address.id, person_id=person.id if person else None, state=state)
+    conv = Conversation(
+        address_id=address.id,
+        person_id=person.id if person else None,
+        state=state,
+        flow=flow,
+        flow_version=flow_version,
+    )
     session.add(conv)
     session.flush()
     return conv
+
+
+def carry_on_in_version(
+    conv: Conversation, state: str, version: int, return_to: str | None
+) -> None:
+    """A conversation saved by an earlier version of its flow goes on at ``state`` of this one
+    (``return_to``: where an edit goes back to, or None when that step is gone too)."""
+    conv.state, conv.flow_version, conv.return_to = state, version, return_to
 
 
 def save_conversation(session: Session, conv: Conversation, when: datetime | None = None) -> None:

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from dialogues import load_script
-from dialogues._script import SPEC_VERSION, STEP_KINDS, flow_names, load_flow, read_flow
+from dialogues._script import SPEC_VERSION, flow_names, load_flow, read_flow
+from dialogues.steps import STEP_KINDS
 from easyread import check_message
 from planbot.errors import ScriptError
 

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHECKED_PACKAGES = ("bot", "dialogues", "easyread", "planbot")
 SESSION_WRITES = frozenset({"add", "add_all", "delete", "flush", "merge", "execute", "exec"})
 # Plain objects whose fields share a column's name but are no rows: the outbox sender's tally
-# of what one run did (sent, failed, opted_out...).
-NOT_ROWS = frozenset({"counts"})
+# of what one run did (sent, failed, opted_out...), and a turn (the functions of a step kind or
+# a command take it as ``turn``) with its context (``ctx.flow`` is the flow it runs in).
+NOT_ROWS = frozenset({"counts", "turn", "ctx"})
 
 
 def table_columns() -> frozenset[str]:
@@ -102,6 +103,8 @@ def _targets(node: ast.AST) -> list[ast.expr]:
 
 def _may_be_a_row(node: ast.expr) -> bool:
     """Anything but bare ``self`` (the object's own field) and the known plain objects."""
+    if isinstance(node, ast.Attribute) and _dotted(node) in ("self.ctx", "turn.ctx"):
+        return False
     return not (isinstance(node, ast.Name) and (node.id == "self" or node.id in NOT_ROWS))
 
 
@@ -177,6 +180,9 @@ def turn(self, session, conv, address, db):
         tx.flush()
     self.state = "fine: the turn's own"
     self.conv = conv
+    turn.state = "fine: a turn's own"
+    ctx.flow = "fine: the flow a turn runs in"
+    turn.conv.typist = "family"
     counts.opted_out += 1
     names.add("fine: not a session")
     conv.not_a_column = 1
@@ -194,4 +200,5 @@ def test_the_walk_reports_each_planted_write_and_nothing_else() -> None:
         (8, "conv.retries = ..."),
         (9, "setattr(..., 'paused')"),
         (11, "tx.flush(...)"),
+        (16, "turn.conv.typist = ..."),
     ]

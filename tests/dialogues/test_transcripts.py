@@ -28,6 +28,7 @@ without writing Python. The format:
     name = "Arthur"            # optional: the person's name
     photo = true               # optional: whether the person has a photo kept
     nothing_stored = true      # optional: no person, no address, no answer, no conversation
+    person = "Dev"             # optional: which of the address's people the rest is about
 
 Files whose names start with ``_`` are shared data for other tests, not cases.
 """
@@ -72,6 +73,7 @@ END_KEYS = {
     "name",
     "photo",
     "nothing_stored",
+    "person",
 }
 
 
@@ -122,8 +124,8 @@ def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
             return
         address = storage.find_address(session, CHANNEL, case.get("address", DEFAULT_ADDRESS))
         assert address is not None, f"{where}: the address was not stored"
-        if case.get("person"):
-            people = storage.find_people(session, case["person"])
+        if case.get("person") or end.get("person"):
+            people = storage.find_people(session, end.get("person") or case["person"])
         else:
             people = storage.people_for_address(session, address)
         assert len(people) == 1, f"{where}: expected one person, found {len(people)}"

@@ -1,0 +1,50 @@
+"""Commands: words that work at any point (back, skip, repeat, help, pause, restart, change,
+my answers, delete last, switch), one module a command.
+
+Why a registry: ``words.toml`` lists the words for each command and the engine runs the one
+named here, so a new command is one new module, its words and one line. A command that opens a
+side question ("are you sure?", a menu of topics, whose plan) also answers it: ``SIDE_QUESTIONS``
+maps those states to the function that reads the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dialogues._machine import CONFIRM_RESTART, PICK_PERSON, PICK_TOPIC
+from dialogues._turn_base import TurnBase
+from dialogues.commands import (
+    back,
+    change,
+    delete_last,
+    my_answers,
+    pause,
+    repeat,
+    restart,
+    skip,
+    switch_person,
+)
+from dialogues.commands import help as help_command
+
+RunCommand = Callable[[TurnBase, str], None]
+
+COMMANDS: dict[str, RunCommand] = {
+    "back": back.run,
+    "skip": skip.run,
+    "repeat": repeat.run,
+    "help": help_command.run,
+    "pause": pause.run,
+    "restart": restart.run,
+    "change": change.run,
+    "my_answers": my_answers.run,
+    "delete_last": delete_last.run,
+    "switch_person": switch_person.run,
+}
+
+SIDE_QUESTIONS: dict[str, Callable[[TurnBase], None]] = {
+    CONFIRM_RESTART: restart.answer,
+    PICK_TOPIC: change.answer,
+    PICK_PERSON: switch_person.answer,
+}
+
+__all__ = ["COMMANDS", "SIDE_QUESTIONS", "RunCommand"]

@@ -1,0 +1,18 @@
+"""delete last: the last thing said in this topic (or at all) is deleted, words and all."""
+
+from __future__ import annotations
+
+import storage
+from dialogues._turn_base import TurnBase, answer_words
+
+
+def run(turn: TurnBase, _topic: str) -> None:
+    step = turn.current_step()
+    section = step.id if step is not None and step.kind == "list" else None
+    assert turn.ctx.person is not None
+    gone = storage.delete_last_answer(turn.ctx.session, turn.ctx.person, section)
+    if gone is None:
+        turn.say(turn.msg("nothing_to_delete"))
+    else:
+        turn.say(turn.msg("deleted", text=answer_words(gone)))
+    turn.ask()

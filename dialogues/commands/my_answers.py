@@ -1,0 +1,10 @@
+"""my answers: everything said so far, read back, then the question again."""
+
+from __future__ import annotations
+
+from dialogues._turn_base import TurnBase
+
+
+def run(turn: TurnBase, _topic: str) -> None:
+    turn.say(turn.readback())
+    turn.ask()

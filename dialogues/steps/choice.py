@@ -1,0 +1,34 @@
+"""A question with choices, such as "Who is typing?": a number, a label, or plain words.
+
+"me and my PA" is the person with a helper (noted); "I'm his carer" gets one short question
+that tells the two meanings apart instead of the whole list.
+"""
+
+from __future__ import annotations
+
+import storage
+from dialogues._script import Step
+from dialogues._turn_base import OTHER_TYPISTS, TurnBase
+
+
+def answer(turn: TurnBase, step: Step) -> None:
+    reading = turn.words.read_choice(turn.ctx.text, step)
+    if reading.apart is not None and turn.conv.retries == 0:
+        # One short question instead of the whole list ("Are you family, or paid?").
+        # Counted as a retry: the same words again go on up the ladder.
+        storage.set_retries(turn.conv, 1)
+        turn.say(reading.apart.ask, kind="ask")
+        return
+    if reading.value is None:
+        if reading.dont_know:
+            storage.set_typist(turn.conv, "other")
+            turn.advance()
+        else:
+            turn.unclear()
+        return
+    if step.role == "who":
+        storage.set_typist(turn.conv, reading.value)
+        if reading.value not in OTHER_TYPISTS:
+            # A helped person's answers stay theirs; the helper is noted ("with their PA").
+            storage.set_conversation_said_by(turn.conv, reading.helper or None)
+    turn.advance()

@@ -1,0 +1,28 @@
+"""A short answer in words: the person's name, or the name of whoever is typing for them.
+
+Matched exactly, never by near words: a name is a name ("Hugh" is not "huh").
+"""
+
+from __future__ import annotations
+
+import storage
+from dialogues._script import Step
+from dialogues._turn_base import MAX_NAME_CHARS, TurnBase
+
+
+def answer(turn: TurnBase, step: Step) -> None:
+    text = turn.ctx.text
+    if turn.words.is_answer("confused", text) or len(text) > MAX_NAME_CHARS:
+        turn.unclear()
+        return
+    if turn.words.is_answer("dont_know", text):
+        turn.dont_know(step)
+        return
+    assert turn.ctx.person is not None
+    if step.role == "helper_name":
+        storage.set_conversation_said_by(turn.conv, text)
+        turn.say(turn.msg("saved_helper", said_by=text))
+    elif step.role == "name":
+        storage.set_person_name(turn.ctx.session, turn.ctx.person, text)
+        turn.say(turn.msg("saved_name_other" if turn.other else "saved_name", name=text))
+    turn.advance()
