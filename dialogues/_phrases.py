@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from rapidfuzz import process
@@ -32,6 +33,7 @@ _APOSTROPHES = dict.fromkeys(map(ord, "'’‘`´"), None)
 _MENDED_KEPT = 10_000  # words looked up once are remembered, up to this many per book
 
 
+@lru_cache(maxsize=4096)
 def tokens(text: str) -> tuple[str, ...]:
     """The words and symbols of a message, folded for matching: "It's ME 👍" -> its, me, 👍.
 
@@ -149,7 +151,9 @@ class PhraseBook(Generic[Meaning]):
         The longest phrases are taken first, wherever they are, then shorter ones in the words
         left: in "its me and my mum", "me and my mum" wins over "its me".
         """
-        words = self.words(text)
+        return self._find(self.words(text))
+
+    def _find(self, words: tuple[str, ...]) -> tuple[list[Hit[Meaning]], int]:
         found = [
             Hit(meaning, start, length)
             for start in range(len(words))
@@ -176,5 +180,8 @@ class PhraseBook(Generic[Meaning]):
         words): "nah thats all" is all "done" words; "no sugar in my tea" is not."""
         if len(tokens(text)) > most_words:
             return None
-        hits, unknown = self.find(text)
+        words = self.words(text)
+        if any(w not in self._known for w in words):
+            return None  # a word of no phrase here: the message says something else too
+        hits, unknown = self._find(words)
         return hits if hits and not unknown else None

@@ -258,10 +258,10 @@ class Vocabulary:
 
     def is_dont_know(self, text: str) -> bool:
         """ "dunno", "not sure tbh", "i dunno": the whole message says "I do not know"."""
-        return (
-            self.is_answer("dont_know", text)
-            or _one_of(self._yes_no, text, ("dont_know",), wholly=True) == "dont_know"
-        )
+        if self.is_answer("dont_know", text):
+            return True
+        hits = self._yes_no.whole(text)
+        return hits is not None and {h.meaning.kind for h in hits} - {"filler"} == {"dont_know"}
 
 
 def _wholly(book: PhraseBook[Sense], text: str, kind: str) -> bool:
@@ -270,14 +270,10 @@ def _wholly(book: PhraseBook[Sense], text: str, kind: str) -> bool:
     return hits is not None and any(h.meaning.kind == kind for h in hits)
 
 
-def _one_of(
-    book: PhraseBook[Sense], text: str, kinds: tuple[str, ...], *, wholly: bool = False
-) -> str | None:
+def _one_of(book: PhraseBook[Sense], text: str, kinds: tuple[str, ...]) -> str | None:
     """The one kind of answer the message's phrases say, or None when they say none, or
     several (yes and no), or ask "what?"."""
-    hits, unknown = book.find(text)
-    if wholly and unknown:
-        return None
+    hits, _unknown = book.find(text)
     said = {h.meaning.kind for h in hits} - {"filler"}
     if said & {"confused"} or len(said) != 1:
         return None
