@@ -19,7 +19,7 @@ import storage
 from dialogues._flows import Flow, Flows
 from dialogues._machine import PICK_PERSON
 from dialogues._messages import Choice, Incoming, Reply
-from dialogues._script import Script, Step
+from dialogues._script import Script
 from dialogues._turn import TurnContext, run_turn
 from dialogues._understand import clean_text
 from planbot.errors import StorageError
@@ -144,13 +144,7 @@ class Engine:
         A channel asks before it downloads a picture, so that only a photo someone was asked
         for is fetched (and the download happens outside the engine's transaction).
         """
-        with self.db.transaction() as session:
-            found = storage.read_address(session, channel, address)
-            if found is None or found[0].opted_out:
-                return False
-            person, conv, _people = self._stored(session, *found)
-            step = self._step_of(conv) if conv and person else None
-            return step is not None and step.kind == "photo"
+        return self._kind_of_question(channel, address) == "photo"
 
     def wants_voice(self, channel: str, address: str) -> bool:
         """True when a voice note from this address would be kept (at a topic question).
@@ -158,16 +152,20 @@ class Engine:
         As for a photo: the channel asks before it downloads, so only a voice note that can
         be kept is fetched, outside the engine's transaction.
         """
+        return self._kind_of_question(channel, address) == "list"
+
+    def _kind_of_question(self, channel: str, address: str) -> str | None:
+        """The kind of step this address's conversation is at, once its person agreed (None
+        before, at a side question, or for an address that opted out)."""
         with self.db.transaction() as session:
             found = storage.read_address(session, channel, address)
             if found is None or found[0].opted_out:
-                return False
+                return None
             person, conv, _people = self._stored(session, *found)
-            step = self._step_of(conv) if conv and person else None
-            return step is not None and step.kind == "list"
-
-    def _step_of(self, conversation: Conversation) -> Step | None:
-        return self.flow_of(conversation).script.by_id.get(conversation.state)
+            if conv is None or person is None:
+                return None
+            step = self.flow_of(conv).script.by_id.get(conv.state)
+            return step.kind if step is not None else None
 
     # --- which person and conversation a message is about ------------------------------------
 
