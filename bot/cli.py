@@ -17,6 +17,7 @@ from pathlib import Path
 import typer
 
 import storage
+from bot._access_cli import access_app
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
 from bot._tidy import forget_old_replies
@@ -274,6 +275,7 @@ app.command()(serve)
 app.command()(telegram)
 app.command()(outbox)
 app.add_typer(links_app, name="links")
+app.add_typer(access_app, name="access")
 
 if __name__ == "__main__":
     app()

@@ -19,6 +19,8 @@ from storage._tables import Answer, Conversation, Person, as_utc, utcnow
 ANSWER = "answer"
 SKIPPED = "skipped"
 DONT_KNOW = "dont_know"
+# An answer's consent: the holder's own, or a supporter's waiting for the holder's OK.
+PERSON, WAITING_OK, AGREED, DECLINED = "person", "waiting", "agreed", "declined"
 
 # A plain INSERT, built once with bound parameters (see ``add_answer`` and bench/engine.py).
 _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
@@ -39,6 +41,13 @@ class AnswerView:
     updated_at: datetime
     conversation_id: int | None = None
     kind: str = "text"  # "voice": a voice note (no words; its sound is kept apart)
+    consent: str = "person"  # "person", or for a supporter's: "waiting", "agreed", "declined"
+    private: bool = False  # "just for me": hidden from supporters and the shared profile
+
+    @property
+    def shared(self) -> bool:
+        """On the shared profile: the holder's own or agreed, and not just for them."""
+        return self.consent in (PERSON, AGREED) and not self.private
 
 
 def _answer_view(row: Answer) -> AnswerView:
@@ -54,6 +63,8 @@ def _answer_view(row: Answer) -> AnswerView:
         updated_at=as_utc(row.updated_at),
         conversation_id=row.conversation_id,
         kind=row.kind,
+        consent=row.consent,
+        private=row.private,
     )
 
 
@@ -67,8 +78,9 @@ def add_answer(
     said_by: str,
     perspective: str,
     status: str = ANSWER,
+    consent: str = "person",
 ) -> None:
-    """Store one answer verbatim.
+    """Store one answer verbatim (``consent`` "waiting" for what a supporter adds).
 
     A plain INSERT on the table, not an ORM object: a message can store several answers and
     the ORM's unit of work costs more than the rest of the message (see bench/engine.py).
@@ -86,6 +98,8 @@ def add_answer(
             "perspective": perspective,
             "status": status,
             "kind": "text",
+            "consent": consent,
+            "private": False,
             "deleted": False,
             "created_at": now,
             "updated_at": now,
@@ -145,3 +159,39 @@ def answered_sections(session: Session, person: Person) -> set[str]:
         Answer.person_id == person.id, col(Answer.deleted).is_(False)
     )
     return set(session.exec(query.distinct()))
+
+
+def answer_by_id(session: Session, person: Person, answer_id: int) -> AnswerView | None:
+    row = session.get(Answer, answer_id)
+    if row is None or row.person_id != person.id or row.deleted:
+        return None
+    return _answer_view(row)
+
+
+def set_answer_consent(session: Session, answer_id: int, consent: str) -> None:
+    """The holder agreed to (or declined) what a supporter said."""
+    row = session.get(Answer, answer_id)
+    assert row is not None
+    row.consent, row.updated_at = consent, utcnow()
+    session.add(row)
+    session.flush()
+
+
+def set_answer_private(session: Session, answer_id: int, private: bool) -> None:
+    """ "Just for me" (True), or shared again (False)."""
+    row = session.get(Answer, answer_id)
+    assert row is not None
+    row.private, row.updated_at = private, utcnow()
+    session.add(row)
+    session.flush()
+
+
+def waiting_items(session: Session, person: Person) -> list[AnswerView]:
+    """What supporters said that waits for the holder's OK, oldest first."""
+    query = select(Answer).where(
+        Answer.person_id == person.id,
+        col(Answer.deleted).is_(False),
+        Answer.status == ANSWER,
+        Answer.consent == WAITING_OK,
+    )
+    return [_answer_view(a) for a in session.exec(query.order_by(col(Answer.id)))]

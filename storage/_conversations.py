@@ -150,3 +150,26 @@ def conversation_name_hint(conv: Conversation) -> str | None:
 
 def set_conversation_name_hint(conv: Conversation, name: str | None) -> None:
     conv.name_hint_sealed = seal_optional(name)
+
+
+def visit_flow(conv: Conversation, flow: str, version: int, state: str) -> None:
+    """Go into another flow for a while (the holder's "is that OK?"), keeping where it was."""
+    if conv.resume_flow is None:
+        conv.resume_flow, conv.resume_state = conv.flow, conv.state
+    conv.flow, conv.flow_version, conv.state = flow, version, state
+    conv.retries = 0
+
+
+def end_visit(conv: Conversation, version: int) -> None:
+    """Back to where the conversation was before its visit (``version``: that flow's now)."""
+    if conv.resume_flow is None or conv.resume_state is None:
+        return
+    conv.flow, conv.state = conv.resume_flow, conv.resume_state
+    conv.flow_version = version
+    conv.resume_flow = conv.resume_state = None
+    conv.retries = 0
+
+
+def set_picked_answer(conv: Conversation, answer_id: int | None) -> None:
+    """The thing picked in a topic by its words (for "just for me" or "share")."""
+    conv.picked_answer_id = answer_id

@@ -9,16 +9,21 @@ import base64
 from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import Session, col, select
 
+from storage._access import access_list
 from storage._addresses import address_text, delete_address_if_unused
+from storage._consents import consents_of
 from storage._conversations import conversation_said_by
 from storage._links import links_for
 from storage._people import person_name
 from storage._personal import unseal
 from storage._photos import person_photo
 from storage._tables import (
+    Access,
     Address,
     Answer,
+    ConsentRecord,
     Conversation,
+    InviteCode,
     Person,
     PersonAddress,
     PersonPhoto,
@@ -60,6 +65,8 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
                 "perspective": a.perspective,
                 "status": a.status,
                 "kind": a.kind,
+                "consent": a.consent,
+                "private": a.private,
                 "deleted": a.deleted,
                 "created_at": as_utc(a.created_at).isoformat(),
                 "updated_at": as_utc(a.updated_at).isoformat(),
@@ -85,6 +92,17 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
             }
             for link in links_for(session, person)
         ],
+        "access": [
+            {
+                "name": a.name,
+                "role": a.role,
+                "status": a.status,
+                "since": a.since.isoformat() if a.since else None,
+                "ended": a.ended_at.isoformat() if a.ended_at else None,
+            }
+            for a in access_list(session, person)
+        ],
+        "consents": [c.to_dict() for c in consents_of(session, person)],
         "conversations": [
             {
                 "state": c.state,
@@ -134,6 +152,11 @@ def erase_person(session: Session, person: Person) -> dict[str, int]:
     session.exec(delete(PersonAddress).where(col(PersonAddress.person_id) == pid))
     session.exec(delete(PersonPhoto).where(col(PersonPhoto.person_id) == pid))
     session.exec(delete(ProfileLink).where(col(ProfileLink.person_id) == pid))
+    counted["supporters"] = count(Access, col(Access.person_id) == pid)
+    session.exec(delete(Access).where(col(Access.person_id) == pid))
+    session.exec(delete(InviteCode).where(col(InviteCode.person_id) == pid))
+    counted["consent records"] = count(ConsentRecord, col(ConsentRecord.person_id) == pid)
+    session.exec(delete(ConsentRecord).where(col(ConsentRecord.person_id) == pid))
     session.exec(
         update(Address).where(col(Address.active_person_id) == pid).values(active_person_id=None)
     )

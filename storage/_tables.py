@@ -77,6 +77,12 @@ class Conversation(SQLModel, table=True):
     said_by_sealed: str | None = Field(default=None, sa_type=Text)
     name_hint_sealed: str | None = Field(default=None, sa_type=Text)
     paused: bool = Field(default=False)
+    # A visit to another flow (the holder answering "is that OK?" in "approve"): where the
+    # conversation was, to go back to after it.
+    resume_flow: str | None = Field(default=None, max_length=40)
+    resume_state: str | None = Field(default=None, max_length=40)
+    # The thing picked in a topic by saying its words (then "just for me" or "share").
+    picked_answer_id: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
@@ -98,6 +104,13 @@ class Answer(SQLModel, table=True):
     status: str = Field(default="answer", max_length=20)
     # "text", or "voice" for a voice note (its sound is in ``voice_note``, its text is empty).
     kind: str = Field(default="text", max_length=20, sa_column_kwargs={"server_default": "text"})
+    # Planning together: "person" (the holder's own), or, for what a supporter added, "waiting"
+    # (for the holder's OK), "agreed" or "declined". Only "person" and "agreed" are shown.
+    consent: str = Field(
+        default="person", max_length=20, sa_column_kwargs={"server_default": "person"}
+    )
+    # "Just for me": hidden from supporters and from the shared profile.
+    private: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     deleted: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
@@ -210,3 +223,91 @@ class OutboxMessage(SQLModel, table=True):
     done_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class Access(SQLModel, table=True):
+    """Who can see a person's plan: its holder, and supporters the holder said yes to.
+
+    ``role`` is "holder" (the person, or whoever started the plan for someone without a phone),
+    or how a supporter knows the person: "family", "friend", "supporter", "staff", "other".
+    ``status``: "joining" (answering the join questions), "waiting" (for the holder's yes),
+    "active", "removed". A "no" deletes the row: nothing of the supporter is kept. ``told``
+    is set once a removed supporter has been told, at their next message.
+    """
+
+    __tablename__ = "access"
+    __table_args__ = (
+        Index("ix_access_person", "person_id"),
+        Index("ix_access_address", "address_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    address_id: int | None = Field(default=None, foreign_key="address.id", ondelete="SET NULL")
+    name_sealed: str | None = Field(default=None, sa_type=Text)
+    role: str = Field(max_length=20)
+    status: str = Field(max_length=20)
+    told: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    since: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    ended_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class InviteCode(SQLModel, table=True):
+    """A code a holder gives a supporter (``INVITE``): 6 digits, once, for 7 days.
+
+    Only a keyed hash (HMAC-SHA256 with ``PLANBOT_SECRET_KEY``) is stored. ``channel`` and
+    ``message_id`` name the INVITE message, so a repeat delivery renews this row's code
+    instead of making a second one.
+    """
+
+    __tablename__ = "invite_code"
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id", name="uq_invite_code_message"),
+        Index("ix_invite_code_hash", "code_hash"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    channel: str = Field(max_length=20)
+    message_id: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    expires_at: datetime = Field(sa_column=_when())
+    used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class CodeAttempt(SQLModel, table=True):
+    """Wrong codes from one sender (a keyed hash of its address) since ``window_start``."""
+
+    __tablename__ = "code_attempt"
+    sender_hash: str = Field(max_length=64, primary_key=True)
+    wrong: int = Field(default=0)
+    window_start: datetime = Field(sa_column=_when())
+
+
+class ConsentRecord(SQLModel, table=True):
+    """One yes or no: to keeping answers, to a supporter, to an item, or how the person
+    agreed to a plan someone else started ("made_for": "said_yes" or "best_interests").
+
+    ``by_sealed`` is who decided (a name, when known); ``wording`` names the words they saw
+    (flow, version and message); ``subject_id`` is the access row or answer it was about.
+    """
+
+    __tablename__ = "consent_record"
+    __table_args__ = (Index("ix_consent_record_person", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    subject: str = Field(max_length=20)
+    subject_id: int | None = Field(default=None)
+    decision: str = Field(max_length=20)
+    by_sealed: str | None = Field(default=None, sa_type=Text)
+    by_role: str = Field(max_length=20)
+    channel: str = Field(max_length=20)
+    wording: str = Field(max_length=100)
+    reason_sealed: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())

@@ -267,6 +267,8 @@ def test_erase_removes_a_person_and_keeps_a_shared_address(db: storage.Database)
         "photos": 0,
         "voice notes": 0,
         "links": 0,
+        "supporters": 0,
+        "consent records": 0,
         "addresses": 1,
     }
 

@@ -1,0 +1,138 @@
+"""Invite codes: 6 digits a holder gives a supporter (``INVITE``, then ``JOIN 482913``).
+
+Why a keyed hash: a 6-digit code has only a million values, so a plain hash would give it
+away to anyone who reads the database. Only HMAC-SHA256 of the code, keyed with
+``PLANBOT_SECRET_KEY``, is stored. A code works once, for 7 days.
+
+Guessing gets nowhere: each sender (a keyed hash of its channel address, so no number is kept)
+may give ``MAX_WRONG`` wrong codes in ``WRONG_WINDOW``; after that no code from it is even
+looked at until the window ends. A million codes at 5 a day from one sender is 500 years. The
+limit is per sender only, never for everyone: guesses from many senders cannot lock out a real
+supporter or slow anyone (each check is one indexed look-up).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from storage._tables import CodeAttempt, InviteCode, Person, as_utc
+
+CODE_DIGITS = 6
+CODE_DAYS = 7
+MAX_WRONG = 5
+WRONG_WINDOW = timedelta(hours=24)
+
+
+def _keyed(value: str, key: str) -> str:
+    return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def code_hash(code: str, key: str) -> str:
+    """The stored form of a code."""
+    return _keyed(f"code:{code}", key)
+
+
+def sender_hash(lookup: str, key: str) -> str:
+    """The stored form of who sent a wrong code (never the number itself)."""
+    return _keyed(f"sender:{lookup}", key)
+
+
+def _fresh_code(session: Session, key: str, now: datetime) -> tuple[str, str]:
+    """A code no other working code has (with a million, a clash is rare: try again)."""
+    while True:
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        hashed = code_hash(code, key)
+        if _working(session, hashed, now) is None:
+            return code, hashed
+
+
+def _working(session: Session, hashed: str, now: datetime) -> InviteCode | None:
+    rows = session.exec(
+        select(InviteCode).where(InviteCode.code_hash == hashed, col(InviteCode.used_at).is_(None))
+    )
+    return next((r for r in rows if as_utc(r.expires_at) > now), None)
+
+
+def new_invite_code(
+    session: Session, person: Person, *, key: str, channel: str, message_id: str, now: datetime
+) -> str:
+    """Make a code for the person's plan and return it (the only time it exists).
+
+    The same INVITE message handled again gives its row a fresh code (the first answer's
+    code was never stored, so it cannot be sent again).
+    """
+    assert person.id is not None
+    code, hashed = _fresh_code(session, key, now)
+    row = session.exec(
+        select(InviteCode).where(
+            InviteCode.channel == channel, InviteCode.message_id == message_id
+        )
+    ).first()
+    if row is None:
+        row = InviteCode(
+            person_id=person.id,
+            code_hash=hashed,
+            channel=channel,
+            message_id=message_id,
+            created_at=now,
+            expires_at=now + timedelta(days=CODE_DAYS),
+        )
+    else:
+        row.code_hash = hashed
+    session.add(row)
+    session.flush()
+    return code
+
+
+def renew_invite_code(
+    session: Session, *, key: str, channel: str, message_id: str, now: datetime
+) -> str | None:
+    """A fresh code for the row an INVITE message made (its repeat delivery), if any."""
+    row = session.exec(
+        select(InviteCode).where(
+            InviteCode.channel == channel, InviteCode.message_id == message_id
+        )
+    ).first()
+    if row is None or row.used_at is not None:
+        return None
+    code, row.code_hash = _fresh_code(session, key, now)
+    session.add(row)
+    session.flush()
+    return code
+
+
+def too_many_wrong(session: Session, sender: str, now: datetime) -> bool:
+    """This sender gave ``MAX_WRONG`` wrong codes within the window."""
+    row = session.get(CodeAttempt, sender)
+    return row is not None and as_utc(row.window_start) + WRONG_WINDOW > now and (
+        row.wrong >= MAX_WRONG
+    )
+
+
+def note_wrong_code(session: Session, sender: str, now: datetime) -> None:
+    row = session.get(CodeAttempt, sender)
+    if row is None or as_utc(row.window_start) + WRONG_WINDOW <= now:
+        if row is None:
+            row = CodeAttempt(sender_hash=sender, wrong=0, window_start=now)
+        row.wrong, row.window_start = 0, now
+    row.wrong += 1
+    session.add(row)
+    session.flush()
+
+
+def use_invite_code(session: Session, code: str, *, key: str, now: datetime) -> int | None:
+    """The person whose plan a working code opens (the code is used up), or None."""
+    if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
+        return None
+    row = _working(session, code_hash(code, key), now)
+    if row is None:
+        return None
+    row.used_at = now
+    session.add(row)
+    session.flush()
+    return row.person_id

@@ -1,0 +1,178 @@
+"""Storage for planning together, on every backend: access, invite codes, wrong-code counts,
+consent records, and what the export shows of them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+import storage
+from tests.conftest import Clock
+
+KEY = "test-secret"
+
+
+def _holder_and_supporter(session, clock: Clock):  # type: ignore[no-untyped-def]
+    person = storage.create_person(session, "Dev")
+    home = storage.get_or_create_address(session, "sms", "+447700900001")
+    storage.link_person(session, person, home)
+    storage.add_holder(session, person, home, clock.now)
+    sam = storage.get_or_create_address(session, "telegram", "555")
+    return person, home, sam
+
+
+def test_a_supporter_is_linked_only_after_yes_and_unlinked_by_remove(
+    db: storage.Database, clock: Clock
+) -> None:
+    with db.transaction() as session:
+        person, home, sam = _holder_and_supporter(session, clock)
+        access_id = storage.start_joining(session, person, sam, clock.now)
+        storage.finish_joining(session, access_id, "Sam", "friend")
+        assert storage.people_for_address(session, sam) == []
+        assert [a.name for a in storage.waiting_for(session, person)] == ["Sam"]
+        assert storage.is_holder(session, person, home)
+        assert not storage.is_holder(session, person, sam)
+        assert not storage.is_supporter(session, person, sam)
+
+        storage.approve_access(session, access_id, clock.now)
+        assert storage.people_for_address(session, sam) == [person]
+        assert storage.is_supporter(session, person, sam)
+        link_conv = storage.new_conversation(session, sam, person, "like_admire")
+        storage.record_processed(session, "telegram", "m1", sam, person, [])
+        token = storage.new_link(session, person, days=30, channel="telegram", message_id="m1")
+        own = storage.new_link(session, person, days=30, channel="sms", message_id="m2")
+        assert link_conv.id is not None
+
+        storage.remove_access(session, access_id, clock.now)
+        assert storage.people_for_address(session, sam) == []
+        assert storage.conversation_for(session, sam, person) is None
+        assert storage.person_for_token(session, token, clock.now) is None
+        assert storage.person_for_token(session, own, clock.now) == person
+        told = storage.removals_to_tell(session, sam)
+        assert [a.name for a in told] == ["Sam"]
+        storage.mark_told(session, told[0].id)
+        assert storage.removals_to_tell(session, sam) == []
+        listed = [(a.name, a.role, a.status) for a in storage.access_list(session, person)]
+        assert listed == [(None, "holder", "active"), ("Sam", "friend", "removed")]
+
+
+def test_a_no_keeps_nothing_of_the_supporter(db: storage.Database, clock: Clock) -> None:
+    with db.transaction() as session:
+        person, _home, sam = _holder_and_supporter(session, clock)
+        access_id = storage.start_joining(session, person, sam, clock.now)
+        storage.finish_joining(session, access_id, "Sam", "family")
+        storage.cancel_joining(session, access_id)
+        assert storage.access_list(session, person)[-1].role == "holder"
+        assert len(storage.access_list(session, person)) == 1
+        assert storage.joining_for(session, sam) is None
+
+
+def test_codes_are_kept_only_as_a_keyed_hash_work_once_and_for_7_days(
+    db: storage.Database, clock: Clock
+) -> None:
+    with db.transaction() as session:
+        person, _home, _sam = _holder_and_supporter(session, clock)
+        code = storage.new_invite_code(
+            session, person, key=KEY, channel="sms", message_id="inv1", now=clock.now
+        )
+        assert len(code) == 6 and code.isdigit()
+        stored = session.exec(select(storage.InviteCode)).all()
+        assert len(stored) == 1 and code not in stored[0].code_hash
+        assert storage.use_invite_code(session, code, key="another key", now=clock.now) is None
+        assert storage.use_invite_code(session, code, key=KEY, now=clock.now) == person.id
+        assert storage.use_invite_code(session, code, key=KEY, now=clock.now) is None
+
+        late = storage.new_invite_code(
+            session, person, key=KEY, channel="sms", message_id="inv2", now=clock.now
+        )
+        later = clock.now + timedelta(days=storage.CODE_DAYS, seconds=1)
+        assert storage.use_invite_code(session, late, key=KEY, now=later) is None
+
+
+def test_a_repeat_invite_renews_its_own_row(db: storage.Database, clock: Clock) -> None:
+    with db.transaction() as session:
+        person, _home, _sam = _holder_and_supporter(session, clock)
+        first = storage.new_invite_code(
+            session, person, key=KEY, channel="sms", message_id="inv1", now=clock.now
+        )
+        again = storage.renew_invite_code(
+            session, key=KEY, channel="sms", message_id="inv1", now=clock.now
+        )
+        assert again is not None
+        assert len(session.exec(select(storage.InviteCode)).all()) == 1
+        if again != first:
+            assert storage.use_invite_code(session, first, key=KEY, now=clock.now) is None
+        assert storage.use_invite_code(session, again, key=KEY, now=clock.now) == person.id
+
+
+def test_wrong_codes_are_counted_per_sender_for_a_day(db: storage.Database, clock: Clock) -> None:
+    with db.transaction() as session:
+        one = storage.sender_hash("sms:+447700900009", KEY)
+        other = storage.sender_hash("sms:+447700900010", KEY)
+        assert "+4477" not in one
+        for _ in range(storage.MAX_WRONG):
+            assert not storage.too_many_wrong(session, one, clock.now)
+            storage.note_wrong_code(session, one, clock.now)
+        assert storage.too_many_wrong(session, one, clock.now)
+        assert not storage.too_many_wrong(session, other, clock.now)
+        tomorrow = clock.now + storage.WRONG_WINDOW
+        assert not storage.too_many_wrong(session, one, tomorrow)
+
+
+def test_export_shows_consent_privacy_access_and_records(
+    db: storage.Database, clock: Clock
+) -> None:
+    with db.transaction() as session:
+        person, home, sam = _holder_and_supporter(session, clock)
+        conv = storage.new_conversation(session, home, person, "like_admire")
+        storage.add_answer(
+            session, person, conv, "like_admire", "kind", said_by="Dev", perspective="person"
+        )
+        storage.add_answer(
+            session,
+            person,
+            None,
+            "like_admire",
+            "always on time",
+            said_by="Sam",
+            perspective="other",
+            consent=storage.WAITING_OK,
+        )
+        first, second = storage.answers_for(session, person)
+        storage.set_answer_private(session, first.id, True)
+        storage.set_answer_consent(session, second.id, storage.AGREED)
+        access_id = storage.start_joining(session, person, sam, clock.now)
+        storage.finish_joining(session, access_id, "Sam", "friend")
+        storage.approve_access(session, access_id, clock.now)
+        storage.record_consent(
+            session,
+            person,
+            storage.SUPPORTER,
+            "yes",
+            by="Dev",
+            by_role="holder",
+            channel="sms",
+            wording="approve v1: approve_supporter",
+            now=clock.now,
+            subject_id=access_id,
+        )
+        exported = storage.export_person(session, person)
+        answers = exported["answers"]
+        assert isinstance(answers, list)
+        assert [(a["text"], a["consent"], a["private"]) for a in answers] == [
+            ("kind", "person", True),
+            ("always on time", "agreed", False),
+        ]
+        since = clock.now.isoformat()
+        assert exported["access"] == [
+            {"name": None, "role": "holder", "status": "active", "since": since, "ended": None},
+            {"name": "Sam", "role": "friend", "status": "active", "since": since, "ended": None},
+        ]
+        (record,) = exported["consents"]  # type: ignore[misc]
+        assert record["by"] == "Dev" and record["channel"] == "sms" and record["decision"] == "yes"
+        assert record["wording"] == "approve v1: approve_supporter"
+
+        removed = storage.erase_person(session, person)
+        assert removed["supporters"] == 2 and removed["consent records"] == 1
+        assert session.exec(select(storage.Access)).all() == []
