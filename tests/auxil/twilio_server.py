@@ -12,19 +12,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.auxil.servers import served
 from tests.auxil.twilio import ACCOUNT_SID, AUTH_TOKEN
 
 _SIDS = itertools.count(1)
@@ -85,31 +84,14 @@ def _app(double: TwilioDouble) -> Starlette:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def twilio_double() -> Iterator[TwilioDouble]:
     """Run the double in a thread for the duration of the block."""
     double = TwilioDouble()
-    port = _free_port()
-    config = uvicorn.Config(_app(double), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the Twilio double did not start")
-        time.sleep(0.01)
-    double.url = f"http://127.0.0.1:{port}"
-    try:
-        yield double
-    finally:
-        if double.hold is not None:
-            double.hold.set()
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served(_app(double), "the Twilio double") as url:
+        double.url = url
+        try:
+            yield double
+        finally:
+            if double.hold is not None:
+                double.hold.set()  # a held call goes on, so the server can stop

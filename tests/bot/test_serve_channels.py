@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 from bot.web.app import check_settings
 from planbot.settings import Settings
 from tests.auxil.fake_telegram import TOKEN, FakeBotApi, fake_bot_api, make_text_update
+from tests.auxil.servers import free_port
 
 SECRET = "a-long-random-webhook-secret"
 CHAT = 4242
@@ -65,12 +65,6 @@ def test_half_set_up_sms_beside_telegram_is_still_a_problem(tmp_path: Path) -> N
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeBotApi]:
     with fake_bot_api() as api:
@@ -103,7 +97,7 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
 def test_serve_with_only_telegrams_webhook_starts_and_answers(
     tmp_path: Path, fake: FakeBotApi
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = _env(
         tmp_path,
         TELEGRAM_BOT_TOKEN=TOKEN,
