@@ -49,6 +49,7 @@ class Channel:
         """How an address appears in the logs (a keyed hash)."""
         return address_tag(address, self.settings)
 
-    def profile_hook(self, person_id: int) -> list[Reply]:
-        """The replies that carry a finished plan's profile (none unless a channel says)."""
+    def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
+        """The replies that carry what a finished flow gives: the profile, or after "review"
+        the review sheet (none unless a channel says)."""
         return []

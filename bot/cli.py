@@ -20,6 +20,7 @@ import storage
 from bot._access_cli import access_app
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
+from bot._review_cli import review
 from bot._tidy import forget_old_replies
 from bot._where import demo_database, not_found_hint, planbot_command, sqlite_url
 from bot.telegram.polling import telegram
@@ -274,6 +275,7 @@ def profile(
 app.command()(serve)
 app.command()(telegram)
 app.command()(outbox)
+app.command()(review)
 app.add_typer(links_app, name="links")
 app.add_typer(access_app, name="access")
 

@@ -22,7 +22,7 @@ import storage
 from bot._base import Channel
 from bot._outbox import OutboxSender
 from dialogues import Incoming, Reply
-from easyread import profile_of
+from easyread import document_of
 from easyread.text import render_text
 from planbot.settings import Settings
 
@@ -72,9 +72,9 @@ class TerminalChat(Channel):
         self.prompt = prompt
         self.outbox = OutboxSender(db, [TerminalSender(self.out)], clock=self.clock)
 
-    def profile_hook(self, person_id: int) -> list[Reply]:
-        """The plain-text one-page profile, shown when a plan is finished."""
-        profile = profile_of(self.db, person_id)
+    def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
+        """The plain-text one-page profile (or review sheet), shown when a flow is finished."""
+        profile = document_of(self.db, person_id, flow)
         return [Reply(text=render_text(profile), kind="profile")] if profile else []
 
     def _send(self, text: str, opening: bool = False) -> list[Reply]:

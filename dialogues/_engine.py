@@ -28,9 +28,10 @@ from storage import Address, Conversation, Person
 
 log = logging.getLogger("planbot.engine")
 
-ProfileHook = Callable[[int], list[Reply]]
-"""Called with a person's id after their conversation finished and was saved: the replies that
-carry their profile (text, files). The easy-read renderers plug in here."""
+ProfileHook = Callable[[int, str], list[Reply]]
+"""Called with a person's id and the name of the flow that finished ("profile", "review"),
+after the conversation was saved: the replies that carry the document that flow gives (the
+profile, the review sheet: text, files). The easy-read renderers plug in here."""
 
 
 class Engine:
@@ -65,7 +66,7 @@ class Engine:
             try:
                 # A repeat delivery is rare: the first try does not look for one, and the
                 # unique (channel, message id) key stops it at the end, rolling it all back.
-                replies, finished_person = self._handle_once(incoming, look_for_repeat=attempt > 0)
+                replies, finished = self._handle_once(incoming, look_for_repeat=attempt > 0)
             except StorageError:
                 # A repeat delivery, or two first messages from one new address racing to
                 # create it: try again, looking for what was stored.
@@ -73,14 +74,15 @@ class Engine:
                     raise
                 log.info("trying a message again after a database conflict (%s)", incoming.channel)
                 continue
-            if finished_person is not None and self.profile_hook is not None:
-                replies = replies + self.profile_hook(finished_person)
+            if finished is not None and self.profile_hook is not None:
+                replies = replies + self.profile_hook(*finished)
             return replies
         raise AssertionError("unreachable")
 
     def _handle_once(
         self, incoming: Incoming, *, look_for_repeat: bool
-    ) -> tuple[list[Reply], int | None]:
+    ) -> tuple[list[Reply], tuple[int, str] | None]:
+        """The replies, and (person id, flow) when the message finished a flow."""
         with self.db.transaction() as session:
             address, active, conversation = storage.open_address(
                 session, incoming.channel, incoming.address
@@ -102,7 +104,9 @@ class Engine:
                 # The message that finished the plan gets the profile again (its link was
                 # never stored, so the hook makes it afresh).
                 finished_again = any(r.kind == "finished" for r in again)
-                return again, seen.person_id if finished_again else None
+                if not finished_again or seen.person_id is None:
+                    return again, None
+                return again, (seen.person_id, self._flow_finished(session, address, seen))
             ctx = self._context(session, address, incoming, active, conversation)
             replies = self._queue_the_rest(session, incoming, run_turn(ctx), ctx.now)
             kept_address = ctx.address if not ctx.address_removed else None
@@ -115,8 +119,17 @@ class Engine:
                 [r.to_dict() for r in replies],
                 ctx.now,
             )
-            finished = ctx.person.id if ctx.just_finished and ctx.person else None
-            return replies, finished
+            if ctx.just_finished and ctx.person is not None and ctx.person.id is not None:
+                return replies, (ctx.person.id, ctx.flow.name)
+            return replies, None
+
+    def _flow_finished(
+        self, session: Session, address: Address, seen: storage.ProcessedMessage
+    ) -> str:
+        """Which flow a message handled before finished: its conversation's (still there)."""
+        person = storage.person_by_id(session, seen.person_id) if seen.person_id else None
+        conv = storage.conversation_for(session, address, person) if person else None
+        return conv.flow if conv is not None else self.flows.default.name
 
     @staticmethod
     def _queue_the_rest(

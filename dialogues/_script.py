@@ -46,6 +46,7 @@ COMMANDS = (
     "my_answers",
     "delete_last",
     "switch_person",
+    "review",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
 
@@ -121,6 +122,10 @@ class Script:
     # Step ids of earlier versions, and the id each one is now (a reworded script never
     # strands a conversation halfway).
     renamed: dict[str, str] = field(default_factory=dict)
+    # Filled in by someone about another person (the review): the who and helper_name steps
+    # are skipped when the conversation knows both, and "this is my profile" at the who step
+    # starts the typist's own plan in the profile flow.
+    about_someone_else: bool = False
 
     def step(self, step_id: str) -> Step:
         return self.by_id[step_id]
@@ -329,6 +334,7 @@ def read_flow(folder: Traversable, shared: Traversable | None = None) -> Script:
         version=version,
         renamed=renamed,
         yes_no_choices=yes_no,
+        about_someone_else=about.get("about_someone_else", False) is True,
     )
 
 

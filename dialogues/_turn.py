@@ -40,8 +40,12 @@ class _Turn(VoiceNotes):
             self.switch_voice()
             return
         if ctx.fresh:
-            # The first message of a new conversation is a hello, whatever it says.
-            self.ask(first_time=True)
+            # The first message of a new conversation is a hello, whatever it says; REVIEW
+            # starts the review instead.
+            if self.words.command(text) == ("review", ""):
+                self.command("review", "")
+            else:
+                self.ask(first_time=True)
             return
         if ctx.opening:
             self.reopen()
@@ -106,9 +110,10 @@ class _Turn(VoiceNotes):
         )
 
     def before_consent(self) -> None:
-        """Only help and repeat work before the person agrees; nothing else is stored."""
+        """Only help, repeat and review (the same consent, worded for the review) work before
+        the person agrees; nothing else is stored."""
         command = self.words.command(self.ctx.text)
-        if command is not None and command[0] in ("help", "repeat"):
+        if command is not None and command[0] in ("help", "repeat", "review"):
             self.command(*command)
             return
         if self.state != self.first_state:

@@ -151,6 +151,10 @@ class TurnBase:
         step = self.script.by_id.get(step_id)
         if step is None:
             return False
+        if step.role == "consent":
+            return self.ctx.person is not None  # a plan agreed to already (REVIEW, later)
+        if step.role in ("who", "helper_name") and self.knows_typist():
+            return True
         if step.role == "helper_name":
             return not self.other
         if step.role == "name":
@@ -158,6 +162,15 @@ class TurnBase:
         if step.role == "photo":
             return not self.ctx.takes_photos  # a terminal, or SMS where MMS does not work
         return False
+
+    def knows_typist(self) -> bool:
+        """A flow about someone else already knows who is typing for the person, and their
+        name (so it does not ask again)."""
+        return (
+            self.script.about_someone_else
+            and self.other
+            and bool(storage.conversation_said_by(self.conv))
+        )
 
     def advance(self) -> None:
         """Go to the next step that applies; back to the saved place after an edit."""
@@ -260,7 +273,9 @@ class TurnBase:
                 )
             items = [a for a in self.section_items(step.id) if a.status == storage.ANSWER]
             mine = any(a.conversation_id == self.conv.id for a in items)
-            if not reword and items and (mine or not first_time):
+            # A flow about someone else asks its own question first, whatever is there.
+            fresh_view = first_time and self.script.about_someone_else
+            if not reword and items and (mine or not first_time) and not fresh_view:
                 # Back at a topic that already has things (by "back" or "change"): show them.
                 if lines:
                     self.say("\n".join(lines))
@@ -319,6 +334,8 @@ class TurnBase:
         mine = answer.conversation_id == self.conv.id or (
             answer.perspective == "person" and not self.other
         )
+        if self.script.about_someone_else:  # the review: the person's words are theirs
+            mine = (answer.said_by, answer.perspective) == self.said_by()
         words = answer_words(answer)
         return words if mine else f"{words} ({answer.said_by})"
 

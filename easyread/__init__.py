@@ -1,6 +1,14 @@
-"""Easy read: the profile model and its renderers, speech, pictures and the easy-read checks."""
+"""Easy read: the documents (the profile, the review sheet), their renderers, speech, pictures
+and the easy-read checks."""
 
-from easyread._build import build_profile, profile_of
+from easyread._build import (
+    REVIEW_KEYS,
+    build_profile,
+    build_review,
+    document_of,
+    profile_of,
+    review_of,
+)
 from easyread._model import (
     PERSPECTIVES,
     VOICE_NOTE_LABEL,
@@ -9,7 +17,15 @@ from easyread._model import (
     ProfileSection,
     voice_note_label,
 )
-from easyread._sections import SECTION_KEYS, SectionInfo, section, sections
+from easyread._sections import (
+    SECTION_KEYS,
+    DocumentInfo,
+    SectionInfo,
+    document,
+    documents,
+    section,
+    sections,
+)
 from easyread.checker import Issue, check_message, reading_ease
 
 
@@ -20,17 +36,24 @@ def section_heading(key: str) -> str:
 
 __all__ = [
     "PERSPECTIVES",
+    "REVIEW_KEYS",
     "SECTION_KEYS",
     "VOICE_NOTE_LABEL",
+    "DocumentInfo",
     "Issue",
     "Profile",
     "ProfileItem",
     "ProfileSection",
     "SectionInfo",
     "build_profile",
+    "build_review",
     "check_message",
+    "document",
+    "document_of",
+    "documents",
     "profile_of",
     "reading_ease",
+    "review_of",
     "section",
     "section_heading",
     "sections",

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from easyread._sections import document
+
 PERSPECTIVES = ("person", "family", "supporter", "staff", "other")
 # How a voice note shows where words would be: on the page, the PDF, the text, the read-back
 # and the spoken profile (which says it, rather than playing the sound in the middle).
@@ -48,21 +50,45 @@ class ProfileSection:
     icon: str
     items: tuple[ProfileItem, ...]
     core: bool = False
+    # The part of the document this section is in ("What the family says"), or "" when the
+    # document has no parts (the profile). A part's heading is shown once, before its first
+    # section; the same key can come in two parts.
+    part: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """A name for the section that is unique in its document (its key, in its part)."""
+        return f"{_slug(self.part)}-{self.key}" if self.part else self.key
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
 
 
 @dataclass(frozen=True)
 class Profile:
-    """A person's one-page profile: their name, photo and the sections that have answers."""
+    """A person's easy-read document: their name, photo and the sections that have answers.
+
+    ``document`` says which one it is, from ``data/documents.toml``: "profile" (the one-page
+    profile, "All about Dev") or "review" (the review sheet, "Getting ready for Amy's
+    review"). Every renderer draws each from the same model and the same template.
+    """
 
     name: str
     sections: tuple[ProfileSection, ...]
     photo: Path | None = None
     language: str = "en-GB"
     extra: dict[str, str] = field(default_factory=dict)
+    document: str = "profile"
 
     @property
     def title(self) -> str:
-        return f"All about {self.name}"
+        return document(self.document).title.format(name=self.name)
+
+    @property
+    def more_heading(self) -> str:
+        """The heading over what did not fit page 1 ("More about me")."""
+        return document(self.document).more
 
     def section(self, key: str) -> ProfileSection | None:
         for s in self.sections:

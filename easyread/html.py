@@ -8,6 +8,7 @@ is on: everything a person typed is shown, never run.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from easyread.icons import (
 from planbot.errors import RenderError
 
 MIN_BODY_PT = 16.0
-MORE_HEADING = "More about me"
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _PHOTO_TYPES = {
     ".jpg": "image/jpeg",
@@ -109,6 +109,8 @@ class SectionView:
     heading: str
     icon: str
     items: tuple[ItemView, ...]
+    anchor: str = ""  # unique in the page (a key can come in 2 parts)
+    part: str = ""  # the heading of the part it starts, or "" (see ``_view``)
 
 
 @cache
@@ -128,9 +130,7 @@ def visible_sections(profile: Profile) -> tuple[ProfileSection, ...]:
     for section in profile.sections:
         items = tuple(i for i in section.items if i.text.strip())
         if items:
-            shown.append(
-                ProfileSection(section.key, section.heading, section.icon, items, section.core)
-            )
+            shown.append(dataclasses.replace(section, items=items))
     return tuple(shown)
 
 
@@ -155,12 +155,23 @@ def _view(
         playable = voice_url is not None and i.audio.isdecimal() and i.audio.isascii()
         return ItemView(text, i.whose, f"{voice_url}/{i.audio}.ogg" if playable else "")
 
-    return [
-        SectionView(
-            s.key, s.heading, icon_data_uri(s.icon, s.heading), tuple(item(i) for i in s.items)
+    views = []
+    part = ""
+    for s in sections:
+        # A part's heading goes before its first section only.
+        starts = s.part if s.part and s.part != part else ""
+        part = s.part or part
+        views.append(
+            SectionView(
+                s.key,
+                s.heading,
+                icon_data_uri(s.icon, s.heading),
+                tuple(item(i) for i in s.items),
+                s.anchor,
+                starts,
+            )
         )
-        for s in sections
-    ]
+    return views
 
 
 def photo_data_uri(path: Path | None) -> str | None:
@@ -196,6 +207,9 @@ def page_html(
 ) -> str:
     """The page with ``first`` on page 1 and ``more`` under "More about me" (used by the PDF).
 
+    A document in parts (the review sheet) shows each part's heading before its first
+    section, with the sections' headings a level below.
+
     ``emoji_pictures`` draws emoji as OpenMoji pictures (the PDF engine has no colour emoji
     font); ``icons_as_backgrounds`` makes section pictures CSS backgrounds, which a tagged PDF
     marks as decoration (an ``<img>`` would need alt text that repeats the heading).
@@ -204,6 +218,8 @@ def page_html(
     context = {
         "lang": lang,
         "title": profile.title,
+        "more_heading": profile.more_heading,
+        "in_parts": any(s.part for s in (*first, *more)),
         "name": profile.name,
         "pictures": not words_only,
         "photo_url": None if words_only else photo_url,
@@ -223,7 +239,7 @@ def page_html(
     try:
         return _env().get_template("profile.html.j2").render(context)
     except jinja2.TemplateError as exc:
-        raise RenderError(f"the profile page template failed: {exc}") from exc
+        raise RenderError(f"the {profile.document} page template failed: {exc}") from exc
 
 
 def render_html(

@@ -12,6 +12,7 @@ Liberation Sans and Arial elsewhere; pages are measured, not assumed, so any fon
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def split(
 
 
 def _with(section: ProfileSection, items: list[ProfileItem]) -> ProfileSection:
-    return ProfileSection(section.key, section.heading, section.icon, tuple(items), section.core)
+    return dataclasses.replace(section, items=tuple(items))
 
 
 def _largest(low: int, high: int, fits: Callable[[int], bool]) -> int | None:

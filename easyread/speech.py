@@ -183,17 +183,22 @@ def _sentence(text: str) -> str:
 def profile_speech(profile: Profile) -> list[str]:
     """The words to speak for a whole profile: one part for the title, one per section.
 
-    "All about {name}.", then each section's heading and its items, each item a sentence,
+    "All about {name}." (the document's title), then each part's heading, if it has parts, and
+    each section's heading and its items, each item a sentence,
     an item from someone else led by "{said_by} says". The person's words stay as typed, but
     emoji are dropped from an item that has words: eSpeak reads emoji by their long names
     ("grinning face with smiling eyes"), which breaks up the sentence. An item of emoji only
     is kept, so its names are said rather than nothing. Sections with nothing to say are left out.
     """
-    parts = [_sentence(f"All about {_speakable(profile.name)}".strip())]
+    parts = [_sentence(_speakable(profile.title))]
+    part = ""
     for section in profile.sections:
         items = [(_speakable(item.whose), _speakable(item.text)) for item in section.items]
         sentences = [_sentence(f"{whose} {said}".strip()) for whose, said in items if said]
         if sentences:
+            if section.part and section.part != part:  # a document in parts: say each part
+                part = section.part
+                parts.append(_sentence(_speakable(part)))
             parts.append(" ".join([_sentence(_speakable(section.heading)), *sentences]))
     return parts
 

@@ -56,7 +56,11 @@ def render_text(profile: Profile, *, sms: bool = False, link: str | None = None)
     if sms:
         return _render_sms(profile, link)
     lines = [clean(profile.title)]
+    part = ""
     for section in _shown(profile):
+        if section.part and section.part != part:  # a document in parts: each part's heading
+            part = section.part
+            lines += ["", clean(part), "=" * len(clean(part))]
         lines += ["", clean(section.heading)]
         lines += [_item_line(item) for item in _items(section)]
     if link:

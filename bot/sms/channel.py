@@ -16,7 +16,8 @@ Order of work for each text, and why:
    keyed by the MessageSid that asked for them.
 4. The profile at the end of a plan goes through the outbox: the text that finished the plan
    is answered at once (TwiML), and the profile with its link is queued, keyed by that
-   MessageSid, so a retried text queues nothing more and its link stays the one sent.
+   MessageSid, so a retried text queues nothing more and its link stays the one sent. The end
+   of a review preparation queues the review sheet's link (``/r/<token>``) instead.
 
 Nothing here logs a message's words or a phone number: numbers appear as a short keyed hash.
 """
@@ -42,8 +43,9 @@ from bot.sms.inbound import (
 from bot.sms.words import keyword
 from bot.sms.words import text as sms_text
 from dialogues import Incoming, Media, ReceivedPhoto, Reply
-from easyread import build_profile
-from easyread.text import render_text
+from easyread import build_profile, build_review
+from easyread.sms_text import gsm_friendly
+from easyread.text import clean, render_text
 from planbot.errors import PlanbotError, StorageError
 
 log = logging.getLogger("planbot.sms")
@@ -127,8 +129,10 @@ class SmsChannel(Channel):
 
     # --- profile links ---------------------------------------------------------------------
 
-    def link_url(self, token: str) -> str:
-        return f"{(self.settings.public_url or '').rstrip('/')}/p/{token}"
+    def link_url(self, token: str, document: str = "profile") -> str:
+        """The private link: ``/p/<token>`` opens the profile, ``/r/<token>`` the review sheet."""
+        where = "r" if document == "review" else "p"
+        return f"{(self.settings.public_url or '').rstrip('/')}/{where}/{token}"
 
     def queue_profile(self, inbound: InboundSms) -> list[Reply]:
         """After the text that finished a plan: queue the SMS profile with a fresh link.
@@ -147,7 +151,10 @@ class SmsChannel(Channel):
                 person = storage.person_by_id(session, person_id) if person_id else None
                 if person is None:
                     return [Reply(sms_text("no_profile"))]
-                (reply,) = self._profile_in(session, person, inbound.message_sid)
+                if self._finished_flow(session, inbound, person) == "review":
+                    reply = self._review_in(session, person, inbound.message_sid)
+                else:
+                    (reply,) = self._profile_in(session, person, inbound.message_sid)
                 storage.queue_message(
                     session,
                     channel=CHANNEL,
@@ -175,6 +182,29 @@ class SmsChannel(Channel):
         )
         profile = build_profile(session, person)
         return [Reply(render_text(profile, sms=True, link=self.link_url(token)), kind="profile")]
+
+    @staticmethod
+    def _finished_flow(session: Session, inbound: InboundSms, person: storage.Person) -> str:
+        """The flow the text finished: its conversation's ("review" gives the review sheet)."""
+        address = storage.find_address(session, CHANNEL, inbound.number)
+        conv = storage.conversation_for(session, address, person) if address else None
+        return conv.flow if conv is not None else "profile"
+
+    def _review_in(self, session: Session, person: storage.Person, sid: str) -> Reply:
+        """The end of a review preparation: the review sheet's title and its private link."""
+        token = storage.new_link(
+            session,
+            person,
+            days=self.settings.link_days,
+            now=self.clock(),
+            channel=CHANNEL,
+            message_id=sid,
+        )
+        title = build_review(session, person).title
+        body = sms_text(
+            "review_link", days=self.settings.link_days, link=self.link_url(token, "review")
+        )
+        return Reply(f"{gsm_friendly(clean(title))}\n{body}", kind="profile")
 
     # --- one step each -------------------------------------------------------------------
 

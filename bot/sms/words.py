@@ -59,6 +59,9 @@ TEXTS: dict[str, str] = {
     "more": "There is more. Send PROFILE to see all of it on a web page.",
     "link_not_ready": "Your profile is saved. Send PROFILE to get a link to it.",
     "link_sent": "Here is the link to your profile. It works for {days} days.\n{link}",
+    "review_link": (
+        "Here is the review sheet, to take to the meeting. It works for {days} days.\n{link}"
+    ),
 }
 
 

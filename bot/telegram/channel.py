@@ -64,7 +64,7 @@ from bot.telegram import actions as chat_actions
 from bot.telegram.actions import ChatActions
 from bot.telegram.voice import fetch_voice, question_audio
 from dialogues import Attachment, Incoming, Media, ReceivedPhoto, ReceivedVoice, Reply
-from easyread import profile_of
+from easyread import profile_of, review_of
 from easyread.files import write_profile
 from easyread.png import render_png
 from easyread.text import render_text
@@ -349,9 +349,12 @@ class TelegramChannel(Channel):
         finally:
             remove_files(replies)
 
-    def profile_hook(self, person_id: int) -> list[Reply]:
+    def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
         """The engine's hook after a plan is finished: the profile as text, PDF, picture and
-        voice note. Files go in a folder of their own, removed once they are sent."""
+        voice note. Files go in a folder of their own, removed once they are sent. After a
+        review preparation: the review sheet as text and PDF, to take to the meeting."""
+        if flow == "review":
+            return self._review_files(person_id)
         profile = profile_of(self.db, person_id)
         if profile is None:
             return []
@@ -384,6 +387,30 @@ class TelegramChannel(Channel):
             shutil.rmtree(folder, ignore_errors=True)
             raise
         return [Reply(text, kind="profile", attachments=tuple(files))]
+
+    def _review_files(self, person_id: int) -> list[Reply]:
+        """The review sheet as text and a PDF (the words alone if the PDF cannot be made)."""
+        review = review_of(self.db, person_id)
+        if review is None:
+            return []
+        text = render_text(review)
+        outbox = self.settings.data_dir / OUTBOX
+        outbox.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="review-", dir=outbox))
+        actions = chat_actions.current()
+        if actions is not None:
+            actions.show(ChatAction.UPLOAD_DOCUMENT)
+        try:
+            pdf = write_profile(review, "pdf", folder / "review.pdf", settings=self.settings)
+        except PlanbotError as exc:
+            log.error("review sheet not made: %s", type(exc).__name__)
+            shutil.rmtree(folder, ignore_errors=True)
+            return [Reply(text, kind="profile")]
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        caption = self.engine.flows["review"].script.message("review_pdf")
+        return [Reply(text, kind="profile", attachments=(Attachment(pdf, "pdf", caption),))]
 
 
 async def send_replies(

@@ -210,13 +210,23 @@ def create_app(
 
     @app.get("/p/{name:path}")
     async def profile_page(name: str) -> Response:
+        return await private_page(name, "profile")
+
+    @app.get("/r/{name:path}")
+    async def review_page(name: str) -> Response:
+        return await private_page(name, "review")
+
+    async def private_page(name: str, document: str) -> Response:
+        """One document behind a link: the profile (/p/) or the review sheet (/r/)."""
         voice = links.split_voice(name)
         if voice is not None:  # a voice note on the page: /p/<token>/voice/<id>.ogg
             clip = await run.db(links.load_voice, database, *voice, now())
             if clip is not None:
                 return Response(clip.data, media_type="audio/ogg", headers=links.PRIVATE_HEADERS)
         parts = links.split_name(name)
-        data = await run.db(links.load_page, database, parts[0], now()) if parts else None
+        data = (
+            await run.db(links.load_page, database, parts[0], now(), document) if parts else None
+        )
         if parts is None or data is None:
             return Response(
                 links.NOT_FOUND_PAGE,
@@ -229,7 +239,7 @@ def create_app(
                 links.render_page, data, parts[1], parts[0], settings
             )
         except PlanbotError as exc:
-            log.error("profile %s not made: %s", parts[1], exc)
+            log.error("%s %s not made: %s", document, parts[1], exc)
             return Response(
                 links.UNAVAILABLE_TEXT,
                 status_code=503,

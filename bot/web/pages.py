@@ -5,6 +5,9 @@
 A voice note kept as an answer plays from ``/p/<token>/voice/<answer id>.ogg``, behind the
 same token: only the link's own person's notes, and the same 404 for anything else.
 The page links to its words-only and PDF forms, so a person can reach them from the one link.
+``/r/<token>`` (and ``.pdf``, ``.words``, ...) is the same person's review sheet, "Getting
+ready for Amy's review", behind the same kind of link: the link sent at the end of a review
+preparation opens it (the token opens the person's plan; the path says which document).
 
 Why these rules: the link is the only key to someone's profile. A wrong, expired or turned-off
 token gets the very same 404 page, so the answer tells a guesser nothing. Every answer asks not
@@ -25,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 import storage
-from easyread import Profile, build_profile
+from easyread import Profile, build_profile, build_review
 from easyread.files import write_profile
 from easyread.html import render_html
 from easyread.text import render_text
@@ -108,13 +111,17 @@ def load_voice(
         return storage.voice_note_for_token(session, token, answer_id, now)
 
 
-def load_page(db: storage.Database, token: str, now: datetime | None = None) -> PageData | None:
-    """The profile a token opens, or None for a wrong, expired or revoked token."""
+def load_page(
+    db: storage.Database, token: str, now: datetime | None = None, document: str = "profile"
+) -> PageData | None:
+    """The profile a token opens (or, with ``document="review"``, the review sheet: the
+    ``/r/<token>`` pages), or None for a wrong, expired or revoked token."""
+    build = build_review if document == "review" else build_profile
     with db.transaction() as session:
         person = storage.person_for_token(session, token, now)
         if person is None:
             return None
-        return PageData(build_profile(session, person), storage.person_photo(session, person))
+        return PageData(build(session, person), storage.person_photo(session, person))
 
 
 def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tuple[bytes, str]:

@@ -1,5 +1,5 @@
 """Commands: words that work at any point (back, skip, repeat, help, pause, restart, change,
-my answers, delete last, switch), one module a command.
+my answers, delete last, switch, review), one module a command.
 
 Why a registry: ``words.toml`` lists the words for each command and the engine runs the one
 named here, so a new command is one new module, its words and one line. A command that opens a
@@ -21,6 +21,7 @@ from dialogues.commands import (
     pause,
     repeat,
     restart,
+    review,
     skip,
     switch_person,
 )
@@ -39,6 +40,7 @@ COMMANDS: dict[str, RunCommand] = {
     "my_answers": my_answers.run,
     "delete_last": delete_last.run,
     "switch_person": switch_person.run,
+    "review": review.run,
 }
 
 SIDE_QUESTIONS: dict[str, Callable[[TurnBase], None]] = {

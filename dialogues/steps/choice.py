@@ -1,7 +1,8 @@
 """A question with choices, such as "Who is typing?": a number, a label, or plain words.
 
 "me and my PA" is the person with a helper (noted); "I'm his carer" gets one short question
-that tells the two meanings apart instead of the whole list.
+that tells the two meanings apart instead of the whole list. In a flow about someone else
+(the review), "Me. This is my profile." starts the typist's own plan instead.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import storage
 from dialogues._script import Step
 from dialogues._turn_base import OTHER_TYPISTS, TurnBase
+from dialogues.commands.review import is_own_plan, own_plan
 
 
 def answer(turn: TurnBase, step: Step) -> None:
@@ -25,6 +27,15 @@ def answer(turn: TurnBase, step: Step) -> None:
             turn.advance()
         else:
             turn.unclear()
+        return
+    if (
+        step.role == "who"
+        and reading.value == "person"
+        and turn.script.about_someone_else
+        and is_own_plan(turn)
+    ):
+        # "Me. This is my profile." in a flow about someone else: the typist's own plan.
+        own_plan(turn)
         return
     if step.role == "who":
         storage.set_typist(turn.conv, reading.value)

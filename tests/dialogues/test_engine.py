@@ -335,10 +335,10 @@ def test_an_opted_out_address_gets_nothing_and_stores_nothing(
 def test_a_repeat_of_the_message_that_finished_the_plan_gets_the_profile_again(
     db: storage.Database, settings: Settings, clock: Clock
 ) -> None:
-    finished: list[int] = []
+    finished: list[tuple[int, str]] = []
 
-    def profile(person_id: int) -> list[Reply]:
-        finished.append(person_id)
+    def profile(person_id: int, flow: str) -> list[Reply]:
+        finished.append((person_id, flow))
         return [Reply("PROFILE", kind="profile")]
 
     engine = Engine(db, settings, clock=clock, profile_hook=profile)
@@ -352,6 +352,7 @@ def test_a_repeat_of_the_message_that_finished_the_plan_gets_the_profile_again(
     assert [r.kind for r in first][-2:] == ["finished", "profile"]
     assert again == first
     assert len(finished) == 2 and finished[0] == finished[1]
+    assert finished[0][1] == "profile"
 
 
 def test_control_and_bidi_characters_are_not_stored(engine: Engine, db: storage.Database) -> None:
