@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 import storage
+from dialogues import _together as together
 from dialogues._flows import Flow, Flows
 from dialogues._machine import PICK_PERSON
 from dialogues._messages import Choice, Incoming, Reply
@@ -101,6 +102,7 @@ class Engine:
                     "duplicate message on %s: answered again, nothing stored", incoming.channel
                 )
                 again = [Reply.from_dict(r) for r in storage.processed_replies(seen)]
+                again = together.renew_codes(self, session, incoming, again)
                 # The message that finished the plan gets the profile again (its link was
                 # never stored, so the hook makes it afresh).
                 finished_again = any(r.kind == "finished" for r in again)
@@ -116,7 +118,7 @@ class Engine:
                 incoming.message_id,
                 kept_address,
                 ctx.person,
-                [r.to_dict() for r in replies],
+                [together.masked(r.to_dict(), ctx.secrets) for r in replies],
                 ctx.now,
             )
             if ctx.just_finished and ctx.person is not None and ctx.person.id is not None:
@@ -338,6 +340,9 @@ class Engine:
     def _join(self, session: Session, address: Address, person: Person) -> Conversation:
         """This address joins a plan someone already agreed to: start at "who is typing" (the
         step after consent, in a flow without that role)."""
+        supporter = together.supporter_conversation(self.flows, session, address, person)
+        if supporter is not None:  # a supporter the holder said yes to
+            return supporter
         script = self.flows.default.script
         who = script.role("who") or script.steps[min(1, len(script.steps) - 1)]
         return self._new_conversation(session, address, person, who.id)

@@ -32,6 +32,11 @@ ROLES: dict[str, tuple[str, ...]] = {
     "photo": ("photo",),
     "topic": ("list",),
     "readback": ("yes_no",),
+    # Planning together: the supporter's OK to keep their name and number, how they know the
+    # person (the join flow), and the holder's "Is that OK?" (the approve flow).
+    "join_consent": ("yes_no",),
+    "relation": ("choice",),
+    "approve": ("yes_no",),
 }
 REPEATED_ROLES = ("topic",)
 DEFAULT_FLOW = "profile"
@@ -46,6 +51,10 @@ COMMANDS = (
     "my_answers",
     "delete_last",
     "switch_person",
+    "invite",
+    "join",
+    "who_can_see",
+    "remove_supporter",
     "review",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
@@ -122,6 +131,9 @@ class Script:
     # Step ids of earlier versions, and the id each one is now (a reworded script never
     # strands a conversation halfway).
     renamed: dict[str, str] = field(default_factory=dict)
+    # Commands that take words after them ("change good day", "JOIN 482913", "remove Sam"):
+    # the command's name and the words it starts with ([command_args] in words.toml).
+    command_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Filled in by someone about another person (the review): the who and helper_name steps
     # are skipped when the conversation knows both, and "this is my profile" at the who step
     # starts the typist's own plan in the profile flow.
@@ -334,6 +346,7 @@ def read_flow(folder: Traversable, shared: Traversable | None = None) -> Script:
         version=version,
         renamed=renamed,
         yes_no_choices=yes_no,
+        command_args={k: tuple(v) for k, v in words.get("command_args", {}).items()},
         about_someone_else=about.get("about_someone_else", False) is True,
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import storage
+from dialogues import _together as together
 from dialogues._machine import CONFIRM_RESTART, FINISHED, PICK_PERSON
 from dialogues._messages import Reply
 from dialogues._turn_base import RESUME_AFTER, TurnContext
@@ -24,6 +25,7 @@ def run_turn(ctx: TurnContext) -> list[Reply]:
     """Work out the replies to one message, changing the stored state on the way."""
     turn = _Turn(ctx)
     turn.run()
+    together.after_turn(turn)
     mark_spoken(ctx)
     if ctx.conversation is not None and not ctx.address_removed:
         storage.set_state(ctx.conversation, turn.state)
@@ -38,6 +40,8 @@ class _Turn(VoiceNotes):
         text, ctx = self.ctx.text, self.ctx
         if ctx.switch_voice:
             self.switch_voice()
+            return
+        if together.before_turn(self):
             return
         if ctx.fresh:
             # The first message of a new conversation is a hello, whatever it says; REVIEW

@@ -74,6 +74,10 @@ class TurnContext:
     address_removed: bool = False
     just_finished: bool = False
     replies: list[Reply] = field(default_factory=list)
+    # The holder has a waiting "Is that OK?": ask it after this message's reply.
+    ask_pending: bool = False
+    # Invite codes in this message's replies: kept only masked (only a hash is stored).
+    secrets: list[str] = field(default_factory=list)
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""

@@ -176,8 +176,11 @@ class Vocabulary:
         for name, words in self._commands.items():
             if said in words:
                 return name, ""
-        if said.startswith("change ") and len(said) > 7:
-            return "change", said[7:].strip()
+        for name, starts in self._script.command_args.items():
+            for start in starts:
+                rest = said.removeprefix(f"{start} ")
+                if rest != said and rest.strip():
+                    return name, rest.strip()
         reasoned = _WITH_REASON.match(text.casefold())
         if reasoned and normalise(reasoned.group(1)) in _REASON_COMMANDS:
             return _REASON_COMMANDS[normalise(reasoned.group(1))], ""

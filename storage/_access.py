@@ -20,6 +20,7 @@ from storage._tables import (
     Access,
     Address,
     Conversation,
+    OutboxMessage,
     Person,
     PersonAddress,
     ProcessedMessage,
@@ -280,3 +281,24 @@ def mark_told(session: Session, access_id: int) -> None:
     row.told, row.address_id = True, None
     session.add(row)
     session.flush()
+
+
+def access_address(session: Session, access_id: int) -> Address | None:
+    """The address a row is for (to tell the supporter), if it is still there."""
+    row = session.get(Access, access_id)
+    if row is None or row.address_id is None:
+        return None
+    return session.get(Address, row.address_id)
+
+
+def asked_by_outbox(session: Session, address: Address, since: datetime) -> bool:
+    """A message queued for this address since ``since`` has been sent (so the holder has
+    seen the question it asked, and their yes or no answers it)."""
+    row = session.exec(
+        select(OutboxMessage.id).where(
+            OutboxMessage.lookup == address.lookup,
+            OutboxMessage.status == "sent",
+            col(OutboxMessage.created_at) >= since,
+        )
+    ).first()
+    return row is not None

@@ -17,13 +17,17 @@ from dialogues.commands import (
     back,
     change,
     delete_last,
+    invite,
+    join,
     my_answers,
     pause,
+    remove_supporter,
     repeat,
     restart,
     review,
     skip,
     switch_person,
+    who_can_see,
 )
 from dialogues.commands import help as help_command
 
@@ -40,6 +44,10 @@ COMMANDS: dict[str, RunCommand] = {
     "my_answers": my_answers.run,
     "delete_last": delete_last.run,
     "switch_person": switch_person.run,
+    "invite": invite.run,
+    "join": join.run,
+    "who_can_see": who_can_see.run,
+    "remove_supporter": remove_supporter.run,
     "review": review.run,
 }
 

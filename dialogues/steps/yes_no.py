@@ -41,6 +41,7 @@ def _consent(turn: TurnBase, said: str | None) -> None:
     session, address = turn.ctx.session, turn.ctx.address
     person = storage.create_person(session, storage.conversation_name_hint(turn.conv))
     storage.link_person(session, person, address)
+    storage.add_holder(session, person, address, turn.ctx.now)  # the plan is theirs
     storage.set_active_person(session, address, person)
     storage.set_conversation_person(turn.conv, person)
     storage.set_conversation_name_hint(turn.conv, None)

@@ -15,6 +15,8 @@ without writing Python. The format:
     advance_hours = 2          # optional (or advance_days): time passes before this message
     expect = ["Hello", "Can I keep"]   # substrings of the replies, in this order
     not_expect = ["Welcome back"]      # optional: must not appear anywhere in the replies
+    queued = ["Is that OK?"]   # optional: substrings of the messages this turn put in the outbox
+                               # (for someone else); "{code}" in a say is the last invite code
     photo = "png"              # optional: a picture comes with the message: "png" (fetched and
                                # checked by the channel) or a problem key ("photo_big", ...)
 
@@ -35,7 +37,9 @@ Files whose names start with ``_`` are shared data for other tests, not cases.
 
 from __future__ import annotations
 
+import re
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +66,7 @@ TURN_KEYS = {
     "person",
     "address",
     "photo",
+    "queued",
 }
 END_KEYS = {
     "state",
@@ -109,6 +114,19 @@ def picture(turn: dict[str, Any]) -> dict[str, Any]:
     if sent == "png":
         return {"media": media, "photo": ReceivedPhoto(PNG_BYTES, "image/png")}
     return {"media": media, "photo_problem": sent}
+
+
+def queued_since(db: storage.Database, number: int) -> str:
+    """The words of the outbox messages the case's turn ``number`` queued (claimed and let go
+    again through storage, as a sender would see them)."""
+    with db.transaction() as session:
+        later = datetime(2100, 1, 1, tzinfo=UTC)
+        items = storage.claim_due(session, now=later, channels=[CHANNEL], limit=1000)
+        for item in items:
+            storage.release(session, item)
+    return "\n".join(
+        str(i.reply["text"]) for i in items if i.key.split(":")[1].endswith(f"-{number}")
+    )
 
 
 def _count(session: Session, model: type) -> int:
@@ -160,6 +178,7 @@ def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
 @pytest.mark.parametrize("path", case_paths(), ids=lambda p: p.stem)
 def test_transcript(path: Path, engine: Engine, db: storage.Database, clock: Clock) -> None:
     case = load_case(path)
+    code = ""
     for number, turn in enumerate(case["turn"], start=1):
         where = f"{path.name} turn {number} ({turn['say']!r})"
         if "advance_hours" in turn:
@@ -171,7 +190,7 @@ def test_transcript(path: Path, engine: Engine, db: storage.Database, clock: Clo
                 channel=CHANNEL,
                 address=turn.get("address", case.get("address", DEFAULT_ADDRESS)),
                 message_id=f"{path.stem}-{number}",
-                text=turn["say"],
+                text=turn["say"].replace("{code}", code),
                 person=turn.get("person", case.get("person")),
                 opening=turn.get("opening", False),
                 takes_photos=case.get("takes_photos", False),
@@ -179,6 +198,10 @@ def test_transcript(path: Path, engine: Engine, db: storage.Database, clock: Clo
             )
         )
         text = shown(replies)
+        found = re.search(r"JOIN (\d{6})", text)
+        code = found.group(1) if found else code
+        if "queued" in turn:
+            assert_in_order(queued_since(db, number), turn["queued"], f"{where} (outbox)")
         assert replies and all(r.text.strip() for r in replies), f"{where}: an empty reply"
         assert_in_order(text, turn["expect"], where)
         for part in turn.get("not_expect", []):

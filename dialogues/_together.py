@@ -1,0 +1,456 @@
+"""Planning together, in a turn: joining with a code, the holder's "Is that OK?", and telling
+a removed supporter.
+
+Why here and not in a step: these happen whatever question a conversation is at. A code works
+as the whole message at any time ("JOIN 482913", even as someone's very first message); a
+supporter who was removed is told at their next message, whatever they send; and the holder's
+conversation answers a waiting request before anything else.
+
+How the holder is asked (a pending question): the supporter's turn writes the question to the
+holder's outbox. At the holder's next message, a clear yes or no answers it if that message
+was sent to them; anything else (or when it was not sent yet) is handled where they were, and
+the question comes again after the reply, with the conversation visiting the "approve" flow
+(``storage.visit_flow`` keeps where it was). In "approve", a yes or no answers; anything else
+goes back to where they were and the question comes again. So a person is never stuck, and
+never loses what they said, and the question is asked at every message until it is answered.
+
+Until the holder's yes, the supporter's conversation is about nobody (person_id empty, in the
+"join" flow): it can read and add nothing. After the yes their address is linked to the person
+and their next message starts the plan at its first topic, with their view ("Sam says").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+import storage
+from dialogues._flows import Flows
+from dialogues._machine import FINISHED
+from dialogues._messages import Incoming, Recipient, Reply
+from dialogues._script import Step
+from dialogues._turn_base import MAX_NAME_CHARS, TurnBase, as_choices
+from dialogues._understand import choose_by_number
+
+if TYPE_CHECKING:
+    from dialogues._engine import Engine
+
+JOIN_FLOW, APPROVE_FLOW = "join", "approve"
+CODE_MASK = "XXXXXX"  # a code in a kept reply: only its hash is stored anywhere
+# How a supporter's relation shows in their answers' view (perspective): friends help too.
+TYPIST_OF_ROLE = {"family": "family", "friend": "supporter", "supporter": "supporter"}
+TYPIST_OF_ROLE |= {"staff": "staff", "other": "other"}
+
+
+def code_key(turn: TurnBase) -> str:
+    """The key of the codes' hash: ``PLANBOT_SECRET_KEY`` (set it in a deployment: without
+    it the key is a fixed word, and the hash of a 6-digit code is easy to undo)."""
+    return turn.engine.settings.secret_key or "planbot-invite-codes"
+
+
+def holder_name(turn: TurnBase, person: storage.Person | None) -> str:
+    name = storage.person_name(person) if person is not None else None
+    return name or turn.msg("unnamed_person")
+
+
+# --- before and after a turn ----------------------------------------------------------------
+
+
+def before_turn(turn: TurnBase) -> bool:
+    """Handle the message here when it is about planning together; True when it was."""
+    ctx = turn.ctx
+    command = turn.words.command(ctx.text) if ctx.text else None
+    if command is not None and command[0] == "join":
+        join_with_code(turn, command[1])
+        return True
+    if tell_removed(turn):
+        return True
+    if turn.conv.flow == JOIN_FLOW:
+        answer_join(turn)
+        return True
+    return holder_answers(turn, command)
+
+
+def after_turn(turn: TurnBase) -> None:
+    """Ask the holder's waiting question after the reply (and keep it as their question)."""
+    ctx = turn.ctx
+    if not ctx.ask_pending or ctx.conversation is None or ctx.person is None:
+        return
+    if turn.conv.flow == APPROVE_FLOW:
+        return
+    if not storage.is_holder(ctx.session, ctx.person, ctx.address):
+        return
+    request = first_request(turn)
+    if request is None:
+        return
+    storage.set_state(turn.conv, turn.state)
+    approve = turn.engine.flows[APPROVE_FLOW]
+    step = approve.script.steps[0]
+    storage.visit_flow(turn.conv, APPROVE_FLOW, approve.version, step.id)
+    turn.use_conversation(turn.conv)
+    turn.ctx.replies.append(question_reply(turn, request))
+
+
+# --- the holder's requests ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """Something waiting for the holder's yes or no: a supporter who asked to help."""
+
+    access: storage.AccessView
+
+
+_ROLE_WORDS = {
+    "family": "approve_family",
+    "friend": "approve_friend",
+    "supporter": "approve_supporter",
+    "staff": "approve_staff",
+}
+
+
+def first_request(turn: TurnBase) -> Request | None:
+    person = turn.ctx.person
+    if person is None:
+        return None
+    waiting = storage.waiting_for(turn.ctx.session, person)
+    return Request(waiting[0]) if waiting else None
+
+
+def approve_step(turn: TurnBase) -> Step:
+    return turn.engine.flows[APPROVE_FLOW].script.steps[0]
+
+
+def question_text(turn: TurnBase, request: Request) -> str:
+    approve = turn.engine.flows[APPROVE_FLOW].script
+    who = request.access.name or turn.msg("unnamed_person")
+    return "\n".join(
+        (
+            approve.message(_ROLE_WORDS.get(request.access.role, "approve_other"), supporter=who),
+            approve.message("approve_what", supporter=who),
+            approve.message("approve_ask"),
+        )
+    )
+
+
+def question_reply(turn: TurnBase, request: Request, to: Recipient | None = None) -> Reply:
+    """The holder's question, with its yes and no (a button carries "approve" back)."""
+    step = approve_step(turn)
+    return Reply(
+        text=question_text(turn, request),
+        choices=as_choices(step.choices),
+        kind="ask",
+        question=step.id,
+        to=to,
+    )
+
+
+def _reads_yes_no(turn: TurnBase) -> str | None:
+    step = approve_step(turn)
+    picked = choose_by_number(turn.ctx.text, step.choices)
+    if picked is not None:
+        return picked.value
+    said = turn.engine.flows[APPROVE_FLOW].vocabulary.yes_no(turn.ctx.text, step)
+    return said if said in ("yes", "no") else None
+
+
+def holder_answers(turn: TurnBase, command: tuple[str, str] | None) -> bool:
+    """The holder's message, while something waits for their yes or no."""
+    ctx = turn.ctx
+    visiting = turn.conv.flow == APPROVE_FLOW
+    if ctx.person is None or ctx.fresh or ctx.opening:
+        return False
+    if not visiting and not storage.waiting_for(ctx.session, ctx.person):
+        return False
+    if not storage.is_holder(ctx.session, ctx.person, ctx.address):
+        return False
+    request = first_request(turn)
+    said = _reads_yes_no(turn) if command is None or command[0] != "help" else None
+    if request is not None and said is not None:
+        asked = visiting or storage.asked_by_outbox(
+            ctx.session, ctx.address, request.access.created_at
+        )
+        if asked or ctx.for_question == approve_step(turn).id:
+            decide(turn, request, said == "yes")
+            return True
+    # Not an answer to it: the message goes where the holder was, and the question after it.
+    if visiting:
+        back_to_where_they_were(turn)
+    ctx.ask_pending = request is not None
+    if ctx.for_question == approve_step(turn).id:
+        ctx.for_question = ""
+    return False
+
+
+def back_to_where_they_were(turn: TurnBase) -> None:
+    resume = turn.conv.resume_flow or turn.engine.flows.default.name
+    storage.end_visit(turn.conv, turn.engine.flows[resume].version)
+    turn.use_conversation(turn.conv)
+
+
+def decide(turn: TurnBase, request: Request, yes: bool) -> None:
+    """The holder's yes or no to a supporter: recorded, the supporter told, and back."""
+    ctx = turn.ctx
+    assert ctx.person is not None
+    session, access = ctx.session, request.access
+    who = access.name or turn.msg("unnamed_person")
+    name = holder_name(turn, ctx.person)
+    address = storage.access_address(session, access.id)
+    approve = turn.engine.flows[APPROVE_FLOW]
+    storage.record_consent(
+        session,
+        ctx.person,
+        storage.SUPPORTER,
+        "yes" if yes else "no",
+        by=storage.person_name(ctx.person),
+        by_role=storage.HOLDER,
+        channel=ctx.address.channel,
+        wording=f"{APPROVE_FLOW} v{approve.version}: "
+        + _ROLE_WORDS.get(access.role, "approve_other"),
+        now=ctx.now,
+        subject_id=access.id if yes else None,
+    )
+    if yes:
+        storage.approve_access(session, access.id, ctx.now)
+        tell = turn.msg("join_agreed", name=name)
+        turn.say(approve.script.message("approve_yes", supporter=who))
+    else:
+        # Nothing of the supporter is kept: not their row, not their address (if it talks
+        # for nobody else), and the record of the "no" does not name them.
+        storage.cancel_joining(session, access.id)
+        if address is not None:
+            for conv in [storage.conversation_for(session, address, None)]:
+                if conv is not None:
+                    storage.delete_conversation(session, conv)
+            storage.delete_address_if_unused(session, address)
+        tell = turn.msg("join_declined")
+        turn.say(approve.script.message("approve_no", supporter=who))
+    if address is not None:
+        recipient = Recipient(address.channel, storage.address_text(address))
+        ctx.replies.append(Reply(text=tell, to=recipient))
+    if turn.conv.flow == APPROVE_FLOW:
+        back_to_where_they_were(turn)
+    following = first_request(turn)
+    if following is not None:
+        ctx.ask_pending = True
+        turn.ask()
+        return
+    turn.say(approve.script.message("approve_back"))
+    turn.ask()
+
+
+# --- joining with a code --------------------------------------------------------------------
+
+
+def join_with_code(turn: TurnBase, code: str) -> None:
+    """ "JOIN 482913": a working code starts the join questions; a wrong one is counted."""
+    ctx = turn.ctx
+    session, address = ctx.session, ctx.address
+    sender = storage.sender_hash(address.lookup, code_key(turn))
+    if storage.too_many_wrong(session, sender, ctx.now):
+        _say_and_tidy(turn, turn.msg("join_too_many"))
+        return
+    code = code.replace(" ", "")
+    person_id = storage.use_invite_code(session, code, key=code_key(turn), now=ctx.now)
+    if person_id is None:
+        storage.note_wrong_code(session, sender, ctx.now)
+        key = "join_bad_code" if code.isdecimal() else "join_no_code"
+        _say_and_tidy(turn, turn.msg(key))
+        return
+    person = storage.person_by_id(session, person_id)
+    assert person is not None
+    name = holder_name(turn, person)
+    if person in storage.people_for_address(session, address):
+        turn.say(turn.msg("join_already", name=name))
+        return
+    if ctx.fresh and ctx.conversation is not None:
+        storage.delete_conversation(session, ctx.conversation)
+    pending = storage.conversation_for(session, address, None)
+    if pending is not None:
+        storage.delete_conversation(session, pending)
+    storage.start_joining(session, person, address, ctx.now)
+    storage.set_active_person(session, address, None)
+    flow = turn.engine.flows[JOIN_FLOW]
+    conv = storage.new_conversation(
+        session, address, None, flow.script.steps[0].id, flow=flow.name, flow_version=flow.version
+    )
+    ctx.person = None
+    turn.use_conversation(conv)
+    turn.say(turn.msg("join_hello", name=name))
+    ask_join(turn)
+
+
+def _say_and_tidy(turn: TurnBase, text: str) -> None:
+    """Answer a code that did not work; a new address that talks for nobody is not kept."""
+    ctx = turn.ctx
+    if ctx.fresh and ctx.person is None and ctx.conversation is not None:
+        storage.delete_conversation(ctx.session, ctx.conversation)
+        ctx.conversation = None
+        ctx.address_removed = storage.delete_address_if_unused(ctx.session, ctx.address)
+    turn.say(text)
+
+
+def _joining(turn: TurnBase) -> tuple[storage.AccessView | None, str]:
+    found = storage.joining_for(turn.ctx.session, turn.ctx.address)
+    person = storage.person_by_id(turn.ctx.session, found.person_id) if found else None
+    return found, holder_name(turn, person)
+
+
+def ask_join(turn: TurnBase, reword: bool = False) -> None:
+    _found, name = _joining(turn)
+    step = turn.script.step(turn.state)
+    question = (step.reword if reword else step.ask).format(name=name)
+    choices = as_choices(step.choices) if step.kind != "text" else ()
+    turn.say(f"{question}\n{step.example.format(name=name)}", choices, "ask")
+
+
+def answer_join(turn: TurnBase) -> None:
+    """The join questions: OK to keep name and number, the name, how they know the person."""
+    ctx = turn.ctx
+    found, name = _joining(turn)
+    if found is None:  # the holder said no meanwhile, or the row went: start afresh
+        storage.delete_conversation(ctx.session, turn.conv)
+        ctx.conversation = None
+        ctx.address_removed = storage.delete_address_if_unused(ctx.session, ctx.address)
+        turn.say(turn.msg("join_declined"))
+        return
+    command = turn.words.command(ctx.text) if ctx.text else None
+    if command is not None and command[0] == "help":
+        turn.say(turn.msg("help_contact_default"))
+    if turn.state == FINISHED or found.status == storage.WAITING:
+        turn.state = FINISHED
+        turn.say(turn.msg("join_waiting", name=name))
+        return
+    if command is not None and command[0] in ("help", "repeat"):
+        ask_join(turn)
+        return
+    step = turn.script.step(turn.state)
+    if step.role == "join_consent":
+        said = turn.yes_no(step)
+        if said == "no":
+            storage.cancel_joining(ctx.session, found.id)
+            turn.decline(turn.msg("join_no"))
+            return
+        if said != "yes":
+            _unclear(turn, found)
+            return
+    elif step.role == "helper_name":
+        text = ctx.text
+        if not text or len(text) > MAX_NAME_CHARS or turn.words.is_confused(text):
+            _unclear(turn, found)
+            return
+        storage.set_conversation_said_by(turn.conv, text)
+    elif step.role == "relation":
+        reading = turn.words.read_choice(ctx.text, step)
+        if reading.value is None and not reading.dont_know and turn.conv.retries < 2:
+            _unclear(turn, found)
+            return
+        _joined(turn, found, reading.value or "other")
+        return
+    turn.move("advance")
+    ask_join(turn)
+
+
+def _unclear(turn: TurnBase, found: storage.AccessView) -> None:
+    """Other words, then the choices again; the third time, for the OK, nothing is kept."""
+    storage.set_retries(turn.conv, turn.conv.retries + 1)
+    step = turn.script.step(turn.state)
+    if turn.conv.retries >= 3 and step.role == "join_consent":
+        storage.cancel_joining(turn.ctx.session, found.id)
+        turn.decline(turn.msg("join_no"))
+        return
+    ask_join(turn, reword=True)
+
+
+def _joined(turn: TurnBase, found: storage.AccessView, role: str) -> None:
+    """The supporter has said who they are: the holder is asked, through the outbox."""
+    ctx = turn.ctx
+    session = ctx.session
+    supporter = storage.conversation_said_by(turn.conv) or turn.msg("unnamed_person")
+    storage.finish_joining(session, found.id, supporter, role)
+    storage.set_typist(turn.conv, TYPIST_OF_ROLE.get(role, "other"))
+    person = storage.person_by_id(session, found.person_id)
+    assert person is not None
+    turn.state = FINISHED
+    turn.say(turn.msg("join_asked", name=holder_name(turn, person)))
+    holder = storage.holder_address(session, person)
+    waiting = storage.waiting_for(session, person)
+    # One question at a time: a second supporter waits for the first answer.
+    if holder is not None and waiting and waiting[0].id == found.id:
+        request = Request(waiting[0])
+        to = Recipient(holder.channel, storage.address_text(holder))
+        ctx.replies.append(question_reply(turn, request, to=to))
+
+
+def supporter_conversation(
+    turn_flows: Flows, session: Session, address: storage.Address, person: storage.Person
+) -> storage.Conversation | None:
+    """A supporter the holder said yes to starts the plan at its first topic, with their name
+    and view already known (they said them when joining); None for anyone else."""
+    access = storage.access_of(session, person, address)
+    if access is None or access.role == storage.HOLDER or access.status != storage.ACTIVE:
+        return None
+    flow = turn_flows.default
+    first = flow.script.list_steps[0] if flow.script.list_steps else flow.script.steps[0]
+    conv = storage.new_conversation(
+        session, address, person, first.id, flow=flow.name, flow_version=flow.version
+    )
+    storage.set_typist(conv, TYPIST_OF_ROLE.get(access.role, "other"))
+    storage.set_conversation_said_by(conv, access.name)
+    return conv
+
+
+# --- a supporter who was removed --------------------------------------------------------------
+
+
+def tell_removed(turn: TurnBase) -> bool:
+    """A removed supporter's next message: told kindly, once; nothing of the plan is shown."""
+    ctx = turn.ctx
+    removed = storage.removals_to_tell(ctx.session, ctx.address)
+    if not removed:
+        return False
+    for row in removed:
+        person = storage.person_by_id(ctx.session, row.person_id)
+        turn.say(turn.msg("removed_told", name=holder_name(turn, person)))
+        storage.mark_told(ctx.session, row.id)
+    if ctx.person is None and ctx.conversation is not None and ctx.fresh:
+        storage.delete_conversation(ctx.session, ctx.conversation)
+        ctx.conversation = None
+        ctx.address_removed = storage.delete_address_if_unused(ctx.session, ctx.address)
+    return True
+
+
+# --- invite codes in kept replies -----------------------------------------------------------
+
+
+def masked(reply: dict[str, object], secrets: list[str]) -> dict[str, object]:
+    """A reply as kept for a repeat delivery: any invite code in it masked (only its hash is
+    stored anywhere)."""
+    text = str(reply.get("text", ""))
+    for secret in secrets:
+        text = text.replace(secret, CODE_MASK)
+    return {**reply, "text": text} if secrets else reply
+
+
+def renew_codes(
+    engine: Engine, session: Session, incoming: Incoming, replies: list[Reply]
+) -> list[Reply]:
+    """The INVITE message delivered again: its row gets a fresh code, sent in the masked
+    reply's place (the first code was never kept, so it cannot be sent again)."""
+    if not any(r.kind == "invite" for r in replies):
+        return replies
+    code = storage.renew_invite_code(
+        session,
+        key=engine.settings.secret_key or "planbot-invite-codes",
+        channel=incoming.channel,
+        message_id=incoming.message_id,
+        now=engine.clock(),
+    )
+    if code is None:
+        return replies
+    return [
+        replace(r, text=r.text.replace(CODE_MASK, code)) if r.kind == "invite" else r
+        for r in replies
+    ]

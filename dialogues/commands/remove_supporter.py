@@ -1,0 +1,30 @@
+"""remove Sam: the holder ends a supporter's access at once. What Sam added stays on the
+plan; Sam is told kindly at their next message, and their links stop working."""
+
+from __future__ import annotations
+
+import storage
+from dialogues import _together as together
+from dialogues._turn_base import TurnBase
+
+
+def run(turn: TurnBase, name: str) -> None:
+    ctx = turn.ctx
+    person = ctx.person
+    if person is None or not storage.is_holder(ctx.session, person, ctx.address):
+        turn.say(turn.msg("remove_not_holder", name=together.holder_name(turn, person)))
+        turn.ask()
+        return
+    found = storage.find_access(ctx.session, person, name)
+    if len(found) != 1:
+        shown = found[0].name if found else name
+        turn.say(turn.msg("remove_not_found", supporter=shown))
+        turn.ask()
+        return
+    row = found[0]
+    if row.status == storage.WAITING:
+        storage.cancel_joining(ctx.session, row.id)
+    else:
+        storage.remove_access(ctx.session, row.id, ctx.now)
+    turn.say(turn.msg("remove_done", supporter=row.name or name))
+    turn.ask()
