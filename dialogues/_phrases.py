@@ -122,15 +122,12 @@ class PhraseBook(Generic[Meaning]):
     def _mend(self, word: str) -> str:
         if word in self._known or not word.isalpha():
             return word
-        stretched = self._stretched.get(_single_letters(word))
-        if stretched is not None:
-            return stretched
-        slips = allowed_slips(word)
-        if not slips or not self._targets:
-            return word
         mended = self._mended.get(word)
         if mended is None:
-            mended = self._nearest(word, slips)
+            mended = self._stretched.get(_single_letters(word)) or word
+            slips = allowed_slips(word)
+            if mended == word and slips and self._targets:
+                mended = self._nearest(word, slips)
             if len(self._mended) < _MENDED_KEPT:
                 self._mended[word] = mended
         return mended
@@ -178,10 +175,14 @@ class PhraseBook(Generic[Meaning]):
     def whole(self, text: str, most_words: int = 10) -> list[Hit[Meaning]] | None:
         """The phrases when the message is made of nothing else (at most ``most_words``
         words): "nah thats all" is all "done" words; "no sugar in my tea" is not."""
-        if len(tokens(text)) > most_words:
+        said = tokens(text)
+        if len(said) > most_words:
             return None
-        words = self.words(text)
-        if any(w not in self._known for w in words):
-            return None  # a word of no phrase here: the message says something else too
-        hits, unknown = self._find(words)
+        words = []
+        for word in self._spell(said):
+            mended = self._mend(word)
+            if mended not in self._known:
+                return None  # a word of no phrase here: the message says something else too
+            words.append(mended)
+        hits, unknown = self._find(tuple(words))
         return hits if hits and not unknown else None
