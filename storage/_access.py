@@ -155,6 +155,10 @@ def finish_joining(session: Session, access_id: int, name: str, role: str) -> No
     row.role = role if role in SUPPORTER_ROLES else "other"
     row.status = WAITING
     session.add(row)
+    person = session.get(Person, row.person_id)
+    if person is not None:
+        person.may_have_requests = True
+        session.add(person)
     session.flush()
 
 
@@ -164,12 +168,23 @@ def cancel_joining(session: Session, access_id: int) -> None:
 
 
 def waiting_for(session: Session, person: Person) -> list[AccessView]:
-    """Supporters waiting for the holder's yes, oldest first."""
-    rows = session.exec(
-        select(Access)
-        .where(Access.person_id == person.id, Access.status == WAITING)
-        .order_by(col(Access.id))
+    """Supporters waiting for the holder's yes, oldest first.
+
+    Asked at every message of a person's: the person row's hint (read with the message) says
+    when nobody can be waiting, and a look that finds nobody clears it.
+    """
+    if not person.may_have_requests:
+        return []
+    rows = list(
+        session.exec(
+            select(Access)
+            .where(Access.person_id == person.id, Access.status == WAITING)
+            .order_by(col(Access.id))
+        )
     )
+    if not rows:
+        person.may_have_requests = False
+        session.add(person)
     return [_view(r) for r in rows]
 
 
@@ -230,6 +245,10 @@ def remove_access(session: Session, access_id: int, now: datetime) -> None:
     session.add(row)
     if row.address_id is None:
         return
+    address = session.get(Address, row.address_id)
+    if address is not None:
+        address.may_have_news = True
+        session.add(address)
     pid, aid = row.person_id, row.address_id
     session.exec(
         delete(PersonAddress).where(
@@ -265,12 +284,24 @@ def remove_access(session: Session, access_id: int, now: datetime) -> None:
 
 
 def removals_to_tell(session: Session, address: Address) -> list[AccessView]:
-    """Plans this address was removed from and has not been told about yet."""
-    rows = session.exec(
-        select(Access).where(
-            Access.address_id == address.id, Access.status == REMOVED, col(Access.told).is_(False)
+    """Plans this address was removed from and has not been told about yet.
+
+    Asked at every message: the address row's hint (read with the message) says when there
+    can be none, and a look that finds none clears it (telling marks each row told).
+    """
+    if not address.may_have_news:
+        return []
+    rows = list(
+        session.exec(
+            select(Access).where(
+                Access.address_id == address.id,
+                Access.status == REMOVED,
+                col(Access.told).is_(False),
+            )
         )
     )
+    address.may_have_news = False  # these are told now, at this message
+    session.add(address)
     return [_view(r) for r in rows]
 
 

@@ -28,6 +28,9 @@ class Person(SQLModel, table=True):
     __tablename__ = "person"
     id: int | None = Field(default=None, primary_key=True)
     name_sealed: str | None = Field(default=None, sa_type=Text)
+    # A supporter may be waiting for this person's yes: set when one starts waiting, cleared
+    # when a look finds none. Read with every message, so most messages ask nothing more.
+    may_have_requests: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
@@ -45,6 +48,8 @@ class Address(SQLModel, table=True):
     opted_out: bool = Field(default=False)
     # Questions also come as voice notes (Telegram's /voice): how this chat likes to get them.
     voice: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # This address may have been removed from a plan and not told yet (as for requests above).
+    may_have_news: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
 
