@@ -324,12 +324,15 @@ def access_address(session: Session, access_id: int) -> Address | None:
 
 def asked_by_outbox(session: Session, address: Address, since: datetime) -> bool:
     """A message queued for this address since ``since`` has been sent (so the holder has
-    seen the question it asked, and their yes or no answers it)."""
+    seen the question it asked, and their yes or no answers it).
+
+    By ``address_id``, not ``lookup``: a sent row's lookup is blanked with its words. By
+    ``due_at``, the engine's clock as ``since`` is (``created_at`` is the database's)."""
     row = session.exec(
         select(OutboxMessage.id).where(
-            OutboxMessage.lookup == address.lookup,
+            OutboxMessage.address_id == address.id,
             OutboxMessage.status == "sent",
-            col(OutboxMessage.created_at) >= since,
+            col(OutboxMessage.due_at) >= since,
         )
     ).first()
     return row is not None

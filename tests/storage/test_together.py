@@ -176,3 +176,32 @@ def test_export_shows_consent_privacy_access_and_records(
         removed = storage.erase_person(session, person)
         assert removed["supporters"] == 2 and removed["consent records"] == 1
         assert session.exec(select(storage.Access)).all() == []
+
+
+def test_the_holder_was_asked_once_the_outbox_sent_them_a_message(
+    db: storage.Database, clock: Clock
+) -> None:
+    """A sent row's address is blanked with its words: it is still known to be the holder's."""
+    with db.transaction() as session:
+        person, home, sam = _holder_and_supporter(session, clock)
+        access_id = storage.start_joining(session, person, sam, clock.now)
+        storage.finish_joining(session, access_id, "Sam", "friend")
+        since = clock.now
+        assert not storage.asked_by_outbox(session, home, since)
+        storage.queue_message(
+            session,
+            channel="sms",
+            address="+447700900001",
+            reply={"text": "Sam is your friend. Is that OK?"},
+            due=clock.now,
+            key="ask",
+        )
+        assert not storage.asked_by_outbox(session, home, since)  # queued, not sent yet
+    with db.transaction() as session:
+        [item] = storage.claim_due(session, now=clock.now, channels=["sms"])
+        storage.mark_sent(session, item, now=clock.now)
+    with db.transaction() as session:
+        home = storage.get_or_create_address(session, "sms", "+447700900001")
+        assert storage.asked_by_outbox(session, home, since)
+        assert not storage.asked_by_outbox(session, sam, since)  # sent to the holder only
+        assert not storage.asked_by_outbox(session, home, since + timedelta(minutes=1))
