@@ -51,6 +51,8 @@ def list_access(name: str = typer.Argument(..., help="The person's name.")) -> N
             lines = [describe(r, storage.person_name(person)) for r in rows]
     except PlanbotError as exc:
         raise _fail(exc, settings) from exc
+    finally:
+        db.dispose()
     typer.echo("\n".join(lines) if lines else f"Only {name} can see {name}'s plan.")
 
 
@@ -73,4 +75,6 @@ def remove(
             storage.remove_access(session, found[0].id, storage.utcnow())
     except PlanbotError as exc:
         raise _fail(exc, settings) from exc
+    finally:
+        db.dispose()
     typer.echo(f"{supporter} cannot see {name}'s plan now.")
