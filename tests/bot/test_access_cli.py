@@ -1,0 +1,106 @@
+"""``planbot access list NAME`` and ``planbot access remove NAME SUPPORTER``, through the real
+CLI (Typer's runner), on a plan a supporter joined through the real engine."""
+
+from __future__ import annotations
+
+import re
+from itertools import count
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+import storage
+from bot.cli import app as cli
+from dialogues import Engine, Incoming
+from planbot.settings import Settings
+from tests.conftest import Clock
+
+DEV, SAM = "+447700900123", "+447700900456"
+_IDS = count()
+
+
+def say(engine: Engine, address: str, words: str) -> str:
+    incoming = Incoming("sms", address, f"SM{next(_IDS)}", words)
+    return "\n".join(r.text for r in engine.handle(incoming))
+
+
+def database_url(db: storage.Database) -> str:
+    """The URL the CLI opens the same database (and PostgreSQL schema) with."""
+    if db.is_sqlite:
+        return db.url
+    with db.engine.connect() as conn:
+        path = conn.execute(text("SHOW search_path")).scalar()
+    return f"{db.url}?options=-csearch_path%3D{path}"
+
+
+@pytest.fixture
+def engine(db: storage.Database, tmp_path: Path, clock: Clock) -> Engine:
+    settings = Settings.from_env(
+        {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_SECRET_KEY": "cli-secret"}
+    )
+    return Engine(db, settings, clock=clock)
+
+
+@pytest.fixture
+def runner(db: storage.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("PLANBOT_DATABASE_URL", database_url(db))
+    monkeypatch.setenv("PLANBOT_DATA_DIR", str(tmp_path / "data"))
+    return CliRunner()
+
+
+def sam_helps_dev(engine: Engine) -> None:
+    """Dev's plan on SMS; Sam joins with the code; Dev says yes (asked after a reply)."""
+    for words in ("hello", "yes", "1", "Dev", "kind"):
+        say(engine, DEV, words)
+    found = re.search(r"JOIN (\d{6})", say(engine, DEV, "invite"))
+    assert found
+    for words in (f"JOIN {found.group(1)}", "yes", "Sam", "family"):
+        say(engine, SAM, words)
+    assert "Sam says they are in your family." in say(engine, DEV, "funny")
+    assert "Sam can see your plan now" in say(engine, DEV, "yes")
+    assert "What do you like about Dev?" in say(engine, SAM, "hi")
+
+
+def test_access_list_and_remove_from_the_command_line(engine: Engine, runner: CliRunner) -> None:
+    sam_helps_dev(engine)
+    listed = runner.invoke(cli, ["access", "list", "Dev"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == [
+        "Dev  holder  active  since 2026-11-23",
+        "Sam  family  active  since 2026-11-23",
+    ]
+    assert "7700" not in listed.output  # no numbers
+
+    removed = runner.invoke(cli, ["access", "remove", "Dev", "sam"])
+    assert removed.exit_code == 0, removed.output
+    assert removed.output == "sam cannot see Dev's plan now.\n"
+    after = runner.invoke(cli, ["access", "list", "Dev"]).output.splitlines()
+    assert after[0] == "Dev  holder  active  since 2026-11-23"
+    assert after[1].startswith("Sam  family  removed  since 2026-11-23, ended ")
+
+    told = say(engine, SAM, "always on time")  # Sam is told at their next message...
+    assert told.startswith("Dev has ended your help with their plan.")
+    assert "kind" not in told and "funny" not in told
+    assert "Sam, since" not in say(engine, DEV, "who can see my plan")  # ...and Dev sees it
+    with engine.db.transaction() as session:
+        dev = storage.get_person(session, "Dev")
+        assert "always on time" not in [a.text for a in storage.answers_for(session, dev)]
+
+    again = runner.invoke(cli, ["access", "remove", "Dev", "Sam"])
+    assert again.exit_code == 1
+    assert "No supporter called 'Sam' can see Dev's plan." in again.output
+
+
+def test_access_for_nobody_or_a_plan_only_its_holder_sees(
+    engine: Engine, runner: CliRunner
+) -> None:
+    for words in ("hello", "yes", "1", "Dev"):
+        say(engine, DEV, words)
+    listed = runner.invoke(cli, ["access", "list", "Dev"])
+    assert listed.exit_code == 0 and listed.output == "Dev  holder  active  since 2026-11-23\n"
+    nobody = runner.invoke(cli, ["access", "list", "Kim"])
+    assert nobody.exit_code == 1 and "Kim" in nobody.output
+    assert runner.invoke(cli, ["access", "remove", "Kim", "Sam"]).exit_code == 1
+    assert runner.invoke(cli, ["access"]).exit_code in (0, 2)  # the help, no traceback
