@@ -32,6 +32,10 @@ ROLES: dict[str, tuple[str, ...]] = {
     "photo": ("photo",),
     "topic": ("list",),
     "readback": ("yes_no",),
+    # How the person agreed to a plan someone else types for them ("they said yes", or a
+    # best-interests decision), and for a best-interests decision, why (in the typist's words).
+    "made_for": ("choice",),
+    "made_for_reason": ("text",),
     # Planning together: the supporter's OK to keep their name and number, how they know the
     # person (the join flow), and the holder's "Is that OK?" (the approve flow).
     "join_consent": ("yes_no",),

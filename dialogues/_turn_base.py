@@ -10,6 +10,7 @@ data, never its id.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 RESUME_AFTER = timedelta(hours=1)
 MAX_NAME_CHARS = 60
 OTHER_TYPISTS = ("family", "supporter", "staff", "other")
+# Who is asked how the person agreed to the plan (the made_for step): someone who said they
+# are family, a supporter or staff. Never the person, alone or helped.
+MADE_FOR_TYPISTS = ("family", "supporter", "staff")
 
 
 def answer_words(answer: storage.AnswerView) -> str:
@@ -165,7 +169,17 @@ class TurnBase:
             return self.person_name is not None
         if step.role == "photo":
             return not self.ctx.takes_photos  # a terminal, or SMS where MMS does not work
-        return False
+        if step.role == "made_for":
+            # Asked of whoever starts a plan for the person (their address holds the plan),
+            # not of a supporter who comes to a plan the person started themselves.
+            person = self.ctx.person
+            return (
+                self.conv.typist not in MADE_FOR_TYPISTS
+                or person is None
+                or not storage.is_holder(self.ctx.session, person, self.ctx.address)
+            )
+        # made_for_reason is reached only from "They cannot say" at the made_for step.
+        return step.role == "made_for_reason"
 
     def knows_typist(self) -> bool:
         """A flow about someone else already knows who is typing for the person, and their
@@ -264,7 +278,7 @@ class TurnBase:
         if step.role == "readback" and not reword:
             self.say(self.readback())
         if first_time and step.say:
-            self.say("\n".join(step.say))
+            self.say(self.fill("\n".join(step.say)))
         question = self.fill(step.rewording(self.other) if reword else step.question(self.other))
         lines = []
         if step.kind == "list":
@@ -414,6 +428,35 @@ class TurnBase:
         self.ctx.address_removed = storage.delete_address_if_unused(session, self.ctx.address)
         self.say(text)
 
+    def wording(self, step: Step) -> str:
+        """Which words someone saw when they decided: the flow, its version, the step and a
+        hash of the step's wording as shown to them ("profile v2 consent 1f3a9c0b2d4e")."""
+        shown = [*step.say, step.question(self.other), step.rewording(self.other)]
+        shown += [c.label for c in step.choices]
+        digest = hashlib.sha256("\n".join(shown).encode("utf-8")).hexdigest()[:12]
+        return f"{self.flow.name} v{self.flow.version} {step.id} {digest}"
+
+    def record_made_for(self, how: str, reason: str | None) -> None:
+        """How the person agreed to a plan someone else types: "said_yes" or
+        "best_interests" (with the typist's reason, sealed), by the typist, as a consent
+        record; the profile then says "Made by Mum with Amy" or "Made by Mum for Amy"."""
+        assert self.ctx.person is not None
+        step = self.role_step("made_for")
+        assert step is not None, "a made_for decision comes from the made_for step"
+        typist = self.conv.typist or "other"
+        storage.record_consent(
+            self.ctx.session,
+            self.ctx.person,
+            storage.MADE_FOR,
+            how,
+            by=storage.conversation_said_by(self.conv) or None,
+            by_role=typist,
+            channel=self.ctx.address.channel,
+            wording=self.wording(step),
+            now=self.ctx.now,
+            reason=reason,
+        )
+
     def has_answers(self, step: Step) -> bool:
         return any(a.status == storage.ANSWER for a in self.section_items(step.id))
 
@@ -425,6 +468,8 @@ class TurnBase:
         if step.role == "readback":
             self.advance()
             return
+        if step.role == "made_for_reason":
+            self.record_made_for(storage.BEST_INTERESTS, None)  # the decision, without a why
         self.say(self.msg("skipped") if step.kind == "list" else self.msg("gave_up"))
         self.advance()
 

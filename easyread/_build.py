@@ -37,7 +37,8 @@ def build_profile(session: Session, person: Person, *, fallback_name: str = "me"
         items = tuple(_item(a) for a in answers if a.section == info.key)
         if items and info.on_profile:
             built.append(ProfileSection(info.key, info.heading, info.icon, items, info.core))
-    return Profile(name=storage.person_name(person) or fallback_name, sections=tuple(built))
+    name = storage.person_name(person) or fallback_name
+    return Profile(name=name, sections=tuple(built), made_by=made_by(session, person, name))
 
 
 def build_review(session: Session, person: Person, *, fallback_name: str = "me") -> Profile:
@@ -68,7 +69,25 @@ def build_review(session: Session, person: Person, *, fallback_name: str = "me")
         if items:
             heading = info.headings.get(key, by_key[key].heading).format(name=name)
             built.append(ProfileSection(key, heading, by_key[key].icon, items, False, theirs_part))
-    return Profile(name=name, sections=tuple(built), document="review")
+    return Profile(
+        name=name, sections=tuple(built), document="review", made_by=made_by(session, person, name)
+    )
+
+
+# Who typed a plan, by their role, when they gave no name.
+_ROLE_WORDS = {"family": "family", "supporter": "a supporter", "staff": "staff"}
+
+
+def made_by(session: Session, person: Person, name: str) -> str:
+    """ "Made by Mum with Amy." when Amy said yes to a plan Mum typed for her; "Made by Mum
+    for Amy." when it was made in her best interests; "" when the person made it, alone or
+    helped (the made_for step is not asked then)."""
+    how = storage.made_for(session, person)
+    if how is None:
+        return ""
+    by = how.by or _ROLE_WORDS.get(how.by_role, "someone")
+    word = "with" if how.decision == storage.SAID_YES else "for"
+    return f"Made by {by} {word} {name}."
 
 
 def _item(answer: storage.AnswerView) -> ProfileItem:

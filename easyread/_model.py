@@ -80,6 +80,10 @@ class Profile:
     language: str = "en-GB"
     extra: dict[str, str] = field(default_factory=dict)
     document: str = "profile"
+    # Who made it, when someone else typed it for the person: "Made by Mum with Amy." (Amy
+    # said yes) or "Made by Mum for Amy." (a best-interests decision); "" when the person
+    # made it themselves (alone or helped), or nobody was asked.
+    made_by: str = ""
 
     @property
     def title(self) -> str:

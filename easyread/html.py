@@ -218,6 +218,7 @@ def page_html(
     context = {
         "lang": lang,
         "title": profile.title,
+        "made_by": profile.made_by,
         "more_heading": profile.more_heading,
         "in_parts": any(s.part for s in (*first, *more)),
         "name": profile.name,

@@ -191,6 +191,8 @@ def profile_speech(profile: Profile) -> list[str]:
     is kept, so its names are said rather than nothing. Sections with nothing to say are left out.
     """
     parts = [_sentence(_speakable(profile.title))]
+    if profile.made_by:
+        parts.append(_sentence(_speakable(profile.made_by)))
     part = ""
     for section in profile.sections:
         items = [(_speakable(item.whose), _speakable(item.text)) for item in section.items]

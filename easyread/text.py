@@ -56,6 +56,8 @@ def render_text(profile: Profile, *, sms: bool = False, link: str | None = None)
     if sms:
         return _render_sms(profile, link)
     lines = [clean(profile.title)]
+    if profile.made_by:
+        lines.append(clean(profile.made_by))
     part = ""
     for section in _shown(profile):
         if section.part and section.part != part:  # a document in parts: each part's heading
@@ -128,6 +130,8 @@ def _best_limit(fits: list[int], compose: Callable[[int], str]) -> int | None:
 
 def _render_sms(profile: Profile, link: str | None) -> str:
     title = gsm_friendly(clean(profile.title))
+    if profile.made_by:
+        title = f"{title}\n{gsm_friendly(clean(profile.made_by))}"
     link = clean(link) if link else None
     core = _core(profile)
     longest = max((len(clean(i.text)) for _, items in core for i in items), default=0)

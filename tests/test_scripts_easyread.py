@@ -191,17 +191,17 @@ GOOD_DAY = 'id = "good_day"\nkind = "list"\nrole = "topic"\n'
 BROKEN = [
     pytest.param(
         ('ask = "What makes a good day for you?"\n', ""),
-        "step 8 (good_day): 'ask'",
+        "step 10 (good_day): 'ask'",
         id="missing-ask",
     ),
     pytest.param(
         (GOOD_DAY, GOOD_DAY.replace('"list"', '"dance"')),
-        "step 8 (good_day): kind must be one of",
+        "step 10 (good_day): kind must be one of",
         id="unknown-kind",
     ),
     pytest.param(
         (GOOD_DAY, GOOD_DAY.replace('"topic"', '"juggling"')),
-        "step 8 (good_day): role must be one of",
+        "step 10 (good_day): role must be one of",
         id="unknown-role",
     ),
     pytest.param(
@@ -216,7 +216,7 @@ BROKEN = [
     ),
     pytest.param(
         ('example = "For example: I wake up when I want. I go swimming."', "example = 3"),
-        "step 8 (good_day): 'example'",
+        "step 10 (good_day): 'example'",
         id="example-not-text",
     ),
     pytest.param(
@@ -240,7 +240,7 @@ BROKEN = [
         id="flow-named-apart-from-its-folder",
     ),
     pytest.param(
-        ("\nversion = 1", '\nversion = "one"'),
+        ("\nversion = 2", '\nversion = "one"'),
         "[flow] version must be a whole number",
         id="version-not-a-number",
     ),

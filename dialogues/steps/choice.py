@@ -3,6 +3,11 @@
 "me and my PA" is the person with a helper (noted); "I'm his carer" gets one short question
 that tells the two meanings apart instead of the whole list. In a flow about someone else
 (the review), "Me. This is my profile." starts the typist's own plan instead.
+
+At the made_for step ("How did Amy agree to this plan?"), "They said yes" is recorded at
+once; "They cannot say. I choose what is best for them." goes on to ask why (the
+made_for_reason step), and is recorded with the reason. "Don't know" is no answer there:
+it is asked again in other words (the retry ladder), never taken as a yes.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ def answer(turn: TurnBase, step: Step) -> None:
         # Counted as a retry: the same words again go on up the ladder.
         storage.set_retries(turn.conv, 1)
         turn.say(reading.apart.ask, kind="ask")
+        return
+    if step.role == "made_for":
+        _made_for(turn, reading.value)
         return
     if reading.value is None:
         if reading.dont_know:
@@ -43,3 +51,20 @@ def answer(turn: TurnBase, step: Step) -> None:
             # A helped person's answers stay theirs; the helper is noted ("with their PA").
             storage.set_conversation_said_by(turn.conv, reading.helper or None)
     turn.advance()
+
+
+def _made_for(turn: TurnBase, value: str | None) -> None:
+    if value == storage.SAID_YES:
+        turn.record_made_for(storage.SAID_YES, None)
+        turn.say(turn.msg("saved_made_for", name=turn.name))
+        turn.advance()
+    elif value == storage.BEST_INTERESTS:
+        reason = turn.role_step("made_for_reason")
+        if reason is None:  # a flow that does not ask why
+            turn.record_made_for(storage.BEST_INTERESTS, None)
+            turn.advance()
+            return
+        turn.jump(reason.id)
+        turn.ask(first_time=True)
+    else:
+        turn.unclear()

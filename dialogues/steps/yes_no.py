@@ -8,6 +8,9 @@ from dialogues._machine import PICK_TOPIC
 from dialogues._script import Step
 from dialogues._turn_base import TurnBase
 
+# Who said yes to keeping answers: whoever typed at this address (not asked yet).
+TYPIST = "typist"
+
 
 def answer(turn: TurnBase, step: Step) -> None:
     said = turn.yes_no(step)
@@ -27,7 +30,13 @@ def answer(turn: TurnBase, step: Step) -> None:
 
 
 def _consent(turn: TurnBase, said: str | None) -> None:
-    """Yes makes the person (and nothing is kept before it); no keeps nothing at all."""
+    """Yes makes the person (and nothing is kept before it), with a consent record of the
+    yes: when, on which channel, and which wording (flow, version, a hash of the words). Who
+    is not known yet ("Who is typing?" comes next): the record says "typist", and a plan
+    someone else types gets its own record of how the person agreed (the made_for step).
+
+    No keeps nothing at all, not even a record of the no: there is no person to keep it
+    with, and a record with no one in it would only count people (DOMAIN.md section 8)."""
     if said == "dont_know":
         turn.say(turn.msg("need_yes_or_no"))
         turn.ask()
@@ -46,4 +55,15 @@ def _consent(turn: TurnBase, said: str | None) -> None:
     storage.set_conversation_person(turn.conv, person)
     storage.set_conversation_name_hint(turn.conv, None)
     turn.ctx.person = person
+    storage.record_consent(
+        session,
+        person,
+        storage.KEEP_ANSWERS,
+        "yes",
+        by=None,
+        by_role=TYPIST,
+        channel=address.channel,
+        wording=turn.wording(turn.script.step(turn.state)),
+        now=turn.ctx.now,
+    )
     turn.advance()

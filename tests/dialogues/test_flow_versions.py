@@ -22,11 +22,11 @@ ADDRESS = "07700 900777"
 
 
 def _version_2(tmp_path: Path, *changes: tuple[str, str]) -> Flows:
-    """The profile flow at version 2, with ``changes`` made to its flow.toml."""
+    """The profile flow one version on (3; it ships at 2), with ``changes`` to its flow.toml."""
     folder = tmp_path / "profile"
     folder.mkdir()
     text = scripts_folder().joinpath("profile", "flow.toml").read_text("utf-8")
-    for old, new in (("\nversion = 1", "\nversion = 2"), *changes):
+    for old, new in (("\nversion = 2", "\nversion = 3"), *changes):
         assert old in text, old
         text = text.replace(old, new, 1)
     (folder / "flow.toml").write_text(text, "utf-8")
@@ -60,7 +60,7 @@ def test_a_new_conversation_records_its_flow_and_version(
     engine: Engine, db: storage.Database
 ) -> None:
     _to_readback(engine)
-    assert _conversation(db) == ("readback", "profile", 1)
+    assert _conversation(db) == ("readback", "profile", 2)
 
 
 def test_a_renamed_step_carries_on_at_its_new_id(
@@ -75,7 +75,7 @@ def test_a_renamed_step_carries_on_at_its_new_id(
     newer = Engine(db, settings, clock=clock, flows=flows)
     said = _say(newer, "no", n)
     assert "Your profile is ready" in said
-    assert _conversation(db) == ("finished", "profile", 2)
+    assert _conversation(db) == ("finished", "profile", 3)
 
 
 def test_a_step_that_is_gone_carries_on_at_the_first_empty_topic(
@@ -84,7 +84,7 @@ def test_a_step_that_is_gone_carries_on_at_the_first_empty_topic(
     for n, text in enumerate(["", "yes", "1", "Dev"]):
         said = engine.handle(Incoming("test", ADDRESS, f"m{n}", text, takes_photos=True))
     assert "Would you like a photo of you on your profile?" in shown(said)
-    # Version 2 has no photo question: Dev's conversation was at it.
+    # Version 3 has no photo question: Dev's conversation was at it.
     flow = scripts_folder().joinpath("profile", "flow.toml").read_text("utf-8")
     photo = flow[flow.index('[[step]]\nid = "photo"') : flow.index('[[step]]\nid = "like_admire"')]
     flows = _version_2(tmp_path, (photo, ""))
@@ -92,7 +92,7 @@ def test_a_step_that_is_gone_carries_on_at_the_first_empty_topic(
     newer = Engine(db, settings, clock=clock, flows=flows)
     said_now = _say(newer, "kind", 9)
     assert "I have saved:\n- kind" in said_now
-    assert _conversation(db) == ("like_admire", "profile", 2)
+    assert _conversation(db) == ("like_admire", "profile", 3)
     with db.transaction() as session:
         person = storage.find_people(session, "Dev")[0]
         assert [(a.section, a.text) for a in storage.answers_for(session, person)] == [

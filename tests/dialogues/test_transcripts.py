@@ -31,6 +31,9 @@ without writing Python. The format:
     photo = true               # optional: whether the person has a photo kept
     nothing_stored = true      # optional: no person, no address, no answer, no conversation
     person = "Dev"             # optional: which of the address's people the rest is about
+    consents = ["keep_answers yes", "made_for best_interests"]
+                               # optional: the person's consent records, oldest first, as
+                               # "subject decision" (a reason kept with one: "... because ...")
 
 Files whose names start with ``_`` are shared data for other tests, not cases.
 """
@@ -79,6 +82,7 @@ END_KEYS = {
     "photo",
     "nothing_stored",
     "person",
+    "consents",
 }
 
 
@@ -158,6 +162,12 @@ def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
             has_photo = storage.person_photo(session, person) is not None
             assert has_photo == end["photo"], f"{where}: photo kept"
         answers = storage.answers_for(session, person)
+        if "consents" in end:
+            got_consents = [
+                f"{c.subject} {c.decision}" + (f" because {c.reason}" if c.reason else "")
+                for c in storage.consents_of(session, person)
+            ]
+            assert got_consents == end["consents"], f"{where}: consent records"
 
     kept: dict[str, list[str]] = {}
     for a in answers:
