@@ -22,6 +22,7 @@ and their next message starts the plan at its first topic, with their view ("Sam
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -74,8 +75,12 @@ def before_turn(turn: TurnBase) -> bool:
 
 
 def after_turn(turn: TurnBase) -> None:
-    """Ask the holder's waiting question after the reply (and keep it as their question)."""
+    """Ask the holder's waiting question after the reply (and keep it as their question); a
+    supporter's new thing is asked about through the holder's outbox."""
     ctx = turn.ctx
+    if ctx.new_waiting:
+        ask_about_new_item(turn)
+        return
     if not ctx.ask_pending or ctx.conversation is None or ctx.person is None:
         return
     if turn.conv.flow == APPROVE_FLOW:
@@ -98,9 +103,17 @@ def after_turn(turn: TurnBase) -> None:
 
 @dataclass(frozen=True)
 class Request:
-    """Something waiting for the holder's yes or no: a supporter who asked to help."""
+    """Something waiting for the holder's yes or no: a supporter who asked to help, or a
+    thing a supporter said about the person (one of the two)."""
 
-    access: storage.AccessView
+    access: storage.AccessView | None = None
+    item: storage.AnswerView | None = None
+
+    @property
+    def created_at(self) -> datetime:
+        made = self.access or self.item
+        assert made is not None
+        return made.created_at
 
 
 _ROLE_WORDS = {
@@ -112,11 +125,14 @@ _ROLE_WORDS = {
 
 
 def first_request(turn: TurnBase) -> Request | None:
+    """The oldest waiting supporter first, then the oldest waiting thing: one at a time."""
     person = turn.ctx.person
     if person is None:
         return None
-    waiting = storage.waiting_for(turn.ctx.session, person)
-    return Request(waiting[0]) if waiting else None
+    supporters, items = storage.requests_waiting(turn.ctx.session, person)
+    if supporters:
+        return Request(access=supporters[0])
+    return Request(item=items[0]) if items else None
 
 
 def approve_step(turn: TurnBase) -> Step:
@@ -125,6 +141,10 @@ def approve_step(turn: TurnBase) -> Step:
 
 def question_text(turn: TurnBase, request: Request) -> str:
     approve = turn.engine.flows[APPROVE_FLOW].script
+    if request.item is not None:  # "Sam said about you: always on time."
+        said = approve.message("item_said", supporter=request.item.said_by, item=request.item.text)
+        return "\n".join((said, approve.message("item_ask")))
+    assert request.access is not None
     who = request.access.name or turn.msg("unnamed_person")
     return "\n".join(
         (
@@ -162,16 +182,16 @@ def holder_answers(turn: TurnBase, command: tuple[str, str] | None) -> bool:
     visiting = turn.conv.flow == APPROVE_FLOW
     if ctx.person is None or ctx.fresh or ctx.opening:
         return False
-    if not visiting and not storage.waiting_for(ctx.session, ctx.person):
+    if not visiting and not ctx.person.may_have_requests:  # the hint: nothing waits
+        return False
+    request = first_request(turn)
+    if not visiting and request is None:
         return False
     if not storage.is_holder(ctx.session, ctx.person, ctx.address):
         return False
-    request = first_request(turn)
     said = _reads_yes_no(turn) if command is None or command[0] != "help" else None
     if request is not None and said is not None:
-        asked = visiting or storage.asked_by_outbox(
-            ctx.session, ctx.address, request.access.created_at
-        )
+        asked = visiting or storage.asked_by_outbox(ctx.session, ctx.address, request.created_at)
         if asked or ctx.for_question == approve_step(turn).id:
             decide(turn, request, said == "yes")
             return True
@@ -191,9 +211,67 @@ def back_to_where_they_were(turn: TurnBase) -> None:
 
 
 def decide(turn: TurnBase, request: Request, yes: bool) -> None:
-    """The holder's yes or no to a supporter: recorded, the supporter told, and back."""
+    """The holder's yes or no to a supporter (recorded, the supporter told) or to a thing
+    (recorded), and back; the next waiting question, if any."""
     ctx = turn.ctx
     assert ctx.person is not None
+    if request.item is not None:
+        decide_item(turn, request.item, yes)
+    else:
+        decide_supporter(turn, request, yes)
+    if turn.conv.flow == APPROVE_FLOW:
+        back_to_where_they_were(turn)
+    following = first_request(turn)
+    if following is not None:
+        ctx.ask_pending = True
+        turn.ask()
+        return
+    approve = turn.engine.flows[APPROVE_FLOW]
+    turn.say(approve.script.message("approve_back"))
+    turn.ask()
+
+
+def decide_item(turn: TurnBase, item: storage.AnswerView, yes: bool) -> None:
+    """ "Can this go on your profile?": agreed or declined, and the yes or no recorded."""
+    ctx = turn.ctx
+    assert ctx.person is not None
+    approve = turn.engine.flows[APPROVE_FLOW]
+    storage.set_answer_consent(ctx.session, item.id, storage.AGREED if yes else storage.DECLINED)
+    storage.record_consent(
+        ctx.session,
+        ctx.person,
+        storage.ITEM,
+        "yes" if yes else "no",
+        by=storage.person_name(ctx.person),
+        by_role=storage.HOLDER,
+        channel=ctx.address.channel,
+        wording=f"{APPROVE_FLOW} v{approve.version}: item_ask",
+        now=ctx.now,
+        subject_id=item.id,
+    )
+    turn.say(approve.script.message("item_yes" if yes else "item_no"))
+
+
+def ask_about_new_item(turn: TurnBase) -> None:
+    """A supporter said something about the person: when nothing else waits before it, the
+    holder is asked at once through their outbox (else after the question before it)."""
+    ctx = turn.ctx
+    if ctx.person is None:
+        return
+    request = first_request(turn)
+    if request is None or request.item is None or request.item.id != ctx.new_waiting[0]:
+        return
+    holder = storage.holder_address(ctx.session, ctx.person)
+    if holder is None or holder.id == ctx.address.id:
+        return
+    to = Recipient(holder.channel, storage.address_text(holder))
+    ctx.replies.append(question_reply(turn, request, to=to))
+
+
+def decide_supporter(turn: TurnBase, request: Request, yes: bool) -> None:
+    """The holder's yes or no to a supporter: recorded, and the supporter told."""
+    ctx = turn.ctx
+    assert ctx.person is not None and request.access is not None
     session, access = ctx.session, request.access
     who = access.name or turn.msg("unnamed_person")
     name = holder_name(turn, ctx.person)
@@ -230,15 +308,6 @@ def decide(turn: TurnBase, request: Request, yes: bool) -> None:
     if address is not None:
         recipient = Recipient(address.channel, storage.address_text(address))
         ctx.replies.append(Reply(text=tell, to=recipient))
-    if turn.conv.flow == APPROVE_FLOW:
-        back_to_where_they_were(turn)
-    following = first_request(turn)
-    if following is not None:
-        ctx.ask_pending = True
-        turn.ask()
-        return
-    turn.say(approve.script.message("approve_back"))
-    turn.ask()
 
 
 # --- joining with a code --------------------------------------------------------------------
@@ -376,10 +445,10 @@ def _joined(turn: TurnBase, found: storage.AccessView, role: str) -> None:
     turn.state = FINISHED
     turn.say(turn.msg("join_asked", name=holder_name(turn, person)))
     holder = storage.holder_address(session, person)
-    waiting = storage.waiting_for(session, person)
-    # One question at a time: a second supporter waits for the first answer.
-    if holder is not None and waiting and waiting[0].id == found.id:
-        request = Request(waiting[0])
+    waiting, items = storage.requests_waiting(session, person)
+    # One question at a time: a second supporter (or a thing) waits for the first answer.
+    if holder is not None and waiting and waiting[0].id == found.id and not items:
+        request = Request(access=waiting[0])
         to = Recipient(holder.channel, storage.address_text(holder))
         ctx.replies.append(question_reply(turn, request, to=to))
 

@@ -82,6 +82,10 @@ class TurnContext:
     ask_pending: bool = False
     # Invite codes in this message's replies: kept only masked (only a hash is stored).
     secrets: list[str] = field(default_factory=list)
+    # A supporter's conversation (not the holder's): worked out once, when it first matters.
+    supporter: bool | None = None
+    # What a supporter said in this message, waiting for the holder's OK (answers' ids).
+    new_waiting: list[int] = field(default_factory=list)
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""
@@ -306,15 +310,42 @@ class TurnBase:
     def topic_choices(self) -> tuple[Choice, ...]:
         return tuple(Choice(self.heading(s.id), s.id) for s in self.script.list_steps)
 
-    def section_items(self, section: str) -> list[storage.AnswerView]:
+    @property
+    def by_supporter(self) -> bool:
+        """A supporter's conversation (the holder said yes to them): what they say waits for
+        the holder's OK, and they see only what the holder shares. Someone typing as the
+        person never costs a query."""
+        ctx = self.ctx
+        if ctx.supporter is None:
+            ctx.supporter = (
+                self.other
+                and ctx.person is not None
+                and storage.is_supporter(ctx.session, ctx.person, ctx.address)
+            )
+        return ctx.supporter
+
+    def visible_answers(self, section: str | None = None) -> list[storage.AnswerView]:
+        """The answers this conversation may see: a supporter's only what is shared (and their
+        own things waiting); the holder all but what they said no to."""
         assert self.ctx.person is not None
-        return storage.answers_for(self.ctx.session, self.ctx.person, section)
+        if self.by_supporter:
+            return storage.answers_for(
+                self.ctx.session, self.ctx.person, section, supporter_conversation=self.conv.id
+            )
+        found = storage.answers_for(self.ctx.session, self.ctx.person, section)
+        return [a for a in found if a.consent != storage.DECLINED]
+
+    def section_items(self, section: str) -> list[storage.AnswerView]:
+        return self.visible_answers(section)
 
     def show_topic(self, section: str, intro: bool = True) -> None:
         """What is stored for one topic, and how to change it."""
         items = [a for a in self.section_items(section) if a.status == storage.ANSWER]
         lines = [self.msg("topic_picked", heading=self.heading(section))] if intro else []
-        if items:
+        if items and intro and not self.by_supporter:  # "change": numbered, to pick one
+            numbered = (f"{n}. {self.item_text(a)}" for n, a in enumerate(items, start=1))
+            lines += [self.msg("topic_has"), "\n".join(numbered), self.msg("topic_pick_tip")]
+        elif items:
             lines += [self.msg("topic_has"), bullet_lines(self.item_text(a) for a in items)]
         else:
             lines.append(self.msg("topic_empty"))
@@ -323,8 +354,7 @@ class TurnBase:
 
     def readback(self) -> str:
         """ "Here is what you told me": every topic with its things, in the person's words."""
-        person = self.ctx.person
-        answers = storage.answers_for(self.ctx.session, person) if person else []
+        answers = self.visible_answers() if self.ctx.person else []
         if not answers:
             return self.msg("readback_empty")
         lines = [self.msg("readback_intro")]
@@ -355,7 +385,13 @@ class TurnBase:
         if self.script.about_someone_else:  # the review: the person's words are theirs
             mine = (answer.said_by, answer.perspective) == self.said_by()
         words = answer_words(answer)
-        return words if mine else f"{words} ({answer.said_by})"
+        marks = [] if mine else [answer.said_by]
+        if not self.by_supporter:  # the holder sees what is not shared, and why
+            if answer.consent == storage.WAITING_OK:
+                marks.append(self.msg("mark_waiting"))
+            if answer.private:
+                marks.append(self.msg("mark_private"))
+        return f"{words} ({', '.join(marks)})" if marks else words
 
     def typist_name(self) -> str | None:
         """Whom to greet: the person, or the supporter or relative typing for them."""
@@ -510,7 +546,9 @@ class TurnBase:
     def store(self, section: str, text: str, status: str = storage.ANSWER) -> None:
         assert self.ctx.person is not None
         said_by, perspective = self.said_by()
-        storage.add_answer(
+        # A supporter's thing goes on the profile only after the holder's OK.
+        waiting = status == storage.ANSWER and self.by_supporter
+        answer_id = storage.add_answer(
             self.ctx.session,
             self.ctx.person,
             self.conv,
@@ -519,4 +557,7 @@ class TurnBase:
             said_by=said_by,
             perspective=perspective,
             status=status,
+            consent=storage.WAITING_OK if waiting else storage.PERSON,
         )
+        if waiting:
+            self.ctx.new_waiting.append(answer_id)

@@ -130,6 +130,13 @@ class Vocabulary:
             [(w, Sense("filler")) for w in script.greeting_words]
             + [(w, Sense("greeting")) for w in script.greeting_core]
         )
+        self._keep = self._book(
+            [
+                *self._senses("filler"),
+                *self._senses("just_for_me"),
+                *self._senses("share_again"),
+            ]
+        )
         self._steps: dict[str, PhraseBook[Sense]] = {}
 
     def _senses(self, key: str, kind: str = "") -> list[tuple[str, Sense]]:
@@ -246,6 +253,11 @@ class Vocabulary:
         """Only greeting words, with at least one real hello ("hi its me again where was i")."""
         hits = self._greeting.whole(text)
         return hits is not None and any(h.meaning.kind == "greeting" for h in hits)
+
+    def keep_or_share(self, text: str) -> str | None:
+        """ "just_for_me" ("just for me", "keep it private") or "share_again" ("share it"),
+        said about a thing picked in a topic; None for anything else."""
+        return _one_of(self._keep, text, ("just_for_me", "share_again"))
 
     def is_done(self, text: str) -> bool:
         """ "done", or done words and filler only: "no, not really", "nah thats all"."""

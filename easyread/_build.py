@@ -24,8 +24,10 @@ REVIEW_KEYS = (
 
 
 def _kept(session: Session, person: Person) -> list[storage.AnswerView]:
-    """Real answers only (not skipped, not "don't know")."""
-    return [a for a in storage.answers_for(session, person) if a.status == storage.ANSWER]
+    """What may be shared, in every format and on the page behind a link: real answers (not
+    skipped, not "don't know"), the person's own or agreed by them, and not "just for me"
+    (``storage.shared_answers`` decides, once, for every renderer)."""
+    return storage.shared_answers(session, person)
 
 
 def build_profile(session: Session, person: Person, *, fallback_name: str = "me") -> Profile:

@@ -26,6 +26,7 @@ from storage._access import (
     mark_told,
     removals_to_tell,
     remove_access,
+    requests_waiting,
     start_joining,
     waiting_for,
 )
@@ -59,6 +60,7 @@ from storage._answers import (
     delete_last_answer,
     set_answer_consent,
     set_answer_private,
+    shared_answers,
     waiting_items,
 )
 from storage._codes import (
@@ -326,6 +328,7 @@ __all__ = [
     "removals_to_tell",
     "remove_access",
     "renew_invite_code",
+    "requests_waiting",
     "resume",
     "revoke_links",
     "save_conversation",
@@ -345,6 +348,7 @@ __all__ = [
     "set_state",
     "set_typist",
     "set_voice",
+    "shared_answers",
     "start_joining",
     "token_hash",
     "too_many_wrong",

@@ -15,6 +15,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from storage._addresses import link_person
+from storage._answers import AnswerView, waiting_items
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import (
     Access,
@@ -171,21 +172,32 @@ def waiting_for(session: Session, person: Person) -> list[AccessView]:
     """Supporters waiting for the holder's yes, oldest first.
 
     Asked at every message of a person's: the person row's hint (read with the message) says
-    when nobody can be waiting, and a look that finds nobody clears it.
+    when nobody can be waiting (``requests_waiting`` clears it when nothing at all waits).
     """
     if not person.may_have_requests:
         return []
-    rows = list(
-        session.exec(
-            select(Access)
-            .where(Access.person_id == person.id, Access.status == WAITING)
-            .order_by(col(Access.id))
-        )
+    rows = session.exec(
+        select(Access)
+        .where(Access.person_id == person.id, Access.status == WAITING)
+        .order_by(col(Access.id))
     )
-    if not rows:
+    return [_view(r) for r in rows]
+
+
+def requests_waiting(session: Session, person: Person) -> tuple[list[AccessView], list[AnswerView]]:
+    """Everything waiting for the holder's yes or no: supporters who asked to help, then
+    things supporters said about the person, oldest first.
+
+    No query at all while the person row's hint says nothing waits; a look that finds nothing
+    clears the hint (a supporter's request and a supporter's thing set it again).
+    """
+    if not person.may_have_requests:
+        return [], []
+    supporters, items = waiting_for(session, person), waiting_items(session, person)
+    if not supporters and not items:
         person.may_have_requests = False
         session.add(person)
-    return [_view(r) for r in rows]
+    return supporters, items
 
 
 def access_by_id(session: Session, access_id: int) -> AccessView | None:

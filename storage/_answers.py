@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, insert
+from sqlalchemy import CursorResult, delete, insert, or_
 from sqlmodel import Session, col, select
 
 from storage._personal import seal, unseal
@@ -21,6 +22,7 @@ SKIPPED = "skipped"
 DONT_KNOW = "dont_know"
 # An answer's consent: the holder's own, or a supporter's waiting for the holder's OK.
 PERSON, WAITING_OK, AGREED, DECLINED = "person", "waiting", "agreed", "declined"
+_SHARED = (PERSON, AGREED)
 
 # A plain INSERT, built once with bound parameters (see ``add_answer`` and bench/engine.py).
 _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
@@ -79,39 +81,83 @@ def add_answer(
     perspective: str,
     status: str = ANSWER,
     consent: str = "person",
-) -> None:
-    """Store one answer verbatim (``consent`` "waiting" for what a supporter adds).
+) -> int:
+    """Store one answer verbatim (``consent`` "waiting" for what a supporter adds); its id.
 
     A plain INSERT on the table, not an ORM object: a message can store several answers and
     the ORM's unit of work costs more than the rest of the message (see bench/engine.py).
     """
     assert person.id is not None
     now = utcnow()
-    session.execute(
-        _INSERT_ANSWER,
-        {
-            "person_id": person.id,
-            "conversation_id": conv.id if conv else None,
-            "section": section,
-            "text_sealed": seal(text),
-            "said_by_sealed": seal(said_by),
-            "perspective": perspective,
-            "status": status,
-            "kind": "text",
-            "consent": consent,
-            "private": False,
-            "deleted": False,
-            "created_at": now,
-            "updated_at": now,
-        },
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            _INSERT_ANSWER,
+            {
+                "person_id": person.id,
+                "conversation_id": conv.id if conv else None,
+                "section": section,
+                "text_sealed": seal(text),
+                "said_by_sealed": seal(said_by),
+                "perspective": perspective,
+                "status": status,
+                "kind": "text",
+                "consent": consent,
+                "private": False,
+                "deleted": False,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ),
     )
+    if consent == WAITING_OK and not person.may_have_requests:
+        # The holder's hint (read with each of their messages): something may wait for them.
+        person.may_have_requests = True
+        session.add(person)
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
-def answers_for(session: Session, person: Person, section: str | None = None) -> list[AnswerView]:
-    """The person's answers that are not deleted, oldest first."""
+def answers_for(
+    session: Session,
+    person: Person,
+    section: str | None = None,
+    *,
+    supporter_conversation: int | None = None,
+) -> list[AnswerView]:
+    """The person's answers that are not deleted, oldest first.
+
+    For a supporter (``supporter_conversation``: their conversation's id) only what they may
+    see: what is on the shared profile, and what they said themselves that waits for the
+    holder's OK; never what the holder keeps "just for me" or said no to.
+    """
     query = select(Answer).where(Answer.person_id == person.id, col(Answer.deleted).is_(False))
     if section is not None:
         query = query.where(Answer.section == section)
+    if supporter_conversation is not None:
+        query = query.where(
+            col(Answer.private).is_(False),
+            or_(
+                col(Answer.consent).in_(_SHARED),
+                (col(Answer.consent) == WAITING_OK)
+                & (col(Answer.conversation_id) == supporter_conversation),
+            ),
+        )
+    return [_answer_view(a) for a in session.exec(query.order_by(col(Answer.id)))]
+
+
+def shared_answers(session: Session, person: Person) -> list[AnswerView]:
+    """What goes on the shared profile and the review sheet (every format, and the page behind
+    a link): real answers, the holder's own or agreed, and not "just for me". The one place
+    that decides it, so no renderer has to."""
+    query = select(Answer).where(
+        Answer.person_id == person.id,
+        col(Answer.deleted).is_(False),
+        Answer.status == ANSWER,
+        col(Answer.consent).in_(_SHARED),
+        col(Answer.private).is_(False),
+    )
     return [_answer_view(a) for a in session.exec(query.order_by(col(Answer.id)))]
 
 
@@ -187,7 +233,10 @@ def set_answer_private(session: Session, answer_id: int, private: bool) -> None:
 
 
 def waiting_items(session: Session, person: Person) -> list[AnswerView]:
-    """What supporters said that waits for the holder's OK, oldest first."""
+    """What supporters said that waits for the holder's OK, oldest first (asked only while
+    the person row's hint ``may_have_requests`` is set: see ``storage.requests_waiting``)."""
+    if not person.may_have_requests:
+        return []
     query = select(Answer).where(
         Answer.person_id == person.id,
         col(Answer.deleted).is_(False),

@@ -7,12 +7,15 @@ is coming; a hello or "wat" is never saved as a thing.
 from __future__ import annotations
 
 import storage
+from dialogues import _just_for_me as just_for_me
 from dialogues._script import Step
 from dialogues._turn_base import TurnBase
 from dialogues._understand import bullet_lines, split_items
 
 
 def answer(turn: TurnBase, step: Step) -> None:
+    if just_for_me.handled(turn, step):  # a thing picked by its number: "just for me"
+        return
     text, words = turn.ctx.text, turn.words
     if words.is_done(text):
         if not turn.section_items(step.id):

@@ -1,0 +1,126 @@
+"""Only what the person shares leaves planbot: a supporter's thing waiting for the holder's
+OK, one the holder said no to, and one kept "just for me" are on no profile (the page behind a
+link, its words-only page, text, PDF) and no review sheet. One place decides
+(``storage.shared_answers``), so every renderer leaves them out; on every database backend."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import storage
+from easyread import build_profile, build_review
+from easyread.text import render_text
+from tests.bot.test_review import pdf_text
+from tests.conftest import Clock
+
+SHOWN = ("I am kind", "always on time", "her laugh")
+HIDDEN = ("waiting thing", "declined thing", "my secret thing", "secret review thing")
+
+
+def _dev(db: storage.Database, clock: Clock) -> str:
+    """Dev's answers, one of each kind; the token of a link to Dev's profile."""
+    with db.transaction() as session:
+        dev = storage.create_person(session, "Dev")
+
+        def add(section: str, text: str, who: str, view: str, consent: str) -> int:
+            return storage.add_answer(
+                session, dev, None, section, text, said_by=who, perspective=view, consent=consent
+            )
+
+        add("like_admire", "I am kind", "Dev", "person", storage.PERSON)
+        agreed = add("like_admire", "always on time", "Sam", "supporter", storage.WAITING_OK)
+        add("like_admire", "waiting thing", "Sam", "supporter", storage.WAITING_OK)
+        declined = add("like_admire", "declined thing", "Sam", "supporter", storage.WAITING_OK)
+        secret = add("good_day", "my secret thing", "Dev", "person", storage.PERSON)
+        add("like_admire", "her laugh", "Jo", "family", storage.PERSON)
+        review_secret = add("questions", "secret review thing", "Jo", "family", storage.PERSON)
+        storage.set_answer_consent(session, agreed, storage.AGREED)
+        storage.set_answer_consent(session, declined, storage.DECLINED)
+        storage.set_answer_private(session, secret, True)
+        storage.set_answer_private(session, review_secret, True)
+        return storage.new_link(session, dev, days=30, now=clock())
+
+
+def _assert_shared_only(text: str, where: str) -> None:
+    for words in SHOWN:
+        assert words in text, f"{where}: {words!r} is shared, so it is shown"
+    for words in HIDDEN:
+        assert words not in text, f"{where}: {words!r} must not be shown"
+
+
+async def test_the_page_and_its_files_leave_out_what_is_not_shared(
+    db: storage.Database, client: httpx.AsyncClient, clock: Clock
+) -> None:
+    token = _dev(db, clock)
+    page = await client.get(f"/p/{token}")
+    assert page.status_code == 200
+    _assert_shared_only(page.text, "the page")
+    _assert_shared_only((await client.get(f"/p/{token}.words")).text, "the words-only page")
+    _assert_shared_only((await client.get(f"/p/{token}.txt")).text, "the text")
+
+
+@pytest.mark.slow
+async def test_the_real_pdf_leaves_out_what_is_not_shared(
+    db: storage.Database, client: httpx.AsyncClient, clock: Clock
+) -> None:
+    token = _dev(db, clock)
+    pdf = await client.get(f"/p/{token}.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    _assert_shared_only(pdf_text(pdf.content), "the PDF")
+
+
+def test_the_review_sheet_and_the_profile_model_leave_it_out(
+    db: storage.Database, clock: Clock
+) -> None:
+    _dev(db, clock)
+    with db.transaction() as session:
+        dev = storage.get_person(session, "Dev")
+        sheet = render_text(build_review(session, dev))
+        profile = build_profile(session, dev)
+        everything = [a.text for a in storage.answers_for(session, dev)]
+    assert "her laugh" in sheet and "I am kind" in sheet
+    for words in HIDDEN:
+        assert words not in sheet
+        assert words in everything  # kept for Dev: hidden, not lost
+    items = [i.text for s in profile.sections for i in s.items]
+    assert items == ["I am kind", "always on time", "her laugh"]
+
+
+def test_a_supporter_sees_what_is_shared_and_their_own_waiting_things(
+    db: storage.Database, clock: Clock
+) -> None:
+    _dev(db, clock)
+    with db.transaction() as session:
+        dev = storage.get_person(session, "Dev")
+        # The waiting things were added without a conversation: no supporter's own.
+        seen = [a.text for a in storage.answers_for(session, dev, supporter_conversation=0)]
+    assert seen == ["I am kind", "always on time", "her laugh"]
+
+
+def test_what_waits_for_the_holder_is_read_only_while_the_hint_says_so(
+    db: storage.Database,
+) -> None:
+    with db.transaction() as session:
+        dev = storage.create_person(session, "Dev")
+        assert storage.requests_waiting(session, dev) == ([], [])
+        assert not dev.may_have_requests
+        first = storage.add_answer(
+            session,
+            dev,
+            None,
+            "like_admire",
+            "tidy",
+            said_by="Sam",
+            perspective="supporter",
+            consent=storage.WAITING_OK,
+        )
+        assert dev.may_have_requests  # set by a thing that waits
+    with db.transaction() as session:
+        dev = storage.get_person(session, "Dev")
+        supporters, items = storage.requests_waiting(session, dev)
+        assert supporters == [] and [i.id for i in items] == [first]
+        storage.set_answer_consent(session, first, storage.AGREED)
+        assert storage.requests_waiting(session, dev) == ([], [])
+    with db.transaction() as session:
+        assert not storage.get_person(session, "Dev").may_have_requests  # cleared: no queries
