@@ -18,11 +18,12 @@ import typer
 
 import storage
 from bot._access_cli import access_app
+from bot._documents_cli import fail, not_found, write_document
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
 from bot._review_cli import review
 from bot._tidy import forget_old_replies
-from bot._where import demo_database, not_found_hint, planbot_command, sqlite_url
+from bot._where import demo_database, planbot_command, sqlite_url
 from bot.telegram.polling import telegram
 from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import TerminalChat
@@ -31,7 +32,7 @@ from dialogues import Reply
 from easyread import build_profile
 from easyread.text import render_text
 from planbot import __version__
-from planbot.errors import PersonNotFound, PlanbotError
+from planbot.errors import PlanbotError
 from planbot.settings import Settings
 
 app = typer.Typer(
@@ -60,16 +61,6 @@ def main(
     """planbot: an easy-read assistant for person-centred planning."""
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code=1)
-
-
-def _not_found(exc: PlanbotError, settings: Settings) -> typer.Exit:
-    """The error, and for a name not found, where it was looked for."""
-    if isinstance(exc, PersonNotFound):
-        return _fail(f"{exc}\n{not_found_hint(settings, sys.argv[1:])}")
-    return _fail(str(exc))
 
 
 def _counted(count: int, what: str) -> str:
@@ -83,14 +74,14 @@ def _settings() -> Settings:
     try:
         return Settings.from_env()
     except PlanbotError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 def _open(settings: Settings, url: str | None = None) -> storage.Database:
     try:
         return storage.open_database(url or settings.database_url)
     except PlanbotError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 @app.command()
@@ -195,7 +186,7 @@ def export(name: str = typer.Argument(..., help="The person's name.")) -> None:
         with db.transaction() as session:
             data = storage.export_person(session, storage.get_person(session, name))
     except PlanbotError as exc:
-        raise _not_found(exc, settings) from exc
+        raise not_found(exc, settings) from exc
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -210,12 +201,12 @@ def forget(
     if not yes and sys.stdin.isatty():
         typer.confirm(f"Erase everything about {name}? This cannot be undone.", abort=True)
     elif not yes:
-        raise _fail("Add --yes to erase without being asked.")
+        raise fail("Add --yes to erase without being asked.")
     try:
         with db.transaction() as session:
             removed = storage.erase_person(session, storage.get_person(session, name))
     except PlanbotError as exc:
-        raise _not_found(exc, settings) from exc
+        raise not_found(exc, settings) from exc
     # Cached audio holds people's words and cannot be told apart by person: clear it all.
     from easyread.speech import clear_cache
 
@@ -243,33 +234,17 @@ def profile(
     Without --out nothing is left in the current folder: the profile is personal, so text
     formats are printed and binary formats ask where to go.
     """
-    from easyread.files import FORMATS, write_profile
-    from easyread.html import render_html
+    from easyread.files import FORMATS
 
-    settings = _settings()
-    if fmt not in FORMATS:
-        raise _fail(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
-    if out is None and fmt not in ("html", "txt"):
-        raise _fail(
-            f"A {fmt} profile cannot be printed as text. Say where to save it with --out, "
-            f"for example: --out {name.lower().replace(' ', '-') or 'profile'}.{fmt}"
-        )
-    db = _open(settings)
-    try:
-        with db.transaction() as session:
-            built = build_profile(session, storage.get_person(session, name))
-        if out is None:
-            text = (
-                render_text(built) + "\n"
-                if fmt == "txt"
-                else render_html(built, words_only=words_only)
-            )
-            typer.echo(text, nl=False)
-            return
-        written = write_profile(built, fmt, out, settings=settings, words_only=words_only)
-    except PlanbotError as exc:
-        raise _not_found(exc, settings) from exc
-    typer.echo(str(written))
+    write_document(
+        build_profile,
+        what="profile",
+        formats=tuple(FORMATS),
+        name=name,
+        fmt=fmt,
+        out=out,
+        words_only=words_only,
+    )
 
 
 app.command()(serve)

@@ -171,8 +171,9 @@ class SmsChannel(Channel):
             self.on_queued()
         return []
 
-    def _profile_in(self, session: Session, person: storage.Person, sid: str) -> list[Reply]:
-        token = storage.new_link(
+    def _new_link(self, session: Session, person: storage.Person, sid: str) -> str:
+        """A private link for the person, made by the text ``sid`` (so a retry of it is known)."""
+        return storage.new_link(
             session,
             person,
             days=self.settings.link_days,
@@ -180,6 +181,9 @@ class SmsChannel(Channel):
             channel=CHANNEL,
             message_id=sid,
         )
+
+    def _profile_in(self, session: Session, person: storage.Person, sid: str) -> list[Reply]:
+        token = self._new_link(session, person, sid)
         profile = build_profile(session, person)
         return [Reply(render_text(profile, sms=True, link=self.link_url(token)), kind="profile")]
 
@@ -192,14 +196,7 @@ class SmsChannel(Channel):
 
     def _review_in(self, session: Session, person: storage.Person, sid: str) -> Reply:
         """The end of a review preparation: the review sheet's title and its private link."""
-        token = storage.new_link(
-            session,
-            person,
-            days=self.settings.link_days,
-            now=self.clock(),
-            channel=CHANNEL,
-            message_id=sid,
-        )
+        token = self._new_link(session, person, sid)
         title = build_review(session, person).title
         body = sms_text(
             "review_link", days=self.settings.link_days, link=self.link_url(token, "review")
