@@ -162,9 +162,14 @@ def shared_answers(session: Session, person: Person) -> list[AnswerView]:
 
 
 def delete_last_answer(
-    session: Session, person: Person, section: str | None = None
+    session: Session,
+    person: Person,
+    section: str | None = None,
+    *,
+    said_in: Conversation | None = None,
 ) -> AnswerView | None:
-    """Delete the newest answer (in one section, if given); return what it was.
+    """Delete the newest answer (in one section, if given; said in one conversation, if
+    ``said_in``: a supporter deletes only what they said); return what it was.
 
     The row goes from the database: the bot tells the person "I deleted it", so the words must
     not stay behind (in an export, a backup or a later read).
@@ -176,6 +181,8 @@ def delete_last_answer(
     )
     if section is not None:
         query = query.where(Answer.section == section)
+    if said_in is not None:
+        query = query.where(Answer.conversation_id == said_in.id)
     row = session.exec(query.order_by(col(Answer.id).desc())).first()
     if row is None:
         return None
