@@ -3,7 +3,9 @@
 Why: the replies kept to answer a repeat delivery echo the person's words. Repeats come within
 minutes, so after ``PLANBOT_REPLY_HOURS`` (24 by default) they are blanked. The outbox's
 rows that are done with (sent, given up) go after the same time: their keys only stop a
-repeat delivery from queueing a message twice.
+repeat delivery from queueing a message twice. Invite codes that are used or out of date, and
+a sender's count of wrong codes once its day is over, go too (a keyed hash a stranger, kept no
+longer than it is needed).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
     with db.transaction() as session:
         count = storage.forget_replies(session, before=before)
         storage.forget_done_messages(session, before=before)
+        storage.forget_old_codes(session, now)
     if count:
         log.info("forgot the replies to %d old messages", count)
     return count

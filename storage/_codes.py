@@ -18,7 +18,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from storage._tables import CodeAttempt, InviteCode, Person, as_utc
 
@@ -136,3 +136,24 @@ def use_invite_code(session: Session, code: str, *, key: str, now: datetime) -> 
     session.add(row)
     session.flush()
     return row.person_id
+
+
+def forget_old_codes(session: Session, now: datetime) -> int:
+    """Drop what guessing and inviting leave behind once it can matter no more: a sender's
+    wrong-code count after its window, and codes used or past their 7 days (the hourly tidy).
+    Returns how many rows went."""
+    stale = session.exec(
+        select(CodeAttempt.sender_hash).where(
+            col(CodeAttempt.window_start) <= now - WRONG_WINDOW
+        )
+    ).all()
+    if stale:
+        session.exec(delete(CodeAttempt).where(col(CodeAttempt.sender_hash).in_(stale)))
+    done = session.exec(
+        select(InviteCode.id).where(
+            col(InviteCode.used_at).is_not(None) | (col(InviteCode.expires_at) <= now)
+        )
+    ).all()
+    if done:
+        session.exec(delete(InviteCode).where(col(InviteCode.id).in_(done)))
+    return len(stale) + len(done)

@@ -8,6 +8,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 import storage
+from bot._tidy import forget_old_replies
+from planbot.settings import Settings
 from tests.conftest import Clock
 
 KEY = "test-secret"
@@ -205,3 +207,35 @@ def test_the_holder_was_asked_once_the_outbox_sent_them_a_message(
         assert storage.asked_by_outbox(session, home, since)
         assert not storage.asked_by_outbox(session, sam, since)  # sent to the holder only
         assert not storage.asked_by_outbox(session, home, since + timedelta(minutes=1))
+
+
+def test_the_tidy_drops_old_wrong_code_counts_and_used_or_old_codes(
+    db: storage.Database, settings: Settings, clock: Clock
+) -> None:
+    """What guessing and inviting leave behind goes once it can matter no more; a count within
+    its day, and a working code, stay."""
+    with db.transaction() as session:
+        person, _home, _sam = _holder_and_supporter(session, clock)
+        stranger = storage.sender_hash("sms:+447700900009", KEY)
+        storage.note_wrong_code(session, stranger, clock.now)
+        used = storage.new_invite_code(
+            session, person, key=KEY, channel="sms", message_id="inv1", now=clock.now
+        )
+        assert storage.use_invite_code(session, used, key=KEY, now=clock.now) == person.id
+        storage.new_invite_code(
+            session, person, key=KEY, channel="sms", message_id="inv2", now=clock.now
+        )
+        later = storage.new_invite_code(
+            session, person, key=KEY, channel="sms", message_id="inv3", now=clock.now
+        )
+    forget_old_replies(db, settings, clock.now + timedelta(hours=1))
+    with db.transaction() as session:
+        # The used code went; the count (within its day) and the working codes stayed.
+        assert len(session.exec(select(storage.InviteCode)).all()) == 2
+        assert storage.too_many_wrong(session, stranger, clock.now) is False
+        assert len(session.exec(select(storage.CodeAttempt)).all()) == 1
+    forget_old_replies(db, settings, clock.now + timedelta(days=storage.CODE_DAYS, hours=1))
+    with db.transaction() as session:
+        assert session.exec(select(storage.CodeAttempt)).all() == []
+        assert session.exec(select(storage.InviteCode)).all() == []
+        assert storage.use_invite_code(session, later, key=KEY, now=clock.now) is None
