@@ -64,7 +64,7 @@ from bot.telegram import actions as chat_actions
 from bot.telegram.actions import ChatActions
 from bot.telegram.voice import fetch_voice, question_audio
 from dialogues import Attachment, Incoming, Media, ReceivedPhoto, ReceivedVoice, Reply
-from easyread import profile_of, review_of
+from easyread import Profile, profile_of, review_of
 from easyread.files import write_profile
 from easyread.png import render_png
 from easyread.text import render_text
@@ -351,66 +351,45 @@ class TelegramChannel(Channel):
 
     def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
         """The engine's hook after a plan is finished: the profile as text, PDF, picture and
-        voice note. Files go in a folder of their own, removed once they are sent. After a
-        review preparation: the review sheet as text and PDF, to take to the meeting."""
+        voice note. After a review preparation: the review sheet as text and PDF, to take to
+        the meeting (the issue asks for the PDF there)."""
         if flow == "review":
-            return self._review_files(person_id)
+            review = review_of(self.db, person_id)
+            return [self._with_files(review, "review", ("pdf",))] if review else []
         profile = profile_of(self.db, person_id)
-        if profile is None:
-            return []
-        text = render_text(profile)
+        return [self._with_files(profile, "profile", ("pdf", "png", "ogg"))] if profile else []
+
+    def _with_files(self, document: Profile, name: str, kinds: tuple[str, ...]) -> Reply:
+        """The document's text, with its files made in a folder of their own (removed once
+        they are sent); the words alone if the files cannot be made. ``name`` ("profile",
+        "review") names the files and their captions (``<name>_pdf`` and so on)."""
+        text = render_text(document)
         outbox = self.settings.data_dir / OUTBOX
         outbox.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="profile-", dir=outbox))
-        message = self.engine.script.message
+        folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=outbox))
+        caption = self.engine.flows[name].script.message  # "profile_pdf", "review_pdf", ...
         actions = chat_actions.current()  # "sending a file..." while each is made
         show = actions.show if actions is not None else (lambda _action: None)
         try:
             show(ChatAction.UPLOAD_DOCUMENT)
-            pdf = write_profile(profile, "pdf", folder / "profile.pdf", settings=self.settings)
-            show(ChatAction.UPLOAD_PHOTO)
-            files = [
-                Attachment(pdf, "pdf", message("profile_pdf")),
-                Attachment(
-                    render_png(pdf, folder / "profile.png"), "png", message("profile_picture")
-                ),
-            ]
-            if self.settings.tts != "off":
+            pdf = write_profile(document, "pdf", folder / f"{name}.pdf", settings=self.settings)
+            files = [Attachment(pdf, "pdf", caption(f"{name}_pdf"))]
+            if "png" in kinds:
+                show(ChatAction.UPLOAD_PHOTO)
+                png = render_png(pdf, folder / f"{name}.png")
+                files.append(Attachment(png, "png", caption(f"{name}_picture")))
+            if "ogg" in kinds and self.settings.tts != "off":
                 show(ChatAction.RECORD_VOICE)
-                ogg = write_profile(profile, "ogg", folder / "profile.ogg", settings=self.settings)
-                files.append(Attachment(ogg, "ogg", message("profile_voice")))
+                ogg = write_profile(document, "ogg", folder / f"{name}.ogg", settings=self.settings)
+                files.append(Attachment(ogg, "ogg", caption(f"{name}_voice")))
         except PlanbotError as exc:
-            log.error("profile files not made: %s", type(exc).__name__)
+            log.error("%s files not made: %s", name, type(exc).__name__)
             shutil.rmtree(folder, ignore_errors=True)
-            return [Reply(text, kind="profile")]
+            return Reply(text, kind="profile")
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        return [Reply(text, kind="profile", attachments=tuple(files))]
-
-    def _review_files(self, person_id: int) -> list[Reply]:
-        """The review sheet as text and a PDF (the words alone if the PDF cannot be made)."""
-        review = review_of(self.db, person_id)
-        if review is None:
-            return []
-        text = render_text(review)
-        outbox = self.settings.data_dir / OUTBOX
-        outbox.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="review-", dir=outbox))
-        actions = chat_actions.current()
-        if actions is not None:
-            actions.show(ChatAction.UPLOAD_DOCUMENT)
-        try:
-            pdf = write_profile(review, "pdf", folder / "review.pdf", settings=self.settings)
-        except PlanbotError as exc:
-            log.error("review sheet not made: %s", type(exc).__name__)
-            shutil.rmtree(folder, ignore_errors=True)
-            return [Reply(text, kind="profile")]
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        caption = self.engine.flows["review"].script.message("review_pdf")
-        return [Reply(text, kind="profile", attachments=(Attachment(pdf, "pdf", caption),))]
+        return Reply(text, kind="profile", attachments=tuple(files))
 
 
 async def send_replies(
