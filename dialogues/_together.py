@@ -61,8 +61,7 @@ def holder_name(turn: TurnBase, person: storage.Person | None) -> str:
 
 def before_turn(turn: TurnBase) -> bool:
     """Handle the message here when it is about planning together; True when it was."""
-    ctx = turn.ctx
-    command = turn.words.command(ctx.text) if ctx.text else None
+    command = turn.said_command
     if command is not None and command[0] == "join":
         join_with_code(turn, command[1])
         return True
@@ -385,7 +384,7 @@ def answer_join(turn: TurnBase) -> None:
         ctx.address_removed = storage.delete_address_if_unused(ctx.session, ctx.address)
         turn.say(turn.msg("join_declined"))
         return
-    command = turn.words.command(ctx.text) if ctx.text else None
+    command = turn.said_command
     if command is not None and command[0] == "help":
         turn.say(turn.msg("help_contact_default"))
     if turn.state == FINISHED or found.status == storage.WAITING:

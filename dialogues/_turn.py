@@ -46,7 +46,7 @@ class _Turn(VoiceNotes):
         if ctx.fresh:
             # The first message of a new conversation is a hello, whatever it says; REVIEW
             # starts the review instead.
-            if self.words.command(text) == ("review", ""):
+            if self.said_command == ("review", ""):
                 self.command("review", "")
             else:
                 self.ask(first_time=True)
@@ -79,7 +79,7 @@ class _Turn(VoiceNotes):
         if self.conv.person_id is None and self.state != PICK_PERSON:
             self.before_consent()
             return
-        command = self.words.command(text)
+        command = self.said_command
         if self.state == PICK_PERSON and (command is None or command[0] != "help"):
             SIDE_QUESTIONS[PICK_PERSON](self)
             return
@@ -116,7 +116,7 @@ class _Turn(VoiceNotes):
     def before_consent(self) -> None:
         """Only help, repeat and review (the same consent, worded for the review) work before
         the person agrees; nothing else is stored."""
-        command = self.words.command(self.ctx.text)
+        command = self.said_command
         if command is not None and command[0] in ("help", "repeat", "review"):
             self.command(*command)
             return

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -104,6 +105,12 @@ class TurnBase:
         assert ctx.conversation is not None
         self.conv: Conversation = ctx.conversation
         self.state = self.conv.state
+
+    @cached_property
+    def said_command(self) -> tuple[str, str] | None:
+        """The command this message is (with the words after it), read once a turn: the
+        commands' words are shared by every flow, so a flow switched to meanwhile agrees."""
+        return self.words.command(self.ctx.text) if self.ctx.text else None
 
     def use_conversation(self, conv: Conversation) -> None:
         """Carry on with another conversation of this address (another person's plan), in
