@@ -14,11 +14,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -223,6 +227,23 @@ def fake_bot_api() -> Iterator[FakeBotApi]:
     with served(_app(fake), "the fake Bot API server") as url:
         fake.url = url
         yield fake
+
+
+def start_planbot_telegram(fake: FakeBotApi, data_dir: Path) -> subprocess.Popen[bytes]:
+    """``planbot telegram`` (long polling) as a real process against the fake Bot API, on a
+    SQLite file in ``data_dir``; the caller ends it (terminate, then communicate)."""
+    env = {
+        **os.environ,
+        "PLANBOT_DATA_DIR": str(data_dir),
+        "PLANBOT_TTS": "off",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "PLANBOT_TELEGRAM_API_URL": fake.url,
+    }
+    env.pop("PLANBOT_DATABASE_URL", None)
+    planbot = Path(sys.executable).with_name("planbot")
+    return subprocess.Popen(
+        [str(planbot), "telegram"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
 
 
 # --- updates, as Telegram sends them -------------------------------------------------------

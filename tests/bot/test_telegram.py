@@ -30,6 +30,7 @@ from tests.auxil.fake_telegram import (
     make_message_update,
     make_photo_update,
     make_text_update,
+    start_planbot_telegram,
 )
 from tests.auxil.twilio import PNG_BYTES, PUBLIC_URL, make_settings
 from tests.conftest import Clock
@@ -414,18 +415,7 @@ def test_a_token_without_a_webhook_secret_is_a_settings_problem(tmp_path: Path) 
 
 
 def test_planbot_telegram_answers_by_long_polling(tmp_path: Path, fake: FakeBotApi) -> None:
-    env = {
-        **os.environ,
-        "PLANBOT_DATA_DIR": str(tmp_path / "data"),
-        "PLANBOT_TTS": "off",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "PLANBOT_TELEGRAM_API_URL": fake.url,
-    }
-    env.pop("PLANBOT_DATABASE_URL", None)
-    planbot = Path(sys.executable).with_name("planbot")
-    process = subprocess.Popen(
-        [str(planbot), "telegram"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    process = start_planbot_telegram(fake, tmp_path / "data")
     try:
         fake.queue(make_text_update(CHAT, "/start"))
         fake.wait_for_text("Can I keep your answers safe")

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -25,12 +22,12 @@ from bot.web.app import create_app
 from dialogues import load_script
 from planbot.settings import Settings
 from tests.auxil.fake_telegram import (
-    TOKEN,
     FakeBotApi,
     fake_bot_api,
     make_button_update,
     make_text_update,
     make_voice_update,
+    start_planbot_telegram,
 )
 from tests.auxil.twilio import PUBLIC_URL
 from tests.bot.test_telegram import CHAT, SECRET, Bot, agree, joined, telegram_settings
@@ -143,18 +140,7 @@ async def test_the_webhook_app_sets_the_menu_at_start(
 def test_planbot_telegram_sets_the_menu_when_long_polling_starts(
     tmp_path: Path, fake: FakeBotApi
 ) -> None:
-    env = {
-        **os.environ,
-        "PLANBOT_DATA_DIR": str(tmp_path / "data"),
-        "PLANBOT_TTS": "off",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "PLANBOT_TELEGRAM_API_URL": fake.url,
-    }
-    env.pop("PLANBOT_DATABASE_URL", None)
-    planbot = Path(sys.executable).with_name("planbot")
-    process = subprocess.Popen(
-        [str(planbot), "telegram"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    process = start_planbot_telegram(fake, tmp_path / "data")
     try:
         fake.queue(make_text_update(CHAT, "/start"))
         fake.wait_for_text("Can I keep your answers safe")
