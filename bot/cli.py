@@ -61,8 +61,6 @@ def main(
     """planbot: an easy-read assistant for person-centred planning."""
 
 
-
-
 def _counted(count: int, what: str) -> str:
     """``1 conversation``, ``2 conversations``, ``1 address`` (``what`` is the plural)."""
     if count == 1:

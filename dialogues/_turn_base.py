@@ -340,7 +340,7 @@ class TurnBase:
                 self.ctx.session, self.ctx.person, section, supporter_conversation=self.conv.id
             )
         found = storage.answers_for(self.ctx.session, self.ctx.person, section)
-        return [a for a in found if a.consent != storage.DECLINED]
+        return [a for a in found if a.consent != storage.DECLINED]  # no words: they are erased
 
     def section_items(self, section: str) -> list[storage.AnswerView]:
         return self.visible_answers(section)
@@ -398,6 +398,8 @@ class TurnBase:
                 marks.append(self.msg("mark_waiting"))
             if answer.private:
                 marks.append(self.msg("mark_private"))
+        elif answer.consent == storage.WAITING_OK:  # a supporter's own, not on the profile yet
+            marks.append(self.msg("mark_waiting_for", name=self.name))
         return f"{words} ({', '.join(marks)})" if marks else words
 
     def typist_name(self) -> str | None:

@@ -89,6 +89,7 @@ from storage._consents import (
 )
 from storage._conversations import (
     carry_on_in_version,
+    conversation_address,
     conversation_for,
     conversation_name_hint,
     conversation_said_by,
@@ -264,6 +265,7 @@ __all__ = [
     "carry_on_in_version",
     "claim_due",
     "consents_of",
+    "conversation_address",
     "conversation_for",
     "conversation_name_hint",
     "conversation_said_by",

@@ -102,6 +102,12 @@ def write_conversation(session: Session, conv: Conversation, when: datetime) -> 
     session.execute(_WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
 
 
+def conversation_address(session: Session, conversation_id: int | None) -> Address | None:
+    """The address a conversation is on (to tell a supporter about what they said)."""
+    conv = session.get(Conversation, conversation_id) if conversation_id is not None else None
+    return session.get(Address, conv.address_id) if conv is not None else None
+
+
 def delete_conversation(session: Session, conv: Conversation) -> None:
     """Remove a conversation (no consent, or one about nobody that another replaces)."""
     session.delete(conv)
