@@ -82,9 +82,11 @@ from storage._consents import (
     MADE_FOR,
     SAID_YES,
     SUPPORTER,
+    TYPIST,
     ConsentView,
     consents_of,
     made_for,
+    name_consent_giver,
     record_consent,
 )
 from storage._conversations import (
@@ -217,6 +219,7 @@ __all__ = [
     "SUPPORTER",
     "SUPPORTER_ROLES",
     "TOKEN_BYTES",
+    "TYPIST",
     "VOICE",
     "WAITING",
     "WAITING_OK",
@@ -306,6 +309,7 @@ __all__ = [
     "mark_sent",
     "mark_told",
     "move_to_flow",
+    "name_consent_giver",
     "new_conversation",
     "new_invite_code",
     "new_link",
