@@ -25,7 +25,7 @@ from dialogues._machine import CONFIRM_RESTART, FINISHED, MODAL_STATES, PICK_PER
 from dialogues._messages import Choice, ReceivedPhoto, ReceivedVoice, Reply
 from dialogues._script import ScriptChoice, Step
 from dialogues._understand import bullet_lines, choose_by_number, normalise
-from easyread import section_heading, voice_note_label
+from easyread import made_by, section_heading, voice_note_label
 from storage import Address, Conversation, Person
 
 if TYPE_CHECKING:
@@ -216,8 +216,15 @@ class TurnBase:
             self.ask(first_time=True)
 
     def finish(self) -> None:
-        name = self.person_name
-        text = self.msg("finished", name=name) if name else self.msg("finished_nameless")
+        name, typist = self.person_name, self.typist_name() if self.other else None
+        if name and typist:  # Pat typed Amy's plan: thank Pat
+            text = self.msg("finished_other", typist=typist, name=name)
+        else:
+            text = self.msg("finished", name=name) if name else self.msg("finished_nameless")
+        if name and self.ctx.person is not None:
+            # "Made by Pat with Amy.": the same words as on the document, on every channel.
+            by = made_by(self.ctx.session, self.ctx.person, name)
+            text = f"{text}\n{by}" if by else text
         self.say(text, kind="finished")
         self.ctx.just_finished = True
 
