@@ -22,6 +22,7 @@ from dialogues._machine import PICK_PERSON
 from dialogues._messages import Choice, Incoming, Reply
 from dialogues._script import Script
 from dialogues._turn import TurnContext, run_turn
+from dialogues._turn_base import MADE_FOR_TYPISTS
 from dialogues._understand import clean_text
 from planbot.errors import StorageError
 from planbot.settings import Settings
@@ -259,6 +260,21 @@ class Engine:
             )
         return_to = flow.carry_on_at(conv.return_to) if conv.return_to else None
         storage.carry_on_in_version(conv, state, flow.version, return_to)
+        ctx.owes_made_for = self._owes_made_for(ctx, flow, state)
+
+    @staticmethod
+    def _owes_made_for(ctx: TurnContext, flow: Flow, state: str) -> bool:
+        """A plan someone else started, saved past the point where this version asks how the
+        person agreed, and never asked it (an earlier version did not)."""
+        step, person, conv = flow.script.role("made_for"), ctx.person, ctx.conversation
+        if step is None or person is None or conv is None or conv.typist not in MADE_FOR_TYPISTS:
+            return False
+        order = flow.machine.order
+        if state in order and order.index(state) <= order.index(step.id):
+            return False  # still to come: asked in its place
+        return storage.made_for(ctx.session, person) is None and storage.is_holder(
+            ctx.session, person, ctx.address
+        )
 
     @staticmethod
     def _first_open_step(ctx: TurnContext, flow: Flow) -> str:

@@ -26,6 +26,8 @@ def run_turn(ctx: TurnContext) -> list[Reply]:
     turn = _Turn(ctx)
     turn.run()
     together.after_turn(turn)
+    if ctx.owes_made_for:
+        turn.ask_owed_made_for()
     mark_spoken(ctx)
     if ctx.conversation is not None and not ctx.address_removed:
         storage.set_state(ctx.conversation, turn.state)

@@ -87,6 +87,9 @@ class TurnContext:
     supporter: bool | None = None
     # What a supporter said in this message, waiting for the holder's OK (answers' ids).
     new_waiting: list[int] = field(default_factory=list)
+    # A plan someone else started under a flow version that did not ask how the person
+    # agreed: asked after this message's reply (``TurnBase.ask_owed_made_for``).
+    owes_made_for: bool = False
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""
@@ -508,6 +511,24 @@ class TurnBase:
             now=self.ctx.now,
             reason=reason,
         )
+
+    def ask_owed_made_for(self) -> None:
+        """ "How did Amy agree to this plan?", owed by a plan someone else started before the
+        flow asked it: asked now, after the reply, then back to where the conversation is."""
+        step = self.role_step("made_for")
+        if (
+            step is None
+            or self.ctx.address_removed
+            or self.flow is not self.engine.flows.default
+            or self.state in MODAL_STATES
+            or self.state == step.id
+        ):
+            return
+        if not self.conv.return_to:
+            storage.set_return_to(self.conv, self.state)
+        self.jump(step.id)
+        self.say(self.msg("made_for_owed"))
+        self.ask(first_time=True)
 
     def has_answers(self, step: Step) -> bool:
         return any(a.status == storage.ANSWER for a in self.section_items(step.id))
