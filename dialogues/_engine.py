@@ -254,7 +254,7 @@ class Engine:
             return
         state = flow.carry_on_at(conv.state)
         if state is None:
-            state = self._first_open_step(ctx, flow)
+            state = self.first_open_step(ctx, flow)
             log.info(
                 "a conversation's step is gone from %s v%d: it carries on", flow.name, flow.version
             )
@@ -277,7 +277,9 @@ class Engine:
         )
 
     @staticmethod
-    def _first_open_step(ctx: TurnContext, flow: Flow) -> str:
+    def first_open_step(ctx: TurnContext, flow: Flow) -> str:
+        """The first topic with nothing in it yet (else the read-back): where a conversation
+        goes on when its place is gone."""
         script = flow.script
         if ctx.person is None:
             return script.steps[0].id

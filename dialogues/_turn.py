@@ -14,6 +14,7 @@ from dialogues._turn_base import RESUME_AFTER, TurnContext
 from dialogues._understand import MAX_MESSAGE_CHARS, choose, normalise
 from dialogues._voice import VoiceNotes, mark_spoken
 from dialogues.commands import SIDE_QUESTIONS
+from dialogues.commands.review import back_to_profile
 from dialogues.commands.switch_person import switch
 from dialogues.steps import STEP_KINDS
 from dialogues.steps.photo import at_photo_question, photo_sent
@@ -84,6 +85,8 @@ class _Turn(VoiceNotes):
         command = self.said_command
         if self.state == PICK_PERSON and (command is None or command[0] != "help"):
             SIDE_QUESTIONS[PICK_PERSON](self)
+            return
+        if command is None and back_to_profile(self):  # after the review sheet
             return
         if self.resuming(command):
             return

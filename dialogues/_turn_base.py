@@ -228,6 +228,8 @@ class TurnBase:
             # "Made by Pat with Amy.": the same words as on the document, on every channel.
             by = made_by(self.ctx.session, self.ctx.person, name)
             text = f"{text}\n{by}" if by else text
+        if self.conv.profile_state and self.flow is not self.engine.flows.default:
+            text = f"{text}\n{self.msg('review_then_profile', name=self.name)}"
         self.say(text, kind="finished")
         self.ctx.just_finished = True
 

@@ -74,11 +74,15 @@ def carry_on_in_version(
     conv.state, conv.flow_version, conv.return_to = state, version, return_to
 
 
-def move_to_flow(conv: Conversation, flow: str, version: int, state: str) -> None:
+def move_to_flow(
+    conv: Conversation, flow: str, version: int, state: str, *, profile_state: str | None = None
+) -> None:
     """The conversation goes on in another flow (REVIEW: "Getting ready for a review"), at
-    ``state`` of that flow's ``version``, with no edit or retry left over from the last one."""
+    ``state`` of that flow's ``version``, with no edit or retry left over from the last one.
+    ``profile_state``: where an unfinished profile was, to go back to after the review."""
     conv.flow, conv.flow_version, conv.state = flow, version, state
     conv.return_to, conv.retries, conv.paused = None, 0, False
+    conv.profile_state = profile_state
 
 
 def save_conversation(session: Session, conv: Conversation, when: datetime | None = None) -> None:

@@ -88,6 +88,9 @@ class Conversation(SQLModel, table=True):
     resume_state: str | None = Field(default=None, max_length=40)
     # The thing picked in a topic by saying its words (then "just for me" or "share").
     picked_answer_id: int | None = Field(default=None)
+    # Where an unfinished profile was when REVIEW began (None: no profile to go back to):
+    # after the review sheet, the conversation goes back there.
+    profile_state: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
