@@ -60,6 +60,7 @@ COMMANDS = (
     "who_can_see",
     "remove_supporter",
     "review",
+    "erase_all",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
 

@@ -8,7 +8,13 @@ from datetime import timedelta
 
 import storage
 from dialogues import _together as together
-from dialogues._machine import CONFIRM_RESTART, FINISHED, PICK_PERSON
+from dialogues._machine import (
+    CONFIRM_ERASE,
+    CONFIRM_ERASE_AGAIN,
+    CONFIRM_RESTART,
+    FINISHED,
+    PICK_PERSON,
+)
 from dialogues._messages import Reply
 from dialogues._turn_base import RESUME_AFTER, TurnContext
 from dialogues._understand import MAX_MESSAGE_CHARS, choose, normalise
@@ -103,8 +109,8 @@ class _Turn(VoiceNotes):
         """A command word that is an answer here: "later" is a "no" to the photo question (one
         of its own words), "start again" a "yes" to "delete all your answers?", and "change
         where I live" at a topic question is an answer ("where I live" is no topic)."""
-        if self.state == CONFIRM_RESTART:
-            return command in ("restart", "delete_last")
+        if self.state in (CONFIRM_RESTART, CONFIRM_ERASE, CONFIRM_ERASE_AGAIN):
+            return command in ("restart", "delete_last", "erase_all")  # "delete" is a yes
         step = self.current_step()
         if step is None:
             return False

@@ -21,7 +21,15 @@ from sqlmodel import Session
 
 import storage
 from dialogues._flows import Flow
-from dialogues._machine import CONFIRM_RESTART, FINISHED, MODAL_STATES, PICK_PERSON, PICK_TOPIC
+from dialogues._machine import (
+    CONFIRM_ERASE,
+    CONFIRM_ERASE_AGAIN,
+    CONFIRM_RESTART,
+    FINISHED,
+    MODAL_STATES,
+    PICK_PERSON,
+    PICK_TOPIC,
+)
 from dialogues._messages import Choice, ReceivedPhoto, ReceivedVoice, Reply
 from dialogues._script import ScriptChoice, Step
 from dialogues._understand import bullet_lines, choose_by_number, normalise
@@ -90,6 +98,9 @@ class TurnContext:
     # A plan someone else started under a flow version that did not ask how the person
     # agreed: asked after this message's reply (``TurnBase.ask_owed_made_for``).
     owes_made_for: bool = False
+    # The person's plan was erased in this message ("delete everything"): once it is
+    # committed, the engine also clears what could still hold their words (see Engine).
+    erased: bool = False
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""
@@ -269,7 +280,7 @@ class TurnBase:
 
     def leave_side_question(self) -> None:
         """After a break, do not come back to "are you sure?" or a menu: go where we were."""
-        if self.state in (CONFIRM_RESTART, PICK_TOPIC):
+        if self.state in (CONFIRM_RESTART, PICK_TOPIC, CONFIRM_ERASE, CONFIRM_ERASE_AGAIN):
             self.go_to_saved_place()
 
     def go_to_saved_place(self) -> None:
@@ -289,6 +300,10 @@ class TurnBase:
             return
         if state == CONFIRM_RESTART:
             self.say(self.msg("restart_ask"), as_choices(self.script.yes_no_choices), "ask")
+            return
+        if state in (CONFIRM_ERASE, CONFIRM_ERASE_AGAIN):
+            key = "erase_ask" if state == CONFIRM_ERASE else "erase_ask_again"
+            self.say(self.msg(key), as_choices(self.script.yes_no_choices), "ask")
             return
         if state == PICK_TOPIC:
             self.say(self.msg("topic_menu"), self.topic_choices(), "ask")

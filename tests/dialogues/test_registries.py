@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dialogues import load_script
-from dialogues._machine import CONFIRM_RESTART, PICK_PERSON, PICK_TOPIC
+from dialogues._machine import MODAL_STATES
 from dialogues._script import COMMANDS as COMMAND_WORDS
 from dialogues._script import ROLES
 from dialogues._script import STEP_KINDS as KINDS_THE_LOADER_TAKES
@@ -40,7 +40,7 @@ def test_every_command_with_words_has_a_module_and_every_module_has_words() -> N
 
 
 def test_every_side_question_is_answered() -> None:
-    assert set(SIDE_QUESTIONS) == {CONFIRM_RESTART, PICK_TOPIC, PICK_PERSON}
+    assert set(SIDE_QUESTIONS) == set(MODAL_STATES)
 
 
 def _said_in_cases() -> set[str]:
