@@ -6,7 +6,6 @@ Why Typer: one entry point with help text for every command, and plain functions
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shlex
 import sys
@@ -182,10 +181,10 @@ def export(name: str = typer.Argument(..., help="The person's name.")) -> None:
     db = _open(settings)
     try:
         with db.transaction() as session:
-            data = storage.export_person(session, storage.get_person(session, name))
+            data = storage.export_json(session, storage.get_person(session, name))
     except PlanbotError as exc:
         raise not_found(exc, settings) from exc
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    typer.echo(data)
 
 
 @app.command()

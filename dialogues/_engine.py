@@ -33,7 +33,18 @@ log = logging.getLogger("planbot.engine")
 ProfileHook = Callable[[int, str], list[Reply]]
 """Called with a person's id and the name of the flow that finished ("profile", "review"),
 after the conversation was saved: the replies that carry the document that flow gives (the
-profile, the review sheet: text, files). The easy-read renderers plug in here."""
+profile, the review sheet: text, files). The easy-read renderers plug in here. Called with
+``MY_DATA`` ("my_data") after "send me my data": the replies that carry everything kept."""
+
+MY_DATA = "my_data"  # the reply kind, and the hook's name, of "send me my data"
+
+
+def _after_it(replies: list[Reply], given: list[Reply]) -> list[Reply]:
+    """The hook's replies right after the reply that asked for them (the end of a flow, or
+    "here is everything I keep"), before the question that follows it."""
+    asked = [n for n, r in enumerate(replies) if r.kind in ("finished", MY_DATA)]
+    at = asked[-1] + 1 if asked else len(replies)
+    return [*replies[:at], *given, *replies[at:]]
 
 
 class Engine:
@@ -79,7 +90,7 @@ class Engine:
             if erased:
                 self._settle_erasure()
             if finished is not None and self.profile_hook is not None:
-                replies = replies + self.profile_hook(*finished)
+                replies = _after_it(replies, self.profile_hook(*finished))
             return replies
         raise AssertionError("unreachable")
 
@@ -120,12 +131,12 @@ class Engine:
                 again = [Reply.from_dict(r) for r in storage.processed_replies(seen)]
                 again = together.renew_codes(self, session, incoming, again)
                 # The message that finished the plan gets the profile again (its link was
-                # never stored, so the hook makes it afresh).
-                finished_again = any(r.kind == "finished" for r in again)
-                if not finished_again or seen.person_id is None:
+                # never stored, so the hook makes it afresh); "send me my data" its copy.
+                kinds = {r.kind for r in again}
+                if not kinds & {"finished", MY_DATA} or seen.person_id is None:
                     return again, None, False
-                finished = (seen.person_id, self._flow_finished(session, address, seen))
-                return again, finished, False
+                flow = MY_DATA if MY_DATA in kinds else self._flow_finished(session, address, seen)
+                return again, (seen.person_id, flow), False
             ctx = self._context(session, address, incoming, active, conversation)
             replies = self._queue_the_rest(session, incoming, run_turn(ctx), ctx.now)
             kept_address = ctx.address if not ctx.address_removed else None
@@ -138,8 +149,11 @@ class Engine:
                 [together.masked(r.to_dict(), ctx.secrets) for r in replies],
                 ctx.now,
             )
-            if ctx.just_finished and ctx.person is not None and ctx.person.id is not None:
-                return replies, (ctx.person.id, ctx.flow.name), ctx.erased
+            if ctx.person is not None and ctx.person.id is not None:
+                if ctx.wants_data:
+                    return replies, (ctx.person.id, MY_DATA), ctx.erased
+                if ctx.just_finished:
+                    return replies, (ctx.person.id, ctx.flow.name), ctx.erased
             return replies, None, ctx.erased
 
     def _flow_finished(

@@ -61,6 +61,7 @@ COMMANDS = (
     "remove_supporter",
     "review",
     "erase_all",
+    "my_data",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
 

@@ -101,6 +101,8 @@ class TurnContext:
     # The person's plan was erased in this message ("delete everything"): once it is
     # committed, the engine also clears what could still hold their words (see Engine).
     erased: bool = False
+    # "send me my data": the channel gives everything kept (a link, a file) after the reply.
+    wants_data: bool = False
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""

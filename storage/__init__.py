@@ -114,8 +114,11 @@ from storage._conversations import (
     write_conversation,
 )
 from storage._db import Database, alembic_config, open_database
-from storage._export import erase_person, export_person
+from storage._export import erase_person, export_json, export_person
 from storage._links import (
+    DATA_LINK,
+    DATA_LINK_DAYS,
+    PROFILE_LINK,
     TOKEN_BYTES,
     LinkView,
     link_for_message,
@@ -201,6 +204,8 @@ __all__ = [
     "ANSWER",
     "BEST_INTERESTS",
     "CODE_DAYS",
+    "DATA_LINK",
+    "DATA_LINK_DAYS",
     "DECLINED",
     "DONT_KNOW",
     "HOLDER",
@@ -213,6 +218,7 @@ __all__ = [
     "MAX_BACKOFF",
     "MAX_WRONG",
     "PERSON",
+    "PROFILE_LINK",
     "REMOVED",
     "SAID_YES",
     "SKIPPED",
@@ -281,6 +287,7 @@ __all__ = [
     "delete_person_photo",
     "end_visit",
     "erase_person",
+    "export_json",
     "export_person",
     "find_access",
     "find_address",

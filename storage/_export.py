@@ -5,6 +5,7 @@ all (``planbot forget``): answers, addresses, conversations, messages, photo and
 from __future__ import annotations
 
 import base64
+import json
 
 from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import Session, col, select
@@ -35,6 +36,12 @@ from storage._tables import (
 from storage._voice import VOICE, VoiceClip, voice_notes_of
 
 # --- export and erase -------------------------------------------------------------------------
+
+
+def export_json(session: Session, person: Person) -> str:
+    """Everything stored about a person as JSON text, the same wherever it is given
+    (``planbot export``, "send me my data" as a file, a link or on the screen)."""
+    return json.dumps(export_person(session, person), ensure_ascii=False, indent=2)
 
 
 def export_person(session: Session, person: Person) -> dict[str, object]:

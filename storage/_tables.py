@@ -155,6 +155,10 @@ class ProfileLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     token_hash: str = Field(max_length=64)
+    # "profile" (/p/ and /r/), or "data" (/d/: everything kept, for "send me my data").
+    kind: str = Field(
+        default="profile", max_length=20, sa_column_kwargs={"server_default": "profile"}
+    )
     channel: str | None = Field(default=None, max_length=20)
     message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())

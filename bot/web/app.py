@@ -216,6 +216,22 @@ def create_app(
     async def review_page(name: str) -> Response:
         return await private_page(name, "review")
 
+    @app.get("/d/{token}")
+    async def my_data(token: str) -> Response:
+        """Everything kept about the person, as a file, behind a data link (a day)."""
+        data = await run.db(links.load_data, database, token, now())
+        if data is None:
+            return Response(
+                links.NOT_FOUND_PAGE,
+                status_code=404,
+                media_type=links.FORMATS["html"],
+                headers=links.PRIVATE_HEADERS,
+            )
+        download = {"Content-Disposition": 'attachment; filename="my-planbot-data.json"'}
+        return Response(
+            data, media_type="application/json", headers={**links.PRIVATE_HEADERS, **download}
+        )
+
     async def private_page(name: str, document: str) -> Response:
         """One document behind a link: the profile (/p/) or the review sheet (/r/)."""
         voice = links.split_voice(name)

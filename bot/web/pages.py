@@ -111,6 +111,14 @@ def load_voice(
         return storage.voice_note_for_token(session, token, answer_id, now)
 
 
+def load_data(db: storage.Database, token: str, now: datetime | None = None) -> bytes | None:
+    """Everything kept about the person a data link opens (``/d/<token>``, from "send me my
+    data"), as JSON; None for a wrong, expired or revoked token, or a profile link's."""
+    with db.transaction() as session:
+        person = storage.person_for_token(session, token, now, kind=storage.DATA_LINK)
+        return storage.export_json(session, person).encode("utf-8") if person else None
+
+
 def load_page(
     db: storage.Database, token: str, now: datetime | None = None, document: str = "profile"
 ) -> PageData | None:

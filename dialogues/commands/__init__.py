@@ -27,6 +27,7 @@ from dialogues.commands import (
     invite,
     join,
     my_answers,
+    my_data,
     pause,
     remove_supporter,
     repeat,
@@ -57,6 +58,7 @@ COMMANDS: dict[str, RunCommand] = {
     "remove_supporter": remove_supporter.run,
     "review": review.run,
     "erase_all": erase_all.run,
+    "my_data": my_data.run,
 }
 
 SIDE_QUESTIONS: dict[str, Callable[[TurnBase], None]] = {
