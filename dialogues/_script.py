@@ -62,6 +62,7 @@ COMMANDS = (
     "review",
     "erase_all",
     "my_data",
+    "keep_plan",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
 

@@ -110,7 +110,8 @@ class _Turn(VoiceNotes):
         of its own words), "start again" a "yes" to "delete all your answers?", and "change
         where I live" at a topic question is an answer ("where I live" is no topic)."""
         if self.state in (CONFIRM_RESTART, CONFIRM_ERASE, CONFIRM_ERASE_AGAIN):
-            return command in ("restart", "delete_last", "erase_all")  # "delete" is a yes
+            # "delete" is a yes there, "keep" a no
+            return command in ("restart", "delete_last", "erase_all", "keep_plan")
         step = self.current_step()
         if step is None:
             return False

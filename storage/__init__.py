@@ -169,6 +169,7 @@ from storage._processed import (
     processed_replies,
     record_processed,
 )
+from storage._retention import ANSWER_DAYS, mark_asked, plans_to_ask, plans_to_erase
 from storage._tables import (
     Access,
     Address,
@@ -202,6 +203,7 @@ __all__ = [
     "ACTIVE",
     "AGREED",
     "ANSWER",
+    "ANSWER_DAYS",
     "BEST_INTERESTS",
     "CODE_DAYS",
     "DATA_LINK",
@@ -311,6 +313,7 @@ __all__ = [
     "link_person",
     "links_for",
     "made_for",
+    "mark_asked",
     "mark_failed",
     "mark_opted_out",
     "mark_sent",
@@ -333,6 +336,8 @@ __all__ = [
     "person_for_token",
     "person_name",
     "person_photo",
+    "plans_to_ask",
+    "plans_to_erase",
     "processed_replies",
     "queue_message",
     "reachable_addresses",

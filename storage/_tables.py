@@ -31,6 +31,10 @@ class Person(SQLModel, table=True):
     # A supporter may be waiting for this person's yes: set when one starts waiting, cleared
     # when a look finds none. Read with every message, so most messages ask nothing more.
     may_have_requests: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Asked whether to keep a plan nobody used for a long time (``storage/_retention.py``).
+    retention_asked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 

@@ -26,6 +26,7 @@ from dialogues.commands import (
     erase_all,
     invite,
     join,
+    keep_plan,
     my_answers,
     my_data,
     pause,
@@ -59,6 +60,7 @@ COMMANDS: dict[str, RunCommand] = {
     "review": review.run,
     "erase_all": erase_all.run,
     "my_data": my_data.run,
+    "keep_plan": keep_plan.run,
 }
 
 SIDE_QUESTIONS: dict[str, Callable[[TurnBase], None]] = {

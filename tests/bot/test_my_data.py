@@ -42,7 +42,7 @@ async def test_by_sms_a_private_link_opens_everything_kept_for_a_day(
     bodies = await texter.send("send me my data", sid=sid)
     joined = "\n".join(bodies)
     assert joined.index("Here is everything I keep about you.") < joined.index("/d/")
-    assert "The link works for 1 day." in joined
+    assert "It works for 1 day. Do not share it." in joined
     assert joined.rstrip().endswith("Say done when you have finished.")  # then the question
     token = _link(bodies)
 
@@ -118,7 +118,7 @@ async def test_on_telegram_the_data_comes_as_a_file(
             await app.shutdown()
     assert "Here is everything I keep about you." in joined(texts)
     (sent,) = fake.sent("sendDocument")
-    assert sent.fields["caption"].startswith("Everything planbot keeps about you")
+    assert sent.fields["caption"] == "Everything I keep about you, in one file."
     data = json.loads(sent.files["document"])
     assert [a["text"] for a in data["answers"]] == ["swimming"]
     outbox = settings.data_dir / OUTBOX
