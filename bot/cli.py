@@ -17,6 +17,7 @@ import typer
 
 import storage
 from bot._access_cli import access_app
+from bot._audit_cli import audit
 from bot._documents_cli import fail, not_found, write_document
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
@@ -181,9 +182,22 @@ def export(name: str = typer.Argument(..., help="The person's name.")) -> None:
     db = _open(settings)
     try:
         with db.transaction() as session:
-            data = storage.export_json(session, storage.get_person(session, name))
+            person = storage.get_person(session, name)
+            data = storage.export_json(session, person)
+            storage.note_event(
+                session,
+                person,
+                "exported",
+                "data",
+                by=None,
+                by_role=storage.ADMIN,
+                channel="cli",
+                now=storage.utcnow(),
+            )
     except PlanbotError as exc:
         raise not_found(exc, settings) from exc
+    finally:
+        db.dispose()
     typer.echo(data)
 
 
@@ -250,6 +264,7 @@ app.command()(outbox)
 app.command()(review)
 app.add_typer(links_app, name="links")
 app.add_typer(access_app, name="access")
+app.command()(audit)
 
 if __name__ == "__main__":
     app()

@@ -63,6 +63,7 @@ COMMANDS = (
     "erase_all",
     "my_data",
     "keep_plan",
+    "who_looked",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
 

@@ -236,6 +236,7 @@ def decide_item(turn: TurnBase, item: storage.AnswerView, yes: bool) -> None:
     assert ctx.person is not None
     approve = turn.engine.flows[APPROVE_FLOW]
     storage.set_answer_consent(ctx.session, item.id, storage.AGREED if yes else storage.DECLINED)
+    turn.note("agreed" if yes else "declined", item.section)
     storage.record_consent(
         ctx.session,
         ctx.person,
@@ -309,6 +310,7 @@ def decide_supporter(turn: TurnBase, request: Request, yes: bool) -> None:
     )
     if yes:
         storage.approve_access(session, access.id, ctx.now)
+        turn.note("let_in", "plan")
         tell = turn.msg("join_agreed", name=name)
         turn.say(approve.script.message("approve_yes", supporter=who))
     else:

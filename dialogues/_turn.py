@@ -35,6 +35,7 @@ def run_turn(ctx: TurnContext) -> list[Reply]:
     together.after_turn(turn)
     if ctx.owes_made_for:
         turn.ask_owed_made_for()
+    turn.write_audit()
     mark_spoken(ctx)
     if ctx.conversation is not None and not ctx.address_removed:
         storage.set_state(ctx.conversation, turn.state)

@@ -103,6 +103,8 @@ class TurnContext:
     erased: bool = False
     # "send me my data": the channel gives everything kept (a link, a file) after the reply.
     wants_data: bool = False
+    # What this message did with the plan, for the audit log: (action, part) -> how many.
+    audit: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""
@@ -599,6 +601,31 @@ class TurnBase:
             return self.msg("said_by_helped", name=name), "person"
         return name, "person"
 
+    def note(self, action: str, what: str, count: int = 1) -> None:
+        """Put what this message did in the audit log (``storage/_audit.py``), written with
+        the message: who did it is whoever is typing, in their view."""
+        key = (action, what)
+        self.ctx.audit[key] = self.ctx.audit.get(key, 0) + count
+
+    def write_audit(self) -> None:
+        """The message's events, one row per kind, once the turn is done."""
+        ctx = self.ctx
+        if not ctx.audit or ctx.person is None or ctx.conversation is None:
+            return
+        by, role = self.said_by()
+        for (action, what), count in ctx.audit.items():
+            storage.note_event(
+                ctx.session,
+                ctx.person,
+                action,
+                what,
+                by=by or None,
+                by_role=role,
+                channel=ctx.address.channel,
+                now=ctx.now,
+                count=count,
+            )
+
     def store(self, section: str, text: str, status: str = storage.ANSWER) -> None:
         assert self.ctx.person is not None
         said_by, perspective = self.said_by()
@@ -617,3 +644,5 @@ class TurnBase:
         )
         if waiting:
             self.ctx.new_waiting.append(answer_id)
+        if status == storage.ANSWER:
+            self.note("added", section)

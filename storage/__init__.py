@@ -63,6 +63,7 @@ from storage._answers import (
     shared_answers,
     waiting_items,
 )
+from storage._audit import ACTIONS, ADMIN, LINK, AuditView, audit_of, note_event
 from storage._codes import (
     CODE_DAYS,
     MAX_WRONG,
@@ -174,6 +175,7 @@ from storage._tables import (
     Access,
     Address,
     Answer,
+    AuditEvent,
     CodeAttempt,
     ConsentRecord,
     Conversation,
@@ -200,7 +202,9 @@ from storage._voice import (
 )
 
 __all__ = [
+    "ACTIONS",
     "ACTIVE",
+    "ADMIN",
     "AGREED",
     "ANSWER",
     "ANSWER_DAYS",
@@ -215,6 +219,7 @@ __all__ = [
     "JOINING",
     "KEEP_ANSWERS",
     "LEASE",
+    "LINK",
     "MADE_FOR",
     "MAX_ATTEMPTS",
     "MAX_BACKOFF",
@@ -237,6 +242,8 @@ __all__ = [
     "Address",
     "Answer",
     "AnswerView",
+    "AuditEvent",
+    "AuditView",
     "CodeAttempt",
     "ConsentRecord",
     "ConsentView",
@@ -271,6 +278,7 @@ __all__ = [
     "approve_access",
     "as_utc",
     "asked_by_outbox",
+    "audit_of",
     "backoff",
     "cancel_joining",
     "carry_on_in_version",
@@ -324,6 +332,7 @@ __all__ = [
     "new_invite_code",
     "new_link",
     "next_due",
+    "note_event",
     "note_wrong_code",
     "open_address",
     "open_database",

@@ -327,3 +327,20 @@ class ConsentRecord(SQLModel, table=True):
     wording: str = Field(max_length=100)
     reason_sealed: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class AuditEvent(SQLModel, table=True):
+    """One thing someone did with a person's plan: who (sealed), their role, what they did,
+    to which part, how many things, when and on which channel. Never the words."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_person", "person_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    at: datetime = Field(sa_column=_when())
+    action: str = Field(max_length=20)
+    what: str = Field(max_length=40)
+    count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    actor_sealed: str | None = Field(default=None, sa_type=Text)
+    actor_role: str = Field(max_length=20)
+    channel: str = Field(max_length=20)

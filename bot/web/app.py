@@ -240,7 +240,11 @@ def create_app(
             if clip is not None:
                 return Response(clip.data, media_type="audio/ogg", headers=links.PRIVATE_HEADERS)
         parts = links.split_name(name)
-        data = await run.db(links.load_page, database, parts[0], now(), document) if parts else None
+        data = (
+            await run.db(links.load_page, database, parts[0], now(), document, parts[1])
+            if parts
+            else None
+        )
         if parts is None or data is None:
             return Response(
                 links.NOT_FOUND_PAGE,

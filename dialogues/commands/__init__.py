@@ -37,6 +37,7 @@ from dialogues.commands import (
     skip,
     switch_person,
     who_can_see,
+    who_looked,
 )
 from dialogues.commands import help as help_command
 
@@ -61,6 +62,7 @@ COMMANDS: dict[str, RunCommand] = {
     "erase_all": erase_all.run,
     "my_data": my_data.run,
     "keep_plan": keep_plan.run,
+    "who_looked": who_looked.run,
 }
 
 SIDE_QUESTIONS: dict[str, Callable[[TurnBase], None]] = {

@@ -22,5 +22,6 @@ def run(turn: TurnBase, _words: str) -> None:
         turn.ask()
         return
     turn.say(turn.msg("my_data_coming"), kind="my_data")
+    turn.note("exported", "data")
     ctx.wants_data = True
     turn.ask()
