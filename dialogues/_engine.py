@@ -118,7 +118,7 @@ class Engine:
                 incoming.message_id,
                 kept_address,
                 ctx.person,
-                [together.masked(r.to_dict(), ctx.secrets) for r in replies],
+                [together.masked(r.to_dict(), ctx.secrets, ctx.kept_instead) for r in replies],
                 ctx.now,
             )
             if ctx.just_finished and ctx.person is not None and ctx.person.id is not None:

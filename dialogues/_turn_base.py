@@ -83,6 +83,8 @@ class TurnContext:
     ask_pending: bool = False
     # Invite codes in this message's replies: kept only masked (only a hash is stored).
     secrets: list[str] = field(default_factory=list)
+    # Lines of this message's replies kept for a repeat in another form: (said, kept).
+    kept_instead: list[tuple[str, str]] = field(default_factory=list)
     # A supporter's conversation (not the holder's): worked out once, when it first matters.
     supporter: bool | None = None
     # What a supporter said in this message, waiting for the holder's OK (answers' ids).

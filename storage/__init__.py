@@ -110,7 +110,7 @@ from storage._conversations import (
     visit_flow,
     write_conversation,
 )
-from storage._db import Database, alembic_config, open_database
+from storage._db import Database, alembic_config, mark_erased, open_database
 from storage._export import erase_person, export_person
 from storage._links import (
     TOKEN_BYTES,
@@ -299,6 +299,7 @@ __all__ = [
     "link_person",
     "links_for",
     "made_for",
+    "mark_erased",
     "mark_failed",
     "mark_opted_out",
     "mark_sent",

@@ -13,6 +13,7 @@ from storage._access import access_list
 from storage._addresses import address_text, delete_address_if_unused
 from storage._consents import consents_of
 from storage._conversations import conversation_said_by
+from storage._db import mark_erased
 from storage._links import links_for
 from storage._people import person_name
 from storage._personal import unseal
@@ -168,4 +169,5 @@ def erase_person(session: Session, person: Person) -> dict[str, int]:
     counted["addresses"] = removed_addresses
     session.delete(person)
     session.flush()
+    mark_erased(session)
     return counted

@@ -69,6 +69,7 @@ from easyread.files import write_profile
 from easyread.png import render_png
 from easyread.text import render_text
 from planbot.errors import PlanbotError, SettingsError
+from planbot.private import private_file, private_folder
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.telegram")
@@ -364,8 +365,7 @@ class TelegramChannel(Channel):
         they are sent); the words alone if the files cannot be made. ``name`` ("profile",
         "review") names the files and their captions (``<name>_pdf`` and so on)."""
         text = render_text(document)
-        outbox = self.settings.data_dir / OUTBOX
-        outbox.mkdir(parents=True, exist_ok=True)
+        outbox = private_folder(self.settings.data_dir / OUTBOX)
         folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=outbox))
         caption = self.engine.flows[name].script.message  # "profile_pdf", "review_pdf", ...
         actions = chat_actions.current()  # "sending a file..." while each is made
@@ -376,7 +376,7 @@ class TelegramChannel(Channel):
             files = [Attachment(pdf, "pdf", caption(f"{name}_pdf"))]
             if "png" in kinds:
                 show(ChatAction.UPLOAD_PHOTO)
-                png = render_png(pdf, folder / f"{name}.png")
+                png = private_file(render_png(pdf, folder / f"{name}.png"))
                 files.append(Attachment(png, "png", caption(f"{name}_picture")))
             if "ogg" in kinds and self.settings.tts != "off":
                 show(ChatAction.RECORD_VOICE)

@@ -18,5 +18,8 @@ def run(turn: TurnBase, _topic: str) -> None:
     if gone is None:
         turn.say(turn.msg("nothing_to_delete"))
     else:
-        turn.say(turn.msg("deleted", text=answer_words(gone)))
+        said = turn.msg("deleted", text=answer_words(gone))
+        # The reply kept for a repeat delivery must not hold the words just deleted.
+        turn.ctx.kept_instead.append((said, turn.msg("deleted_kept")))
+        turn.say(said)
     turn.ask()
