@@ -5,7 +5,8 @@ minutes, so after ``PLANBOT_REPLY_HOURS`` (24 by default) they are blanked. The 
 rows that are done with (sent, given up) go after the same time: their keys only stop a
 repeat delivery from queueing a message twice. Invite codes that are used or out of date, and
 a sender's count of wrong codes once its day is over, go too (a keyed hash a stranger, kept no
-longer than it is needed).
+longer than it is needed). So do addresses that never said yes to keeping anything, a day
+after they last wrote, with their conversation and handled messages.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
         count = storage.forget_replies(session, before=before)
         storage.forget_done_messages(session, before=before)
         storage.forget_old_codes(session, now)
+        unconsented = storage.forget_unconsented(session, now)
     if count:
         log.info("forgot the replies to %d old messages", count)
+    if unconsented:
+        log.info("forgot %d addresses that never said yes", unconsented)
     return count

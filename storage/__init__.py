@@ -181,6 +181,7 @@ from storage._tables import (
     as_utc,
     utcnow,
 )
+from storage._unconsented import UNCONSENTED_FOR, forget_unconsented
 from storage._voice import (
     VOICE,
     VoiceClip,
@@ -216,6 +217,7 @@ __all__ = [
     "SUPPORTER",
     "SUPPORTER_ROLES",
     "TOKEN_BYTES",
+    "UNCONSENTED_FOR",
     "VOICE",
     "WAITING",
     "WAITING_OK",
@@ -285,6 +287,7 @@ __all__ = [
     "forget_done_messages",
     "forget_old_codes",
     "forget_replies",
+    "forget_unconsented",
     "get_or_create_address",
     "get_person",
     "holder_address",
