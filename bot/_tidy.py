@@ -30,6 +30,7 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
         storage.forget_done_messages(session, before=before)
         storage.forget_old_codes(session, now)
         unconsented = storage.forget_unconsented(session, now)
+    db.scrub(drop_files=False)  # an erase that met a reader left the WAL full: empty it now
     if count:
         log.info("forgot the replies to %d old messages", count)
     if unconsented:

@@ -33,6 +33,8 @@ from planbot.private import new_private_folder, private_file, touch_private
 
 log = logging.getLogger("planbot.storage")
 
+BUSY_TIMEOUT_MS = 30_000  # how long a transaction waits for another process's
+CHECKPOINT_WAIT_MS = 3_000  # how long emptying the WAL after an erase waits for others
 ERASED = "planbot_erased"  # session.info: this transaction erased personal data
 DROP_FILES = "planbot_drop_files"  # session.info: ... and files made from it must go too
 
@@ -68,7 +70,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Deleted rows and freed pages are overwritten with zeros, whatever SQLite's build says.
         cur.execute("PRAGMA secure_delete=ON")
         cur.close()
@@ -134,14 +136,18 @@ class Database:
         """
         if self.is_sqlite:
             raw = self.engine.raw_connection()
+            cursor = raw.cursor()
             try:
-                busy = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                # Wait for other processes' transactions for a while, not for a reply's worth.
+                cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+                busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             except sqlite3.Error as exc:  # the erase is committed: say so, and go on
                 log.warning("the database's WAL was not emptied: %s", type(exc).__name__)
             else:
                 if busy:
-                    log.warning("the database's WAL was not emptied: a reader held it")
+                    log.warning("the database's WAL was not emptied: another process held it")
             finally:
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
                 raw.close()
         if drop_files:
             for name, hook in self._erase_hooks.items():

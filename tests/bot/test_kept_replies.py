@@ -55,8 +55,10 @@ async def test_the_web_app_forgets_old_replies_when_it_starts(
     app = create_app(make_settings(tmp_path, PLANBOT_REPLY_HOURS="24"), db, clock=clock)
     with db.transaction() as session:
         address = storage.get_or_create_address(session, "sms", "+447700900555")
+        person = storage.create_person(session, "Dev")
+        storage.link_person(session, person, address)  # it said yes (else it would go, too)
         kept = [{"text": "Thank you. I have saved:\n- my cat Bob"}]
-        storage.record_processed(session, "sms", "SMold", address, None, kept, clock())
+        storage.record_processed(session, "sms", "SMold", address, person, kept, clock())
     clock.advance(hours=23)
     async with app.router.lifespan_context(app):  # starting the app tidies
         pass
