@@ -69,3 +69,16 @@ def test_a_small_file_of_too_many_pixels_is_too_big() -> None:
     Image.new("1", (side, side)).save(out, "PNG")  # one colour: a small file
     assert len(out.getvalue()) < 5 * 1024 * 1024
     assert checked_photo(out.getvalue()).problem == "photo_big"
+
+
+def test_a_cmyk_or_palette_photo_is_kept_as_a_plain_jpeg_or_png() -> None:
+    cmyk = io.BytesIO()
+    Image.new("CMYK", (8, 8), (0, 255, 255, 0)).save(cmyk, "JPEG")
+    kept = checked_photo(cmyk.getvalue())
+    assert kept.problem is None and kept.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(kept.data)) as image:
+        assert image.mode == "RGB" and image.getpixel((4, 4))[0] > 200  # still red
+    palette = io.BytesIO()
+    Image.new("P", (8, 8), 3).save(palette, "PNG")
+    kept = checked_photo(palette.getvalue())
+    assert kept.problem is None and kept.content_type == "image/png"
