@@ -97,7 +97,7 @@ class Database:
                 self.engine = _sqlite_engine(url)
             else:
                 self.engine = create_engine(url, pool_pre_ping=True, **(engine_options or {}))
-        except (SQLAlchemyError, ImportError, ValueError) as exc:
+        except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
             raise StorageError(f"cannot open the database: {exc}") from exc
 
     @contextmanager

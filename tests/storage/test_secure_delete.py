@@ -17,6 +17,7 @@ import pytest
 
 import storage
 from dialogues import Engine, Incoming
+from planbot.errors import StorageError
 from planbot.settings import Settings
 from tests.auxil.leftovers import where_found
 
@@ -102,3 +103,8 @@ def test_a_read_that_goes_on_too_long_is_warned_of_and_the_tidy_empties_the_wal_
         assert where_found(tmp_path, [WORD]) == {}
     finally:
         db.dispose()
+
+
+def test_a_database_file_that_cannot_be_made_is_a_clear_storage_error() -> None:
+    with pytest.raises(StorageError, match="cannot open the database"):
+        storage.Database("sqlite:////proc/planbot-cannot-be-here/planbot.sqlite3")
