@@ -8,6 +8,7 @@ is saved.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from datetime import datetime
 
 import storage
 from dialogues import Engine, Reply
+from easyread.speech import clear_cache
+from planbot.private import private_folder
 from planbot.settings import Settings
 
 
@@ -44,6 +47,10 @@ class Channel:
         self.settings = settings
         self.clock = clock or storage.utcnow
         self.engine = Engine(db, settings, clock=self.clock, profile_hook=self.profile_hook)
+        private_folder(settings.data_dir)
+        # Cached sound speaks people's words and cannot be told apart by person: whenever
+        # words are erased (delete last, restart, STOP LINK...), all of it goes.
+        db.when_erased("sound cache", functools.partial(clear_cache, settings))
 
     def tag(self, address: str) -> str:
         """How an address appears in the logs (a keyed hash)."""

@@ -7,6 +7,7 @@ or sent again, without the person having to text anything.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import uuid
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import storage
 from bot._where import not_found_hint
 from bot.web.channels import web_missing
 from dialogues import Reply
+from easyread.speech import clear_cache
 from planbot.errors import PersonNotFound, PlanbotError
 from planbot.settings import Settings
 
@@ -34,6 +36,8 @@ def _with_person(
     try:
         settings = Settings.from_env()
         db = storage.open_database(settings.database_url)
+        # Turning links off drops the sound made for their pages, as SMS STOP LINK does.
+        db.when_erased("sound cache", functools.partial(clear_cache, settings))
         with db.transaction() as session:
             return work(settings, db, session, storage.get_person(session, name))
     except PersonNotFound as exc:

@@ -3,20 +3,28 @@
 Why so careful: the bytes come from the internet and end up on a web page. Only HTTPS URLs on
 Twilio's own hosts are fetched (with the account's credentials, which ``requests`` drops if
 Twilio redirects to its file store on another host); the size is capped while reading, and the
-type is taken from the file's first bytes, not from what the sender claims.
+type is taken from the file's first bytes, not from what the sender claims. Every photo kept
+(by MMS or Telegram: both go through ``checked_photo``) is opened and saved afresh by Pillow,
+so only its pixels are kept: its EXIF (the GPS location where it was taken, the camera, the
+time), comments and any other hidden data are not.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import warnings
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+from PIL import Image, ImageOps
 
 log = logging.getLogger("planbot.media")
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000  # a 5 MB file can claim far more: it would take GBs to open
+JPEG_QUALITY = 90
 PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 FETCH_TIMEOUT = 10.0  # seconds: Twilio waits 15 for the whole webhook answer
 _CHUNK = 64 * 1024
@@ -87,10 +95,37 @@ def fetch_photo(
 
 
 def checked_photo(data: bytes) -> FetchedPhoto:
-    """The downloaded bytes as a photo to keep, or why not (too big, not a JPEG or PNG)."""
+    """The downloaded bytes as a photo to keep (its pixels only, saved afresh), or why not (too
+    big, not a JPEG or PNG, or not a picture that opens)."""
     if len(data) > MAX_PHOTO_BYTES:
         return FetchedPhoto(problem="photo_big")
     kind = sniff(data[:16])
     if kind is None:
         return FetchedPhoto(problem="photo_type")
-    return FetchedPhoto(data, kind)
+    return reencoded(data, kind)
+
+
+def reencoded(data: bytes, kind: str) -> FetchedPhoto:
+    """The photo saved afresh by Pillow, as the same type: the pixels, turned the way the
+    camera said (its EXIF orientation), and nothing else of the file."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                if opened.width * opened.height > MAX_PHOTO_PIXELS:
+                    return FetchedPhoto(problem="photo_big")
+                image = ImageOps.exif_transpose(opened)  # a copy, upright
+        image.info = {}  # EXIF, comments, XMP, text chunks: none of it is saved
+        out = io.BytesIO()
+        if kind == "image/jpeg":
+            if image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            image.save(out, "JPEG", quality=JPEG_QUALITY)
+        else:
+            image.save(out, "PNG")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return FetchedPhoto(problem="photo_big")
+    except Exception as exc:  # a broken file makes Pillow raise many kinds of error
+        log.info("photo refused: it does not open (%s)", type(exc).__name__)
+        return FetchedPhoto(problem="photo_type")
+    return FetchedPhoto(out.getvalue(), kind)

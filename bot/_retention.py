@@ -43,8 +43,6 @@ def keep_or_forget_idle_plans(
         for person in storage.plans_to_erase(session, now):
             storage.erase_person(session, person)
             erased += 1
-    if erased:
-        db.checkpoint()  # nothing of the erased plans stays in SQLite's write-ahead log
     if asked or erased:
         log.info("retention: asked about %d plans, erased %d", asked, erased)
     return asked, erased

@@ -5,8 +5,10 @@ minutes, so after ``PLANBOT_REPLY_HOURS`` (24 by default) they are blanked. The 
 rows that are done with (sent, given up) go after the same time: their keys only stop a
 repeat delivery from queueing a message twice. Invite codes that are used or out of date, and
 a sender's count of wrong codes once its day is over, go too (a keyed hash a stranger, kept no
-longer than it is needed). Plans nobody used for ``PLANBOT_RETENTION_DAYS`` are asked about,
-and erased when nobody answers (``bot/_retention.py``).
+longer than it is needed). So do addresses that never said yes to keeping anything, a day
+after they last wrote, with their conversation and handled messages. Plans nobody used for
+``PLANBOT_RETENTION_DAYS`` are asked about, and erased when nobody answers
+(``bot/_retention.py``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,11 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
         count = storage.forget_replies(session, before=before)
         storage.forget_done_messages(session, before=before)
         storage.forget_old_codes(session, now)
+        unconsented = storage.forget_unconsented(session, now)
     keep_or_forget_idle_plans(db, settings, now)
+    db.scrub(drop_files=False)  # an erase that met a reader left the WAL full: empty it now
     if count:
         log.info("forgot the replies to %d old messages", count)
+    if unconsented:
+        log.info("forgot %d addresses that never said yes", unconsented)
     return count

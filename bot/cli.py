@@ -33,6 +33,7 @@ from easyread import build_profile
 from easyread.text import render_text
 from planbot import __version__
 from planbot.errors import PlanbotError
+from planbot.private import private_folder
 from planbot.settings import Settings
 
 app = typer.Typer(
@@ -113,7 +114,7 @@ def demo(
     if "PLANBOT_TTS" not in os.environ:
         # The demo promises no network: speak with the offline voice unless told otherwise.
         settings = dataclasses.replace(settings, tts="espeak")
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     path = demo_database(settings)
     for old in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         old.unlink(missing_ok=True)

@@ -79,7 +79,7 @@ class Engine:
             try:
                 # A repeat delivery is rare: the first try does not look for one, and the
                 # unique (channel, message id) key stops it at the end, rolling it all back.
-                replies, finished, erased = self._handle_once(incoming, look_for_repeat=attempt > 0)
+                replies, finished = self._handle_once(incoming, look_for_repeat=attempt > 0)
             except StorageError:
                 # A repeat delivery, or two first messages from one new address racing to
                 # create it: try again, looking for what was stored.
@@ -87,37 +87,23 @@ class Engine:
                     raise
                 log.info("trying a message again after a database conflict (%s)", incoming.channel)
                 continue
-            if erased:
-                self._settle_erasure()
             if finished is not None and self.profile_hook is not None:
                 replies = _after_it(replies, self.profile_hook(*finished))
             return replies
         raise AssertionError("unreachable")
 
-    def _settle_erasure(self) -> None:
-        """A plan erased from the chat ("delete everything") leaves no copy behind: not in
-        SQLite's write-ahead log, not in the cached sound of its words."""
-        from easyread.speech import clear_cache  # the speech engines load only when needed
-
-        self.db.checkpoint()
-        clear_cache(self.settings)
-
     def _handle_once(
         self, incoming: Incoming, *, look_for_repeat: bool
-    ) -> tuple[list[Reply], tuple[int, str] | None, bool]:
-        """The replies, (person id, flow) when the message finished a flow, and whether it
-        erased a plan."""
+    ) -> tuple[list[Reply], tuple[int, str] | None]:
+        """The replies, and (person id, flow) when the message finished a flow (or asked for
+        everything kept: ``MY_DATA``)."""
         with self.db.transaction() as session:
             address, active, conversation = storage.open_address(
                 session, incoming.channel, incoming.address
             )
             if address.opted_out:
                 if not incoming.opts_in:
-                    return (
-                        [],
-                        None,
-                        False,
-                    )  # they asked for no more messages: store nothing, say nothing
+                    return [], None  # they asked for no more messages: store nothing, say nothing
                 storage.opt_in(session, address)
             seen = (
                 storage.find_processed(session, incoming.channel, incoming.message_id)
@@ -134,9 +120,9 @@ class Engine:
                 # never stored, so the hook makes it afresh); "send me my data" its copy.
                 kinds = {r.kind for r in again}
                 if not kinds & {"finished", MY_DATA} or seen.person_id is None:
-                    return again, None, False
+                    return again, None
                 flow = MY_DATA if MY_DATA in kinds else self._flow_finished(session, address, seen)
-                return again, (seen.person_id, flow), False
+                return again, (seen.person_id, flow)
             ctx = self._context(session, address, incoming, active, conversation)
             replies = self._queue_the_rest(session, incoming, run_turn(ctx), ctx.now)
             kept_address = ctx.address if not ctx.address_removed else None
@@ -146,15 +132,15 @@ class Engine:
                 incoming.message_id,
                 kept_address,
                 ctx.person,
-                [together.masked(r.to_dict(), ctx.secrets) for r in replies],
+                [together.masked(r.to_dict(), ctx.secrets, ctx.kept_instead) for r in replies],
                 ctx.now,
             )
             if ctx.person is not None and ctx.person.id is not None:
                 if ctx.wants_data:
-                    return replies, (ctx.person.id, MY_DATA), ctx.erased
+                    return replies, (ctx.person.id, MY_DATA)
                 if ctx.just_finished:
-                    return replies, (ctx.person.id, ctx.flow.name), ctx.erased
-            return replies, None, ctx.erased
+                    return replies, (ctx.person.id, ctx.flow.name)
+            return replies, None
 
     def _flow_finished(
         self, session: Session, address: Address, seen: storage.ProcessedMessage

@@ -21,6 +21,7 @@ and their next message starts the plan at its first topic, with their view ("Sam
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -513,13 +514,22 @@ def tell_removed(turn: TurnBase) -> bool:
 # --- invite codes in kept replies -----------------------------------------------------------
 
 
-def masked(reply: dict[str, object], secrets: list[str]) -> dict[str, object]:
+def masked(
+    reply: dict[str, object],
+    secrets: list[str],
+    kept_instead: Sequence[tuple[str, str]] = (),
+) -> dict[str, object]:
     """A reply as kept for a repeat delivery: any invite code in it masked (only its hash is
-    stored anywhere)."""
+    stored anywhere), and each (said, kept) line said in its kept form ("I have deleted: my
+    dog" kept as "I have deleted it.": deleted words are kept nowhere)."""
+    if not secrets and not kept_instead:
+        return reply
     text = str(reply.get("text", ""))
     for secret in secrets:
         text = text.replace(secret, CODE_MASK)
-    return {**reply, "text": text} if secrets else reply
+    for said, kept in kept_instead:
+        text = text.replace(said, kept)
+    return {**reply, "text": text}
 
 
 def renew_codes(

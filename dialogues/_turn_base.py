@@ -91,6 +91,8 @@ class TurnContext:
     ask_pending: bool = False
     # Invite codes in this message's replies: kept only masked (only a hash is stored).
     secrets: list[str] = field(default_factory=list)
+    # Lines of this message's replies kept for a repeat in another form: (said, kept).
+    kept_instead: list[tuple[str, str]] = field(default_factory=list)
     # A supporter's conversation (not the holder's): worked out once, when it first matters.
     supporter: bool | None = None
     # What a supporter said in this message, waiting for the holder's OK (answers' ids).
@@ -98,9 +100,6 @@ class TurnContext:
     # A plan someone else started under a flow version that did not ask how the person
     # agreed: asked after this message's reply (``TurnBase.ask_owed_made_for``).
     owes_made_for: bool = False
-    # The person's plan was erased in this message ("delete everything"): once it is
-    # committed, the engine also clears what could still hold their words (see Engine).
-    erased: bool = False
     # "send me my data": the channel gives everything kept (a link, a file) after the reply.
     wants_data: bool = False
     # What this message did with the plan, for the audit log: (action, part) -> how many.

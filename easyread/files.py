@@ -16,6 +16,7 @@ from easyread.png import render_png
 from easyread.speech import profile_speech, synthesize
 from easyread.text import render_text
 from planbot.errors import RenderError
+from planbot.private import private_file, private_folder
 from planbot.settings import Settings
 
 FORMATS = ("html", "pdf", "png", "txt", "mp3", "ogg")
@@ -31,7 +32,7 @@ def write_profile(
     words_only: bool = False,
     audio_url: str | None = None,
 ) -> Path:
-    """Write ``profile`` as ``fmt`` to ``out`` and return the path written."""
+    """Write ``profile`` as ``fmt`` to ``out`` (0600: it is personal) and return its path."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
@@ -51,7 +52,7 @@ def write_profile(
         synthesize(profile_speech(profile), out, fmt, settings=settings)
     else:
         raise RenderError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    return out
+    return private_file(out)
 
 
 def write_profile_files(
@@ -59,15 +60,15 @@ def write_profile_files(
 ) -> dict[str, Path]:
     """Write the page, PDF, picture, text and (unless speech is off) the MP3 into ``folder``.
 
-    The page's sound player points at the MP3 beside it.
+    The page's sound player points at the MP3 beside it. The folder is 0700, the files 0600.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     formats = [f for f in ("mp3", "pdf", "png", "txt") if f != "mp3" or settings.tts != "off"]
     written: dict[str, Path] = {}
     for fmt in formats:
         out = folder / f"{stem}.{fmt}"
         if fmt == "png":  # the picture of the PDF just written: lay the page out only once
-            written[fmt] = render_png(written["pdf"], out)
+            written[fmt] = private_file(render_png(written["pdf"], out))
         else:
             written[fmt] = write_profile(profile, fmt, out, settings=settings)
     audio = written["mp3"].name if "mp3" in written else None

@@ -6,10 +6,12 @@ Engines: "gtts" (Google Translate's voice through gTTS: British English, slow; o
 error, so audio never silently disappears; ``SpeechResult.engine`` says which voice spoke.
 An engine asked for by name ("gtts") does not fall back: it raises ``RenderError``.
 
-Parts are spoken with a pause between them. Audio is cached under ``data_dir/cache/audio`` by
-a hash of engine, voice, format and words; ``clear_cache`` empties it (``planbot forget`` should
-call it: the cache holds people's words). On "auto" a cached copy from either voice is used,
-gTTS's first. Calls block: from async code use ``asyncio.to_thread``. No words are logged.
+Parts are spoken with a pause between them. Audio is cached under ``data_dir/cache/audio`` (a
+0700 folder of 0600 files) by a hash of engine, voice, format and words; ``clear_cache`` empties
+it: the channels run it whenever words are erased (``delete last``, ``restart``, ``STOP LINK``,
+``planbot forget``), as the cache holds people's words. On "auto" a cached copy from either
+voice is used, gTTS's first. Calls block: from async code use ``asyncio.to_thread``. No words
+are logged.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import soundfile as sf
 from easyread._espeak import EspeakEngine
 from easyread._model import Profile
 from planbot.errors import RenderError
+from planbot.private import private_folder
 from planbot.settings import Settings
 
 __all__ = [
@@ -45,7 +48,7 @@ __all__ = [
     "synthesize",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("planbot.speech")
 # gTTS logs the text it sends at DEBUG level; keep a person's words out of the logs.
 if logging.getLogger("gtts").level == logging.NOTSET:
     logging.getLogger("gtts").setLevel(logging.INFO)
@@ -223,7 +226,8 @@ def _cache_file(folder: Path, engine: Engine, fmt: str, parts: Sequence[str]) ->
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside ``path`` and rename, so no reader ever sees half a file."""
+    """Write beside ``path`` and rename, so no reader ever sees half a file (0600, as
+    ``mkstemp`` makes it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".speech-", suffix=path.suffix)
     try:
@@ -291,6 +295,8 @@ def synthesize(
             log.warning("speech: %s failed (%s); using %s", voice.name, exc, voices[-1].name)
     data = _encode(samples, rate, fmt)
     try:
+        for private in (settings.data_dir, folder.parent, folder):  # data, cache, audio
+            private_folder(private)
         _write_atomic(_cache_file(folder, voice, fmt, said), data)
     except OSError as exc:  # a cache that cannot be written must not stop the audio
         log.warning("speech: audio cache not written (%s)", exc.strerror)

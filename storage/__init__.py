@@ -114,7 +114,7 @@ from storage._conversations import (
     visit_flow,
     write_conversation,
 )
-from storage._db import Database, alembic_config, open_database
+from storage._db import Database, alembic_config, mark_erased, open_database
 from storage._export import erase_person, export_json, export_person
 from storage._links import (
     DATA_LINK,
@@ -190,6 +190,7 @@ from storage._tables import (
     as_utc,
     utcnow,
 )
+from storage._unconsented import UNCONSENTED_FOR, forget_unconsented
 from storage._voice import (
     VOICE,
     VoiceClip,
@@ -233,6 +234,7 @@ __all__ = [
     "SUPPORTER_ROLES",
     "TOKEN_BYTES",
     "TYPIST",
+    "UNCONSENTED_FOR",
     "VOICE",
     "WAITING",
     "WAITING_OK",
@@ -307,6 +309,7 @@ __all__ = [
     "forget_done_messages",
     "forget_old_codes",
     "forget_replies",
+    "forget_unconsented",
     "get_or_create_address",
     "get_person",
     "holder_address",
@@ -322,6 +325,7 @@ __all__ = [
     "links_for",
     "made_for",
     "mark_asked",
+    "mark_erased",
     "mark_failed",
     "mark_opted_out",
     "mark_sent",

@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, insert, or_
 from sqlmodel import Session, col, select
 
+from storage._db import mark_erased
 from storage._personal import seal, unseal
 from storage._processed import forget_replies
 from storage._tables import Answer, Conversation, Person, as_utc, utcnow
@@ -190,6 +191,7 @@ def delete_last_answer(
     session.delete(row)
     session.flush()
     forget_replies(session, person=person)  # earlier replies that echoed the words
+    mark_erased(session)
     return view
 
 
@@ -204,6 +206,7 @@ def delete_all_answers(session: Session, person: Person) -> int:
     )
     session.exec(delete(Answer).where(col(Answer.person_id) == person.id))
     forget_replies(session, person=person)  # earlier replies that echoed the words
+    mark_erased(session)
     return int(result.rowcount or 0)
 
 
@@ -238,6 +241,7 @@ def set_answer_consent(session: Session, answer_id: int, consent: str) -> None:
         person = session.get(Person, row.person_id)
         assert person is not None
         forget_replies(session, person=person)
+        mark_erased(session)
 
 
 def set_answer_private(session: Session, answer_id: int, private: bool) -> None:

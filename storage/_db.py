@@ -3,12 +3,19 @@
 Why: every message's state change and answers are written in ONE transaction before replies go
 out. On SQLite the transaction starts with ``BEGIN IMMEDIATE`` so two workers never interleave;
 on PostgreSQL the repository takes a row lock on the address (``SELECT ... FOR UPDATE``).
+
+Erased means erased: a repository function that erases words (``delete last``, ``restart``,
+``planbot forget``...) marks its session with ``mark_erased``. After that transaction commits,
+SQLite's WAL is checkpointed and emptied (``secure_delete`` already zeroed the rows and free
+pages in the file), and the hooks that drop files made from people's words are run.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
@@ -22,12 +29,37 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from planbot.errors import StorageError
+from planbot.private import new_private_folder, private_file, touch_private
+
+log = logging.getLogger("planbot.storage")
+
+BUSY_TIMEOUT_MS = 30_000  # how long a transaction waits for another process's
+CHECKPOINT_WAIT_MS = 3_000  # how long emptying the WAL after an erase waits for others
+ERASED = "planbot_erased"  # session.info: this transaction erased personal data
+DROP_FILES = "planbot_drop_files"  # session.info: ... and files made from it must go too
+
+
+def mark_erased(session: Session, *, files: bool = True) -> None:
+    """Note that this transaction erased personal data: once it commits, the database leaves
+    no copy readable on disk, and (``files``) the files made from people's words are dropped."""
+    session.info[ERASED] = True
+    if files:
+        session.info[DROP_FILES] = True
+
+
+def _private_sqlite(path: Path) -> None:
+    """The database file and its -wal and -shm are 0600 (SQLite gives the -wal and -shm the
+    file's own mode); a folder made for it is 0700."""
+    new_private_folder(path.parent)
+    touch_private(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        private_file(path.with_name(path.name + suffix))
 
 
 def _sqlite_engine(url: str) -> Engine:
     path = make_url(url).database
-    if path and path != ":memory:":
-        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if path and path != ":memory:" and not path.startswith("file:"):
+        _private_sqlite(Path(path).expanduser())
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -38,7 +70,9 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Deleted rows and freed pages are overwritten with zeros, whatever SQLite's build says.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -57,12 +91,13 @@ class Database:
         self._writers: AbstractContextManager[object] = (
             threading.RLock() if self.is_sqlite else nullcontext()
         )
+        self._erase_hooks: dict[str, Callable[[], object]] = {}
         try:
             if self.is_sqlite:
                 self.engine = _sqlite_engine(url)
             else:
                 self.engine = create_engine(url, pool_pre_ping=True, **(engine_options or {}))
-        except (SQLAlchemyError, ImportError, ValueError) as exc:
+        except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
             raise StorageError(f"cannot open the database: {exc}") from exc
 
     @contextmanager
@@ -76,12 +111,50 @@ class Database:
             try:
                 with session.begin():
                     yield session
+                erased = dict(session.info)
             except SQLAlchemyError as exc:
                 raise StorageError(
                     f"the database could not save this: {type(exc).__name__}"
                 ) from exc
             finally:
                 session.close()
+            if erased.get(ERASED):
+                self.scrub(drop_files=bool(erased.get(DROP_FILES)))
+
+    def when_erased(self, name: str, hook: Callable[[], object]) -> None:
+        """Run ``hook`` after every transaction that erased people's words (``name`` keeps
+        one hook of each kind: several channels on one database drop the same cache once)."""
+        self._erase_hooks[name] = hook
+
+    def scrub(self, *, drop_files: bool = True) -> None:
+        """After an erase: no copy of what went stays readable on disk.
+
+        SQLite: the rows and free pages are zeros already (``secure_delete``), but the WAL
+        still holds the pages as they were; a TRUNCATE checkpoint copies the new pages into the
+        file and empties the WAL. PostgreSQL keeps dead rows until VACUUM reuses their space
+        (see the README): nothing to do here. Then the hooks drop files made from the words.
+        """
+        if self.is_sqlite:
+            raw = self.engine.raw_connection()
+            cursor = raw.cursor()
+            try:
+                # Wait for other processes' transactions for a while, not for a reply's worth.
+                cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+                busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.Error as exc:  # the erase is committed: say so, and go on
+                log.warning("the database's WAL was not emptied: %s", type(exc).__name__)
+            else:
+                if busy:
+                    log.warning("the database's WAL was not emptied: another process held it")
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                raw.close()
+        if drop_files:
+            for name, hook in self._erase_hooks.items():
+                try:
+                    hook()
+                except OSError as exc:
+                    log.warning("%s not dropped after an erase: %s", name, type(exc).__name__)
 
     def migrate(self) -> None:
         """Bring the schema up to date with Alembic (safe to call at every start)."""
@@ -93,21 +166,6 @@ class Database:
                 conn.commit()
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot update the database tables: {exc}") from exc
-
-    def checkpoint(self) -> None:
-        """After erasing: on SQLite, copy the write-ahead log into the database file and empty
-        it, so the erased rows' old pages do not linger in the -wal file (PostgreSQL has no
-        such file of ours: its VACUUM reclaims dead rows)."""
-        if not self.is_sqlite:
-            return
-        # The driver's own connection: through SQLAlchemy, the statement would run inside
-        # the BEGIN IMMEDIATE every transaction starts with, where SQLite refuses it.
-        with self._writers:
-            raw = self.engine.raw_connection()
-            try:
-                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                raw.close()
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

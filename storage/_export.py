@@ -15,6 +15,7 @@ from storage._addresses import address_text, delete_address_if_unused
 from storage._audit import audit_of
 from storage._consents import consents_of
 from storage._conversations import conversation_said_by
+from storage._db import mark_erased
 from storage._links import links_for
 from storage._people import person_name
 from storage._personal import unseal
@@ -179,4 +180,5 @@ def erase_person(session: Session, person: Person) -> dict[str, int]:
     counted["addresses"] = removed_addresses
     session.delete(person)
     session.flush()
+    mark_erased(session)
     return counted

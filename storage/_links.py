@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage._db import mark_erased
 from storage._tables import Person, ProfileLink, as_utc, utcnow
 
 TOKEN_BYTES = 32  # 256 bits of randomness; the brief asks for at least 128
@@ -121,7 +122,9 @@ def revoke_links(session: Session, person: Person, now: datetime | None = None) 
         )
         .values(revoked_at=now)
     )
-    return int(result.rowcount or 0)
+    count = int(result.rowcount or 0)
+    mark_erased(session)  # what was made for the links goes with them: the page's sound
+    return count
 
 
 def links_for(session: Session, person: Person) -> list[LinkView]:

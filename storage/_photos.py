@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from storage._db import mark_erased
 from storage._personal import seal, unseal
 from storage._tables import Person, PersonPhoto, utcnow
 
@@ -51,6 +52,7 @@ def delete_person_photo(session: Session, person: Person) -> bool:
         return False
     session.delete(row)
     session.flush()
+    mark_erased(session)
     return True
 
 

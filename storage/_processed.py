@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
+from storage._db import mark_erased
 from storage._personal import seal, unseal
 from storage._tables import Address, Person, ProcessedMessage, utcnow
 
@@ -80,4 +81,7 @@ def forget_replies(
     if before is not None:
         query = query.where(_PROCESSED.c.created_at < before)
     result = session.execute(query.values(replies_sealed=NO_REPLIES))
-    return int(getattr(result, "rowcount", 0) or 0)
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        mark_erased(session, files=False)  # the words may still be answers: files stay
+    return count

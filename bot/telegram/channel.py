@@ -78,6 +78,7 @@ from easyread.files import write_profile
 from easyread.png import render_png
 from easyread.text import render_text
 from planbot.errors import PlanbotError, SettingsError
+from planbot.private import private_file, private_folder
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.telegram")
@@ -193,9 +194,9 @@ async def fetch_photo(bot: Bot, message: Message) -> tuple[ReceivedPhoto | None,
     """Download the photo in ``message`` and check it: (photo, "") or (None, problem key)."""
     item: PhotoSize | Document
     if message.photo:
-        item, claimed = message.photo[-1], "image/jpeg"
+        item = message.photo[-1]
     elif message.document and is_photo_type(message.document.mime_type or ""):
-        item, claimed = message.document, message.document.mime_type or ""
+        item = message.document
     else:
         return None, "photo_type"
     if (item.file_size or 0) > MAX_PHOTO_BYTES:
@@ -210,7 +211,7 @@ async def fetch_photo(bot: Bot, message: Message) -> tuple[ReceivedPhoto | None,
         return None, "photo_failed"
     checked = checked_photo(data)
     if checked.problem is not None:
-        log.info("photo refused: %s (sent as %s)", checked.problem, claimed)
+        log.info("photo refused: %s", checked.problem)  # not the type it claims: the sender's words
         return None, checked.problem
     return ReceivedPhoto(checked.data, checked.content_type), ""
 
@@ -392,8 +393,7 @@ class TelegramChannel(Channel):
         they are sent); the words alone if the files cannot be made. ``name`` ("profile",
         "review") names the files and their captions (``<name>_pdf`` and so on)."""
         text = render_text(document)
-        outbox = self.settings.data_dir / OUTBOX
-        outbox.mkdir(parents=True, exist_ok=True)
+        outbox = private_folder(self.settings.data_dir / OUTBOX)
         folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=outbox))
         caption = self.engine.flows[name].script.message  # "profile_pdf", "review_pdf", ...
         actions = chat_actions.current()  # "sending a file..." while each is made
@@ -404,7 +404,7 @@ class TelegramChannel(Channel):
             files = [Attachment(pdf, "pdf", caption(f"{name}_pdf"))]
             if "png" in kinds:
                 show(ChatAction.UPLOAD_PHOTO)
-                png = render_png(pdf, folder / f"{name}.png")
+                png = private_file(render_png(pdf, folder / f"{name}.png"))
                 files.append(Attachment(png, "png", caption(f"{name}_picture")))
             if "ogg" in kinds and self.settings.tts != "off":
                 show(ChatAction.RECORD_VOICE)

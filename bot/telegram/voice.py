@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from dialogues import ReceivedVoice
 from easyread.speech import speak_question
 from planbot.errors import RenderError
+from planbot.private import private_folder
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.telegram")
@@ -79,7 +80,7 @@ def question_audio(text: str, settings: Settings, folder: Path) -> Path | None:
     """A question as an OGG/Opus voice note in ``folder`` (None if speech failed: the words
     were sent anyway). Blocks: call it in a thread. The speech engine caches each wording,
     so a question asked again is not spoken afresh."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     out = Path(tempfile.mkstemp(prefix="question-", suffix=".ogg", dir=folder)[1])
     try:
         speak_question(text, out, "ogg", settings=settings)

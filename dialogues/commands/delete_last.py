@@ -19,5 +19,8 @@ def run(turn: TurnBase, _topic: str) -> None:
         turn.say(turn.msg("nothing_to_delete"))
     else:
         turn.note("deleted", gone.section)
-        turn.say(turn.msg("deleted", text=answer_words(gone)))
+        said = turn.msg("deleted", text=answer_words(gone))
+        # The reply kept for a repeat delivery must not hold the words just deleted.
+        turn.ctx.kept_instead.append((said, turn.msg("deleted_kept")))
+        turn.say(said)
     turn.ask()

@@ -75,6 +75,6 @@ def _erase(turn: TurnBase) -> None:
     if went:
         lines.append(turn.msg("erase_list") + "\n" + "\n".join(f"- {w}" for w in went))
     lines.append(turn.msg("erase_goodbye"))
-    ctx.person, ctx.conversation, ctx.erased = None, None, True
+    ctx.person, ctx.conversation = None, None
     ctx.address_removed = storage.delete_address_if_unused(ctx.session, ctx.address)
     turn.say("\n".join(lines))

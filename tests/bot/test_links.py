@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 import storage
 from bot.cli import app as cli
+from easyread.speech import synthesize
+from planbot.settings import Settings
 from tests.auxil.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, PUBLIC_URL, fake_twilio
 from tests.conftest import Clock
 
@@ -130,8 +132,13 @@ def test_links_new_list_and_revoke(cli_env: storage.Database) -> None:
     listed = runner.invoke(cli, ["links", "list", "dev"])
     assert listed.exit_code == 0 and "active" in listed.output
     assert url.rsplit("/", 1)[1] not in listed.output  # the token is never shown again
+    settings = Settings.from_env()
+    synthesize(["Dev likes tea."], settings.data_dir / "page.mp3", "mp3", "espeak", settings)
+    cached = settings.data_dir / "cache" / "audio"
+    assert len(list(cached.iterdir())) == 1  # the page's sound, as a visit to the link left it
     revoked = runner.invoke(cli, ["links", "revoke", "Dev"])
     assert revoked.output.strip() == "Turned off 1 link to Dev's profile."
+    assert list(cached.iterdir()) == []  # it went with the links
     assert "revoked" in runner.invoke(cli, ["links", "list", "Dev"]).output
     missing = runner.invoke(cli, ["links", "list", "Nobody"])
     assert missing.exit_code == 1 and "Nobody" in missing.output

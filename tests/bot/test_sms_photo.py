@@ -10,10 +10,11 @@ import pytest
 
 import storage
 from bot._media import MAX_PHOTO_BYTES
+from tests.auxil.photos import CAMERA, gps_of, jpeg
 from tests.auxil.twilio import PNG_BYTES, Texter, fake_twilio, media_url, new_sid
 from tests.bot.test_sms_conversation import consent, counts, link_in
 
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 64 + b"\xff\xd9"
+JPEG_BYTES = jpeg()  # a real photo, with the GPS location and camera in its EXIF
 PHOTO_QUESTION = "Would you like a photo of you on your profile?"
 FIRST_TOPIC = "What do people like about you?"
 
@@ -87,6 +88,22 @@ async def test_yes_waits_for_the_photo(us_texter: Texter, db: storage.Database) 
     assert bodies[0].startswith("Thank you. I have saved your photo.")
     photo = stored_photo(db)
     assert photo is not None and photo.content_type == "image/jpeg"
+
+
+async def test_a_photo_by_mms_is_kept_and_shown_without_where_it_was_taken(
+    us_texter: Texter, client: httpx.AsyncClient, db: storage.Database
+) -> None:
+    assert gps_of(JPEG_BYTES)  # the photo as the phone sent it
+    await at_photo_question(us_texter)
+    with fake_twilio() as twilio:
+        twilio.add_media(media_url(5), JPEG_BYTES, "image/jpeg")
+        await us_texter.send("", media=[(media_url(5), "image/jpeg")])
+    photo = stored_photo(db)
+    assert photo is not None and gps_of(photo.data) == {}
+    assert CAMERA.encode() not in photo.data and b"Exif" not in photo.data
+    page = await client.get(link_in(await us_texter.send("PROFILE")))
+    shown = base64.b64decode(page.text.split("data:image/jpeg;base64,")[1].split('"')[0])
+    assert shown == photo.data  # the page shows the photo as kept
 
 
 async def test_a_retried_photo_is_not_fetched_again(

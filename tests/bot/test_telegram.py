@@ -32,6 +32,7 @@ from tests.auxil.fake_telegram import (
     make_text_update,
     start_planbot_telegram,
 )
+from tests.auxil.photos import CAMERA, gps_of, jpeg
 from tests.auxil.twilio import PNG_BYTES, PUBLIC_URL, make_settings
 from tests.conftest import Clock
 
@@ -301,6 +302,21 @@ async def test_a_sticker_or_music_file_where_words_were_needed(
     assert not bot.fake.sent("getFile")  # nothing was downloaded
     with db.transaction() as session:
         assert storage.answers_for(session, storage.get_person(session, "Dev")) == []
+
+
+async def test_a_photo_on_telegram_is_kept_without_where_it_was_taken(
+    bot: Bot, db: storage.Database
+) -> None:
+    sent = jpeg()  # with the camera's EXIF in it (Telegram passes on a photo sent as a file)
+    assert gps_of(sent)
+    assert PHOTO_QUESTION in joined(await agree(bot))
+    bot.fake.add_file("photo-gps", sent)
+    texts = await bot.send(make_photo_update(CHAT, "photo-gps", len(sent)))
+    assert texts[0].startswith("Thank you. I have saved your photo.")
+    with db.transaction() as session:
+        photo = storage.person_photo(session, storage.get_person(session, "Dev"))
+    assert photo is not None and photo.content_type == "image/jpeg"
+    assert gps_of(photo.data) == {} and CAMERA.encode() not in photo.data
 
 
 async def test_a_photo_is_only_downloaded_at_the_photo_question(bot: Bot) -> None:
