@@ -18,6 +18,7 @@ import typer
 
 import storage
 from bot._access_cli import access_app
+from bot._backup_cli import backup, restore
 from bot._documents_cli import fail, not_found, write_document
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
@@ -59,8 +60,6 @@ def main(
     ),
 ) -> None:
     """planbot: an easy-read assistant for person-centred planning."""
-
-
 
 
 def _counted(count: int, what: str) -> str:
@@ -251,6 +250,8 @@ app.command()(serve)
 app.command()(telegram)
 app.command()(outbox)
 app.command()(review)
+app.command()(backup)
+app.command()(restore)
 app.add_typer(links_app, name="links")
 app.add_typer(access_app, name="access")
 

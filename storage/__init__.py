@@ -63,6 +63,7 @@ from storage._answers import (
     shared_answers,
     waiting_items,
 )
+from storage._backup import Copied, backup_sqlite, is_empty, restore_sqlite, sqlite_path
 from storage._codes import (
     CODE_DAYS,
     MAX_WRONG,
@@ -229,6 +230,7 @@ __all__ = [
     "ConsentRecord",
     "ConsentView",
     "Conversation",
+    "Copied",
     "Database",
     "InviteCode",
     "LinkView",
@@ -260,6 +262,7 @@ __all__ = [
     "as_utc",
     "asked_by_outbox",
     "backoff",
+    "backup_sqlite",
     "cancel_joining",
     "carry_on_in_version",
     "claim_due",
@@ -289,6 +292,7 @@ __all__ = [
     "get_person",
     "holder_address",
     "holder_address_id",
+    "is_empty",
     "is_holder",
     "is_named",
     "is_opted_out",
@@ -331,6 +335,7 @@ __all__ = [
     "remove_access",
     "renew_invite_code",
     "requests_waiting",
+    "restore_sqlite",
     "resume",
     "revoke_links",
     "save_conversation",
@@ -351,6 +356,7 @@ __all__ = [
     "set_typist",
     "set_voice",
     "shared_answers",
+    "sqlite_path",
     "start_joining",
     "token_hash",
     "too_many_wrong",
