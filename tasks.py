@@ -124,7 +124,7 @@ def pins(frozen: str) -> list[str]:
         name, sep, version = line.strip().partition("==")
         if sep and name and name.lower() not in NOT_PINNED | {"planbot"}:
             kept.append(f"{name}=={version}")
-    return sorted(kept, key=str.lower)
+    return sorted(kept, key=lambda pin: pin.partition("==")[0].lower())
 
 
 def lock() -> int:
