@@ -1,6 +1,6 @@
 """The crash test's figures: texts lost and doubled when ``planbot serve`` is killed under load.
 
-Run: ``.venv/bin/python bench/crash.py`` (options: ``--texters 50 --things 6 --kills 5
+Run: ``.venv/bin/python bench/crash.py`` (options: ``--texters 50 --things 3 --kills 5
 --runs 1``). With PLANBOT_TEST_DATABASE_URL set it runs on PostgreSQL (2 workers) as well as
 on SQLite (1 worker). Everything stays on 127.0.0.1.
 
@@ -32,7 +32,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--texters", type=int, default=50)
-    parser.add_argument("--things", type=int, default=6, help="things each texter says")
+    parser.add_argument("--things", type=int, default=3, help="things each texter says")
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--runs", type=int, default=1, help="runs on each database")
     args = parser.parse_args()

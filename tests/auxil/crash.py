@@ -280,7 +280,7 @@ def crash_run(
     engine_options: dict[str, object] | None = None,
     workers: int = 1,
     texters: int = 50,
-    things: int = 6,
+    things: int = 3,
     kills: int = 5,
     seed: int | None = None,
 ) -> CrashResult:
