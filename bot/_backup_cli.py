@@ -36,10 +36,13 @@ def _postgres_advice(url: str, what: str, path: Path) -> str:
 
 
 def _database(settings: Settings, what: str, path: Path) -> storage.Database:
-    if storage.sqlite_path(settings.database_url) is None:
-        raise fail(_postgres_advice(settings.database_url, what, path))
+    url = settings.database_url
+    if url.startswith("postgresql"):
+        raise fail(_postgres_advice(url, what, path))
+    if storage.sqlite_path(url) is None:
+        raise fail(f"planbot {what} copies a SQLite file, and PLANBOT_DATABASE_URL is not one.")
     try:
-        return storage.Database(settings.database_url)
+        return storage.Database(url)
     except PlanbotError as exc:
         raise fail(str(exc)) from exc
 

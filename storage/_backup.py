@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import func
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import SQLModel, select
 
 from planbot.errors import StorageError
@@ -108,6 +108,26 @@ def is_empty(db: Database) -> bool:
     return True
 
 
+def _empty(db: Database, target: Path) -> bool:
+    """No file, an empty file, or planbot's tables with no row in them. A file that cannot
+    be read as planbot's is not called empty: it may hold something someone needs."""
+    if not target.exists() or target.stat().st_size == 0:
+        return True
+    try:
+        return is_empty(db)
+    except StorageError:
+        return False
+
+
+def _holding(db: Database) -> str:
+    """`` (it holds 2 people)``, or nothing when that cannot be counted."""
+    try:
+        held = count_people(db)
+    except StorageError:
+        return ""
+    return f" (it holds {held} {'person' if held == 1 else 'people'})"
+
+
 def backup_sqlite(db: Database, path: Path) -> Copied:
     """Copy the database to ``path`` (mode 0600), a consistent snapshot even while in use.
 
@@ -171,17 +191,11 @@ def restore_sqlite(db: Database, path: Path, *, force: bool = False) -> Copied:
     if target.exists() and path == target.resolve():
         raise StorageError("a backup cannot be restored onto itself")
     people = _people_in(path)
-    if not force:
-        try:
-            empty = not target.exists() or is_empty(db)
-        except StorageError:
-            empty = False  # a database with no tables yet would be empty; a broken one is not
-        if not empty:
-            held = count_people(db)
-            raise StorageError(
-                f"{target} is not empty (it holds {held} {'person' if held == 1 else 'people'}): "
-                "restoring would replace everything in it. Add --force to do that."
-            )
+    if not force and not _empty(db, target):
+        raise StorageError(
+            f"{target} is not empty{_holding(db)}: restoring would replace everything in it. "
+            "Add --force to do that."
+        )
     db.dispose()  # no pooled connection of ours may hold the old pages
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
@@ -195,8 +209,5 @@ def restore_sqlite(db: Database, path: Path, *, force: bool = False) -> Copied:
         raise StorageError(f"the restore failed: {exc}") from exc
     os.chmod(target, PRIVATE_FILE)
     _sync(target)
-    try:
-        db.migrate()  # a backup from an older planbot is brought up to date
-    except SQLAlchemyError as exc:  # pragma: no cover - migrate wraps its own errors
-        raise StorageError(f"the restored database could not be updated: {exc}") from exc
+    db.migrate()  # a backup from an older planbot is brought up to date
     return Copied(target, people, target.stat().st_size)

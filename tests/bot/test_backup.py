@@ -239,6 +239,46 @@ def test_restore_refuses_what_is_not_a_planbot_backup(
     assert storage.is_empty(db)
 
 
+def test_restore_fills_an_empty_file_but_keeps_one_it_cannot_read(
+    db: storage.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_person(db, "Dev")
+    kept = tmp_path / "kept.sqlite3"
+    use_database(monkeypatch, db.url, tmp_path / "data")
+    assert planbot("backup", str(kept))[0] == 0
+    target = tmp_path / "other" / "planbot.sqlite3"
+    target.parent.mkdir()
+    target.touch()  # made, never written to
+    use_database(monkeypatch, f"sqlite:///{target}", tmp_path / "other")
+    assert planbot("restore", str(kept)) == (0, f"Restored 1 person from {kept} into {target}.\n")
+    target.write_bytes(b"someone's notes, not a database" * 200)
+    code, said = planbot("restore", str(kept))
+    assert code == 1 and f"{target} is not empty: restoring would replace" in said
+    assert target.read_bytes().startswith(b"someone's notes")
+
+
+def test_what_cannot_be_copied_is_said_plainly(
+    db: storage.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = Path(db.url.removeprefix("sqlite:///"))
+    use_database(monkeypatch, db.url, tmp_path / "data")
+    assert planbot("backup", str(database), "--force") == (
+        1,
+        "a backup must go to another file than the database itself\n",
+    )
+    kept = tmp_path / "kept.sqlite3"
+    assert planbot("backup", str(kept))[0] == 0
+    use_database(monkeypatch, f"sqlite:///{kept}", tmp_path / "data")
+    assert planbot("restore", str(kept)) == (1, "a backup cannot be restored onto itself\n")
+    use_database(monkeypatch, f"sqlite:///{tmp_path / 'none.sqlite3'}", tmp_path / "data")
+    code, said = planbot("backup", str(tmp_path / "b.sqlite3"))
+    assert code == 1 and said.startswith("there is no database at")
+    for url in ("sqlite://", "not a database address"):
+        use_database(monkeypatch, url, tmp_path / "data")
+        code, said = planbot("backup", str(tmp_path / "b.sqlite3"))
+        assert code == 1 and "PLANBOT_DATABASE_URL is not one" in said
+
+
 @pytest.mark.parametrize("command", ["backup", "restore"])
 def test_on_postgresql_the_commands_point_at_pg_dump_and_pg_restore(
     command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
