@@ -46,6 +46,7 @@ class Settings:
     idle_days: int = 30
     link_days: int = 30
     reply_hours: int = 24  # how long the replies to handled messages are kept (for repeats)
+    retention_days: int = 730  # a plan unused this long: ask whether to keep it, then erase
     help_contact: str | None = None  # None: the script's own line (ask who told you about it)
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -78,6 +79,7 @@ class Settings:
             idle_days=_int(env, "PLANBOT_IDLE_DAYS", 30),
             link_days=_int(env, "PLANBOT_LINK_DAYS", 30),
             reply_hours=_int(env, "PLANBOT_REPLY_HOURS", 24),
+            retention_days=_int(env, "PLANBOT_RETENTION_DAYS", 730),
             help_contact=env.get("PLANBOT_HELP_CONTACT", "").strip() or None,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
