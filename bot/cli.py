@@ -18,6 +18,7 @@ import typer
 import storage
 from bot._access_cli import access_app
 from bot._audit_cli import audit
+from bot._backup_cli import backup, restore
 from bot._documents_cli import fail, not_found, write_document
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
@@ -263,6 +264,8 @@ app.command()(serve)
 app.command()(telegram)
 app.command()(outbox)
 app.command()(review)
+app.command()(backup)
+app.command()(restore)
 app.add_typer(links_app, name="links")
 app.add_typer(access_app, name="access")
 app.command()(audit)

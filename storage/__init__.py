@@ -64,6 +64,7 @@ from storage._answers import (
     waiting_items,
 )
 from storage._audit import ACTIONS, ADMIN, LINK, AuditView, audit_of, note_event
+from storage._backup import Copied, backup_sqlite, is_empty, restore_sqlite, sqlite_path
 from storage._codes import (
     CODE_DAYS,
     MAX_WRONG,
@@ -250,6 +251,7 @@ __all__ = [
     "ConsentRecord",
     "ConsentView",
     "Conversation",
+    "Copied",
     "Database",
     "InviteCode",
     "LinkView",
@@ -282,6 +284,7 @@ __all__ = [
     "asked_by_outbox",
     "audit_of",
     "backoff",
+    "backup_sqlite",
     "cancel_joining",
     "carry_on_in_version",
     "claim_due",
@@ -314,6 +317,7 @@ __all__ = [
     "get_person",
     "holder_address",
     "holder_address_id",
+    "is_empty",
     "is_holder",
     "is_named",
     "is_opted_out",
@@ -362,6 +366,7 @@ __all__ = [
     "remove_access",
     "renew_invite_code",
     "requests_waiting",
+    "restore_sqlite",
     "resume",
     "revoke_links",
     "save_conversation",
@@ -382,6 +387,7 @@ __all__ = [
     "set_typist",
     "set_voice",
     "shared_answers",
+    "sqlite_path",
     "start_joining",
     "token_hash",
     "too_many_wrong",

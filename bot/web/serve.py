@@ -4,6 +4,11 @@ Why uvicorn's factory mode: each worker process builds its own app (and database
 the environment, so ``--workers 4`` works. The tables are migrated once here, before any
 worker starts, so workers never race to migrate. The access log stays off: it would write
 profile link tokens into the log.
+
+Each worker gets a minute to start before uvicorn's supervisor gives up on it (uvicorn's own
+default is 5 seconds): a worker imports the whole web stack first, and on a busy or small host
+that takes longer than 5 seconds, so the supervisor killed it and started another, over and
+over, and ``--workers 2`` took 10 to 40 seconds to answer at all.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from bot._logging import setup_logging
 from bot.web.channels import check_settings, web_missing
 from planbot.errors import PlanbotError
 from planbot.settings import Settings
+
+WORKER_START_SECONDS = 60
 
 
 def serve(
@@ -62,4 +69,5 @@ def serve(
         workers=workers,
         access_log=False,
         log_level="info",
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
