@@ -135,7 +135,8 @@ def backup_sqlite(db: Database, path: Path) -> Copied:
     stopped halfway never leaves a broken file where the last good one was.
     """
     source = _file_of(db)
-    if not source.is_file():
+    # Opening a database makes its file (empty, 0600) before SQLite writes to it.
+    if not source.is_file() or source.stat().st_size == 0:
         raise StorageError(f"there is no database at {source} to back up")
     path = path.expanduser().resolve()
     if path == source.resolve():
