@@ -16,6 +16,7 @@ import typer
 from sqlmodel import Session
 
 import storage
+from bot._keys import local_settings, open_with_keys
 from bot._where import not_found_hint
 from bot.web.channels import web_missing
 from dialogues import Reply
@@ -32,8 +33,8 @@ def _with_person(
     name: str, work: Callable[[Settings, storage.Database, Session, storage.Person], T]
 ) -> T:
     try:
-        settings = Settings.from_env()
-        db = storage.open_database(settings.database_url)
+        settings = local_settings()
+        db = open_with_keys(settings)
         with db.transaction() as session:
             return work(settings, db, session, storage.get_person(session, name))
     except PersonNotFound as exc:

@@ -19,6 +19,7 @@ import typer
 import storage
 from bot._access_cli import access_app
 from bot._documents_cli import fail, not_found, write_document
+from bot._keys import keys_app, local_settings, open_with_keys
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
 from bot._review_cli import review
@@ -61,8 +62,6 @@ def main(
     """planbot: an easy-read assistant for person-centred planning."""
 
 
-
-
 def _counted(count: int, what: str) -> str:
     """``1 conversation``, ``2 conversations``, ``1 address`` (``what`` is the plural)."""
     if count == 1:
@@ -71,15 +70,16 @@ def _counted(count: int, what: str) -> str:
 
 
 def _settings() -> Settings:
+    """The settings, with the local key when PLANBOT_SECRET_KEY is not set (see bot/_keys)."""
     try:
-        return Settings.from_env()
+        return local_settings()
     except PlanbotError as exc:
         raise fail(str(exc)) from exc
 
 
 def _open(settings: Settings, url: str | None = None) -> storage.Database:
     try:
-        return storage.open_database(url or settings.database_url)
+        return open_with_keys(settings, url)
     except PlanbotError as exc:
         raise fail(str(exc)) from exc
 
@@ -253,6 +253,7 @@ app.command()(outbox)
 app.command()(review)
 app.add_typer(links_app, name="links")
 app.add_typer(access_app, name="access")
+app.add_typer(keys_app, name="keys")
 
 if __name__ == "__main__":
     app()

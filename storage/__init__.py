@@ -110,6 +110,7 @@ from storage._conversations import (
     visit_flow,
     write_conversation,
 )
+from storage._crypto import Keyring, keys_of, new_secret, open_file, seal_file
 from storage._db import Database, alembic_config, open_database
 from storage._export import erase_person, export_person
 from storage._links import (
@@ -163,6 +164,7 @@ from storage._processed import (
     processed_replies,
     record_processed,
 )
+from storage._rotate import BATCH_ROWS, SEALED, not_current, rotate
 from storage._tables import (
     Access,
     Address,
@@ -196,6 +198,7 @@ __all__ = [
     "ACTIVE",
     "AGREED",
     "ANSWER",
+    "BATCH_ROWS",
     "BEST_INTERESTS",
     "CODE_DAYS",
     "DECLINED",
@@ -212,6 +215,7 @@ __all__ = [
     "PERSON",
     "REMOVED",
     "SAID_YES",
+    "SEALED",
     "SKIPPED",
     "SUPPORTER",
     "SUPPORTER_ROLES",
@@ -231,6 +235,7 @@ __all__ = [
     "Conversation",
     "Database",
     "InviteCode",
+    "Keyring",
     "LinkView",
     "OutboxItem",
     "OutboxMessage",
@@ -295,6 +300,7 @@ __all__ = [
     "is_queued",
     "is_supporter",
     "joining_for",
+    "keys_of",
     "link_for_message",
     "link_person",
     "links_for",
@@ -307,10 +313,13 @@ __all__ = [
     "new_conversation",
     "new_invite_code",
     "new_link",
+    "new_secret",
     "next_due",
+    "not_current",
     "note_wrong_code",
     "open_address",
     "open_database",
+    "open_file",
     "opt_in",
     "outbox_status",
     "outbox_summary",
@@ -333,7 +342,9 @@ __all__ = [
     "requests_waiting",
     "resume",
     "revoke_links",
+    "rotate",
     "save_conversation",
+    "seal_file",
     "sender_hash",
     "set_active_person",
     "set_answer_consent",

@@ -122,7 +122,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The ASGI app. ``db`` defaults to ``settings.database_url``, migrated to the newest tables."""
-    database = db or storage.open_database(settings.database_url)
+    database = db or storage.open_database(settings.database_url, storage.keys_of(settings))
     sms = SmsChannel(database, settings, clock=clock)
     run = _Runner(database)
     now = clock or storage.utcnow
@@ -224,9 +224,7 @@ def create_app(
             if clip is not None:
                 return Response(clip.data, media_type="audio/ogg", headers=links.PRIVATE_HEADERS)
         parts = links.split_name(name)
-        data = (
-            await run.db(links.load_page, database, parts[0], now(), document) if parts else None
-        )
+        data = await run.db(links.load_page, database, parts[0], now(), document) if parts else None
         if parts is None or data is None:
             return Response(
                 links.NOT_FOUND_PAGE,

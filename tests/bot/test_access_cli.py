@@ -38,7 +38,10 @@ def database_url(db: storage.Database) -> str:
 @pytest.fixture
 def engine(db: storage.Database, tmp_path: Path, clock: Clock) -> Engine:
     settings = Settings.from_env(
-        {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_SECRET_KEY": "cli-secret"}
+        {
+            "PLANBOT_DATA_DIR": str(tmp_path / "data"),
+            "PLANBOT_SECRET_KEY": "cli-secret-0123456789-abcdefghijklmnop",
+        }
     )
     return Engine(db, settings, clock=clock)
 
