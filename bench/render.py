@@ -53,46 +53,24 @@ def main() -> None:
     typical = Profile(
         "Gemma",
         (
-            section(
-                "like_admire",
-                item("Bubbly. My laugh is infectious", "Mum", "family"),
-                item("Kind to everyone I meet"),
-            ),
-            section(
-                "important_to",
-                item("my lurcher Tango 'he is my sunshine!'"),
-                item("Music, especially drum and bass"),
-                item("Seeing my nan on Sundays"),
-            ),
-            section(
-                "best_support",
-                item("The best way to support me is to listen to me"),
-                item("Respect my privacy and dignity"),
-                item("Let me choose my own clothes", "Sam", "supporter"),
-            ),
-            section(
-                "good_day", item("wake up in MY house not mums"), item("popcorn + dvd w/ a mate 🍿")
-            ),
-            section(
-                "bad_day",
-                item("Staff arriving to get me up before I am ready"),
-                item("Going to bed early"),
-            ),
+            section("like_admire", item("Bubbly. My laugh is infectious", "Mum", "family"),
+                    item("Kind to everyone I meet")),
+            section("important_to", item("my lurcher Tango 'he is my sunshine!'"),
+                    item("Music, especially drum and bass"), item("Seeing my nan on Sundays")),
+            section("best_support", item("The best way to support me is to listen to me"),
+                    item("Respect my privacy and dignity"),
+                    item("Let me choose my own clothes", "Sam", "supporter")),
+            section("good_day", item("wake up in MY house not mums"),
+                    item("popcorn + dvd w/ a mate 🍿")),
+            section("bad_day", item("Staff arriving to get me up before I am ready"),
+                    item("Going to bed early")),
         ),
     )
     large = Profile(
         "Dev",
         tuple(
-            section(
-                key,
-                *[
-                    item(
-                        f"Answer {n} about {key}, long enough to wrap onto a second "
-                        f"line of the page"
-                    )
-                    for n in range(6)
-                ],
-            )
+            section(key, *[item(f"Answer {n} about {key}, long enough to wrap onto a second "
+                                f"line of the page") for n in range(6)])
             for key in SECTION_KEYS[:10]
         ),
     )
@@ -108,15 +86,9 @@ def main() -> None:
                 person = storage.create_person(session, profile.name)
                 for sec in profile.sections:
                     for it in sec.items:
-                        storage.add_answer(
-                            session,
-                            person,
-                            None,
-                            sec.key,
-                            it.text,
-                            said_by=it.said_by or profile.name,
-                            perspective=it.perspective,
-                        )
+                        storage.add_answer(session, person, None, sec.key, it.text,
+                                           said_by=it.said_by or profile.name,
+                                           perspective=it.perspective)
 
             def model(db: storage.Database = db, person_name: str = profile.name) -> object:
                 with db.transaction() as session:
@@ -137,11 +109,8 @@ def main() -> None:
             }
             db.dispose()
             for fmt, ms in figures.items():
-                mark = (
-                    ""
-                    if name != "typical"
-                    else ("  ok" if ms < TARGETS_MS[fmt] else f"  OVER {TARGETS_MS[fmt]:.0f} ms")
-                )
+                mark = "" if name != "typical" else (
+                    "  ok" if ms < TARGETS_MS[fmt] else f"  OVER {TARGETS_MS[fmt]:.0f} ms")
                 print(f"  {name} ({items} items) {fmt}: {ms:.1f} ms{mark}")
 
 

@@ -69,7 +69,9 @@ def new_invite_code(
     assert person.id is not None
     code, hashed = _fresh_code(session, key, now)
     row = session.exec(
-        select(InviteCode).where(InviteCode.channel == channel, InviteCode.message_id == message_id)
+        select(InviteCode).where(
+            InviteCode.channel == channel, InviteCode.message_id == message_id
+        )
     ).first()
     if row is None:
         row = InviteCode(
@@ -92,7 +94,9 @@ def renew_invite_code(
 ) -> str | None:
     """A fresh code for the row an INVITE message made (its repeat delivery), if any."""
     row = session.exec(
-        select(InviteCode).where(InviteCode.channel == channel, InviteCode.message_id == message_id)
+        select(InviteCode).where(
+            InviteCode.channel == channel, InviteCode.message_id == message_id
+        )
     ).first()
     if row is None or row.used_at is not None:
         return None
@@ -105,10 +109,8 @@ def renew_invite_code(
 def too_many_wrong(session: Session, sender: str, now: datetime) -> bool:
     """This sender gave ``MAX_WRONG`` wrong codes within the window."""
     row = session.get(CodeAttempt, sender)
-    return (
-        row is not None
-        and as_utc(row.window_start) + WRONG_WINDOW > now
-        and (row.wrong >= MAX_WRONG)
+    return row is not None and as_utc(row.window_start) + WRONG_WINDOW > now and (
+        row.wrong >= MAX_WRONG
     )
 
 
@@ -141,7 +143,9 @@ def forget_old_codes(session: Session, now: datetime) -> int:
     wrong-code count after its window, and codes used or past their 7 days (the hourly tidy).
     Returns how many rows went."""
     stale = session.exec(
-        select(CodeAttempt.sender_hash).where(col(CodeAttempt.window_start) <= now - WRONG_WINDOW)
+        select(CodeAttempt.sender_hash).where(
+            col(CodeAttempt.window_start) <= now - WRONG_WINDOW
+        )
     ).all()
     if stale:
         session.exec(delete(CodeAttempt).where(col(CodeAttempt.sender_hash).in_(stale)))

@@ -148,10 +148,7 @@ def axe_violations(served: tuple[Path, str], tmp_path: Path, page: str) -> tuple
     shutil.copy(axe_script(), site / "axe.min.js")
     (site / "index.html").write_text(page.replace("</body>", RUN_AXE + "</body>"), "utf-8")
     done = run_chromium(
-        browser,
-        tmp_path / "chromium",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
+        browser, tmp_path / "chromium", "--virtual-time-budget=10000", "--dump-dom",
         f"{base}/index.html",
     )
     found = re.search(r'<pre id="axe-result">(.*?)</pre>', done.stdout, re.S)
@@ -192,10 +189,7 @@ def test_phone_screenshot(served: tuple[Path, str], tmp_path: Path) -> None:
     (site / "index.html").write_text(render_html(profile(tmp_path / "none.png")), "utf-8")
     shot = tmp_path / "phone.png"
     done = run_chromium(
-        browser,
-        tmp_path / "chromium",
-        "--window-size=1080,1920",
-        f"--screenshot={shot}",
+        browser, tmp_path / "chromium", "--window-size=1080,1920", f"--screenshot={shot}",
         f"{base}/index.html",
     )
     assert shot.exists(), done.stderr[-2000:]

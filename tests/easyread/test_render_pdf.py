@@ -24,7 +24,7 @@ from easyread.png import render_png
 from planbot.errors import RenderError
 
 P = ProfileItem
-HOSTILE = '<script>alert(1)</script> & "><img src=x onerror=alert(1)>'
+HOSTILE = "<script>alert(1)</script> & \"><img src=x onerror=alert(1)>"
 
 
 def make_section(key: str, *items: ProfileItem) -> ProfileSection:
@@ -77,9 +77,8 @@ def large() -> Profile:
         items = [
             P(f"Answer {n} about {key}, said at length so that it wraps onto a second line")
             if n != 0
-            else P(
-                f"Mum's view {n} about {key}, which is long enough to wrap as well", "Mum", "family"
-            )
+            else P(f"Mum's view {n} about {key}, which is long enough to wrap as well", "Mum",
+                   "family")
             for n in range(6)
         ]
         sections.append(make_section(key, *items))
@@ -203,9 +202,8 @@ def test_words_only_pdf_has_no_section_pictures(tmp_path: Path, typical_pdf: Pat
 
     def paths(pdf: Path) -> int:
         document = pdfium.PdfDocument(str(pdf))
-        count = sum(
-            1 for o in document[0].get_objects(max_depth=5) if o.type == pdfium_c.FPDF_PAGEOBJ_PATH
-        )
+        count = sum(1 for o in document[0].get_objects(max_depth=5)
+                    if o.type == pdfium_c.FPDF_PAGEOBJ_PATH)
         document.close()
         return count
 

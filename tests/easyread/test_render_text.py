@@ -42,10 +42,8 @@ def large(emoji: str = "") -> Profile:
         tuple(
             make_section(
                 key,
-                *[
-                    P(f"Answer {n} about {key} that goes on for a good while{emoji}")
-                    for n in range(6)
-                ],
+                *[P(f"Answer {n} about {key} that goes on for a good while{emoji}")
+                  for n in range(6)],
             )
             for key in SECTION_KEYS
         ),
@@ -81,7 +79,7 @@ def test_gsm7_charset() -> None:
     assert is_gsm7("Hello @ £5 {x} [y] ~ ^ | \\ €")
     assert not is_gsm7("popcorn 🍿")
     assert not is_gsm7("it’s")
-    assert gsm_friendly("it’s “fine” – really…") == 'it\'s "fine" - really...'
+    assert gsm_friendly("it’s “fine” – really…") == "it's \"fine\" - really..."
 
 
 def test_terminal_text_has_every_heading_and_item() -> None:
