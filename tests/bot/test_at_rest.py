@@ -65,7 +65,7 @@ def assert_nothing_readable(db: storage.Database, folder: Path) -> None:
     assert not found, f"readable in the database: {found}"
 
 
-def assert_kept_sealed(db: storage.Database, *words: str) -> None:
+def assert_kept_under_seal(db: storage.Database, *words: str) -> None:
     """The words are stored (opened with the key, the cells hold them)."""
     plain = "\n".join(opened(c) for c in cells(db) if isinstance(c, str))
     for word in words:
@@ -89,7 +89,7 @@ async def test_a_conversation_leaves_nothing_readable_in_the_database(
     assert "I have asked Devinder" in await story.tg("im his mate", CHAT)
     # The question to Devinder waits in the outbox, with Samwise's name in its words.
     assert_nothing_readable(db, tmp_path)
-    assert_kept_sealed(db, "Samwise says they are your friend", DIGITS)
+    assert_kept_under_seal(db, "Samwise says they are your friend", DIGITS)
     await story.deliver()
     assert "Samwise can see your plan now" in await story.sms("yes", NUMBER)
     await story.deliver()
@@ -104,7 +104,7 @@ async def test_a_conversation_leaves_nothing_readable_in_the_database(
         )  # fmt: skip
 
     assert_nothing_readable(db, tmp_path)
-    assert_kept_sealed(db, *WORDS, "PHOTO-OF-DEVINDER", "VOICE-OF-DEVINDER")
+    assert_kept_under_seal(db, *WORDS, "PHOTO-OF-DEVINDER", "VOICE-OF-DEVINDER")
     with db.transaction() as session:  # and it all reads back through the seam
         person = storage.get_person(session, "Devinder")
         photo = storage.person_photo(session, person)

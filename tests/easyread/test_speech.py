@@ -316,7 +316,9 @@ def test_a_cache_hit_does_not_speak_again(settings: Settings, tmp_path: Path) ->
     assert (tmp_path / "b.mp3").read_bytes() == fake
 
 
-def test_the_cache_is_sealed_and_named_by_a_keyed_hash(settings: Settings, tmp_path: Path) -> None:
+def test_the_cache_is_encrypted_and_named_by_a_keyed_hash(
+    settings: Settings, tmp_path: Path
+) -> None:
     said = synthesize(["Hello Priya."], tmp_path / "a.wav", "wav", "espeak", settings)
     sound = said.path.read_bytes()
     [stored] = cache_files(settings)

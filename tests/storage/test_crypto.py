@@ -22,7 +22,7 @@ def test_sealing_happens_only_inside_a_transaction() -> None:
     assert unseal("plain words") == "plain words"  # a value from before needs no key
 
 
-def test_a_sealed_value_without_a_key_says_to_set_one() -> None:
+def test_a_value_under_a_key_says_to_set_one_when_there_is_none() -> None:
     keys = storage.Keyring(KEY)
     with using(keys):
         sealed, blob = seal("likes herons"), seal_bytes(b"\x00photo")
