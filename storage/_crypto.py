@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import secrets
@@ -72,7 +71,7 @@ class _Key:
         )
 
     def hash(self, plain: str) -> str:
-        return hmac.new(self.mac, plain.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(self.mac, plain.encode("utf-8"), "sha256").hex()
 
 
 class Keyring:
