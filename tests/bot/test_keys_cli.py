@@ -144,3 +144,29 @@ def test_rotate_killed_halfway_then_run_again_loses_nothing(
         [planbot_command(), "keys", "status"], capture_output=True, text=True, env=env, timeout=120
     )
     assert "Everything is sealed with the current key." in status.stdout
+
+
+def test_status_and_rotate_say_what_waits_and_what_went_wrong(
+    db: storage.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+
+    with keyed(db, storage.Keyring(OLD)).transaction() as session:
+        storage.create_person(session, "Ottoline Frame")
+    monkeypatch.setenv("PLANBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PLANBOT_DATABASE_URL", subprocess_url(db))
+    monkeypatch.setenv("PLANBOT_SECRET_KEY", NEW)
+    monkeypatch.delenv("PLANBOT_OLD_SECRET_KEYS", raising=False)
+    runner = CliRunner()
+    lost = runner.invoke(cli, ["keys", "rotate"])  # the old key not given: nothing opens
+    assert lost.exit_code == 1 and "PLANBOT_OLD_SECRET_KEYS" in lost.output
+    monkeypatch.setenv("PLANBOT_OLD_SECRET_KEYS", OLD)
+    waiting = runner.invoke(cli, ["keys", "status"])
+    new_id, old_id = storage.Keyring(NEW).key_id, storage.Keyring(OLD).key_id
+    assert f"Current key: {new_id}; old keys: {old_id}." in waiting.output
+    assert "Rows to re-seal (run planbot keys rotate): person 1." in waiting.output
+    done = runner.invoke(cli, ["keys", "rotate"])
+    assert done.exit_code == 0 and "person: 1 rows re-sealed" in done.output
+    assert "Everything is sealed" in runner.invoke(cli, ["keys", "status"]).output
