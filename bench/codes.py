@@ -89,7 +89,11 @@ def line(name: str, ms: list[float]) -> str:
 def run(url: str | None, guesses: int) -> None:
     with tempfile.TemporaryDirectory() as folder, database(url, Path(folder)) as db:
         settings = Settings.from_env(
-            {"PLANBOT_DATA_DIR": folder, "PLANBOT_SECRET_KEY": "bench", "PLANBOT_TTS": "off"}
+            {
+                "PLANBOT_DATA_DIR": folder,
+                "PLANBOT_SECRET_KEY": "bench-key-0123456789-abcdefghijklmnop",
+                "PLANBOT_TTS": "off",
+            }
         )
         engine = Engine(db, settings)
         dev = "+447700900123"

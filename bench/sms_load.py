@@ -1,7 +1,7 @@
 """Load on the SMS webhook: N people texting at once, against ``planbot serve`` and a bare app.
 
 Run: ``.venv/bin/python bench/sms_load.py`` (options: ``--texters 50 --messages 24
---seconds 60 --paced 1``). Everything stays on 127.0.0.1.
+--seconds 60 --paced 1 --compare-encryption``). Everything stays on 127.0.0.1.
 
 It starts ``planbot serve`` (SQLite in a fresh folder, 1 worker) and, beside it, a bare
 FastAPI app under uvicorn whose ``/sms`` only reads the form and answers fixed TwiML: the
@@ -17,6 +17,11 @@ real people take longer), which measures the delay a person would see.
 Figures: texts per second and p50/p95/p99 of the time from sending a text to having the TwiML,
 and the server's own CPU time per text (read from /proc: steadier than wall-clock figures on
 a machine whose cores the client shares).
+
+planbot serve runs with a key (``PLANBOT_SECRET_KEY``), as a deployment must. With
+``--compare-encryption`` a second ``planbot serve --insecure-no-encryption`` (its own SQLite
+file) takes the same load in the same runs, and the cost of encryption is printed: the extra
+server CPU per text.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import argparse
 import asyncio
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -203,15 +209,23 @@ async def drive(
     return Result(name, latencies, seconds, errors, cpu)
 
 
-def report(title: str, bare: Result, ours: Result, target: str) -> None:
-    """The two servers side by side, and the figure this run is for (``target``)."""
+def report(title: str, bare: Result, ours: Result, target: str, plain: Result | None) -> None:
+    """The servers side by side, and the figure this run is for (``target``)."""
     print(f"\n{title}")
     print(
         f"{'server':16} {'texts':>6} {'texts/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
         f"{'errors':>6} {'CPU ms/text':>11}"
     )
     print(bare.line())
+    if plain is not None:
+        print(plain.line())
     print(ours.line())
+    if plain is not None:
+        extra = ours.cpu_ms_per_text / plain.cpu_ms_per_text - 1
+        print(
+            f"encryption: server CPU per text {plain.cpu_ms_per_text:.2f} ms unencrypted, "
+            f"{ours.cpu_ms_per_text:.2f} ms encrypted: {100 * extra:+.1f}% (target under 10%)"
+        )
     cpu = ours.cpu_ms_per_text / bare.cpu_ms_per_text
     if target == "throughput":
         print(
@@ -236,6 +250,11 @@ def main() -> None:
         default=1.0,
         help="seconds each texter waits between texts in the paced run",
     )
+    parser.add_argument(
+        "--compare-encryption",
+        action="store_true",
+        help="also run planbot serve unencrypted, beside the encrypted one, and compare",
+    )
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
@@ -250,32 +269,40 @@ def main() -> None:
             "TWILIO_AUTH_TOKEN": TOKEN,
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "PLANBOT_TTS": "off",
+            "PLANBOT_SECRET_KEY": secrets.token_urlsafe(32),
             "PYTHONPATH": str(ROOT),
         }
         planbot = [str(Path(sys.executable).with_name("planbot")), "serve"]
-        ports = free_port(), free_port()
-        logs = Path(folder) / "planbot.log", Path(folder) / "bare.log"
+        ports = free_port(), free_port(), free_port()
+        logs = [Path(folder) / f"{name}.log" for name in ("planbot", "bare", "plain")]
         servers = [
             start([*planbot, "--host", HOST, "--port", str(ports[0])], env, ports[0], logs[0]),
             start(
                 [sys.executable, __file__, "--bare-server", str(ports[1])], env, ports[1], logs[1]
             ),
         ]
-        urls = f"http://{HOST}:{ports[1]}", f"http://{HOST}:{ports[0]}"
+        if args.compare_encryption:
+            plain_env = {k: v for k, v in env.items() if k != "PLANBOT_SECRET_KEY"}
+            plain_env["PLANBOT_DATABASE_URL"] = f"sqlite:///{Path(folder) / 'plain.sqlite3'}"
+            plain_cmd = [*planbot, "--insecure-no-encryption", "--port", str(ports[2])]
+            servers.append(start([*plain_cmd, "--host", HOST], plain_env, ports[2], logs[2]))
+        urls = [f"http://{HOST}:{port}" for port in ports]
         results = []
         try:
             for run, think in enumerate((0.0, args.paced)):
                 args.think = think
-                results.append(
-                    (
-                        asyncio.run(
-                            drive("bare FastAPI", urls[0], args, f"{2 * run + 1}", servers[1].pid)
-                        ),
-                        asyncio.run(
-                            drive("planbot serve", urls[1], args, f"{2 * run + 2}", servers[0].pid)
-                        ),
-                    )
+                bare = asyncio.run(
+                    drive("bare FastAPI", urls[1], args, f"{2 * run + 1}", servers[1].pid)
                 )
+                plain = None
+                if args.compare_encryption:
+                    plain = asyncio.run(
+                        drive("planbot plain", urls[2], args, f"{2 * run + 2}", servers[2].pid)
+                    )
+                ours = asyncio.run(
+                    drive("planbot serve", urls[0], args, f"{2 * run + 2}", servers[0].pid)
+                )
+                results.append((bare, ours, plain))
         finally:
             for server in servers:
                 server.terminate()
@@ -289,15 +316,17 @@ def main() -> None:
     )
     report(
         "Flat out: each texter sends again as soon as it has the answer",
-        *results[0],
+        *results[0][:2],
         target="throughput",
+        plain=results[0][2],
     )
     report(
         f"Paced: each texter waits {args.paced:g} s between texts on average",
-        *results[1],
+        *results[1][:2],
         target="latency",
+        plain=results[1][2],
     )
-    failed = sum(r.errors for pair in results for r in pair)
+    failed = sum(r.errors for run in results for r in run if r is not None)
     if failed:
         print(f"warning: {failed} requests failed")
 

@@ -12,6 +12,7 @@ import sys
 import typer
 
 import storage
+from bot._keys import local_settings, open_with_keys
 from bot._where import not_found_hint
 from planbot.errors import PersonNotFound, PlanbotError
 from planbot.settings import Settings
@@ -20,8 +21,8 @@ access_app = typer.Typer(help="Who can see a person's plan: list, remove.", no_a
 
 
 def open_db() -> tuple[Settings, storage.Database]:
-    settings = Settings.from_env()
-    return settings, storage.open_database(settings.database_url)
+    settings = local_settings()
+    return settings, open_with_keys(settings)
 
 
 def fail_for(exc: PlanbotError, settings: Settings) -> typer.Exit:

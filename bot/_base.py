@@ -21,14 +21,15 @@ from planbot.private import private_folder
 from planbot.settings import Settings
 
 
-def address_tag(address: str, settings: Settings) -> str:
+def address_tag(address: str, settings: Settings, length: int = 10) -> str:
     """A short stand-in for an address (a phone number, a chat id) in logs, never the address.
 
     Keyed with a secret of the deployment (PLANBOT_SECRET_KEY, else the Twilio auth token):
     phone numbers are few enough that a plain hash of one could be reversed by trying them all.
+    ``length`` 32 (128 bits) where two addresses must never share a tag (message ids).
     """
     key = (settings.secret_key or settings.twilio_auth_token or "").encode("utf-8")
-    return hmac.new(key, address.encode("utf-8"), hashlib.sha256).hexdigest()[:10]
+    return hmac.new(key, address.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
 
 class Channel:

@@ -16,6 +16,7 @@ import typer
 from sqlmodel import Session
 
 import storage
+from bot._keys import local_settings, open_with_keys
 from bot._where import not_found_hint
 from easyread import Profile
 from easyread.text import render_text
@@ -60,8 +61,8 @@ def write_document(
             f"for example: --out {example}.{fmt}"
         )
     try:
-        settings = Settings.from_env()
-        db = storage.open_database(settings.database_url)
+        settings = local_settings()
+        db = open_with_keys(settings)
     except PlanbotError as exc:
         raise fail(str(exc)) from exc
     try:

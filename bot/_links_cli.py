@@ -17,6 +17,7 @@ import typer
 from sqlmodel import Session
 
 import storage
+from bot._keys import local_settings, open_with_keys
 from bot._where import not_found_hint
 from bot.web.channels import web_missing
 from dialogues import Reply
@@ -34,8 +35,8 @@ def _with_person(
     name: str, work: Callable[[Settings, storage.Database, Session, storage.Person], T]
 ) -> T:
     try:
-        settings = Settings.from_env()
-        db = storage.open_database(settings.database_url)
+        settings = local_settings()
+        db = open_with_keys(settings)
         # Turning links off drops the sound made for their pages, as SMS STOP LINK does.
         db.when_erased("sound cache", functools.partial(clear_cache, settings))
         with db.transaction() as session:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 import typer
 
 import storage
+from bot._keys import local_settings, open_with_keys
 from bot._outbox import ChannelSender, OutboxSender, SendCounts
 from bot.terminal import TerminalSender
 from planbot.errors import PlanbotError
@@ -94,8 +95,8 @@ def outbox(
         typer.echo("Say --once to send what is due, or --list to see what waits.", err=True)
         raise typer.Exit(code=2)
     try:
-        settings = Settings.from_env()
-        db = storage.open_database(settings.database_url)
+        settings = local_settings()
+        db = open_with_keys(settings)
         if once:
             counts, missing = asyncio.run(send_once(settings, db))
             typer.echo(

@@ -20,6 +20,7 @@ from bot._access_cli import access_app
 from bot._audit_cli import audit
 from bot._backup_cli import backup, restore
 from bot._documents_cli import fail, not_found, write_document
+from bot._keys import keys_app, local_settings, open_with_keys
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
 from bot._review_cli import review
@@ -71,15 +72,16 @@ def _counted(count: int, what: str) -> str:
 
 
 def _settings() -> Settings:
+    """The settings, with the local key when PLANBOT_SECRET_KEY is not set (see bot/_keys)."""
     try:
-        return Settings.from_env()
+        return local_settings()
     except PlanbotError as exc:
         raise fail(str(exc)) from exc
 
 
 def _open(settings: Settings, url: str | None = None) -> storage.Database:
     try:
-        return storage.open_database(url or settings.database_url)
+        return open_with_keys(settings, url)
     except PlanbotError as exc:
         raise fail(str(exc)) from exc
 
@@ -269,6 +271,7 @@ app.command()(restore)
 app.add_typer(links_app, name="links")
 app.add_typer(access_app, name="access")
 app.command()(audit)
+app.add_typer(keys_app, name="keys")
 
 if __name__ == "__main__":
     app()

@@ -9,9 +9,10 @@ An engine asked for by name ("gtts") does not fall back: it raises ``RenderError
 Parts are spoken with a pause between them. Audio is cached under ``data_dir/cache/audio`` (a
 0700 folder of 0600 files) by a hash of engine, voice, format and words; ``clear_cache`` empties
 it: the channels run it whenever words are erased (``delete last``, ``restart``, ``STOP LINK``,
-``planbot forget``), as the cache holds people's words. On "auto" a cached copy from either
-voice is used, gTTS's first. Calls block: from async code use ``asyncio.to_thread``. No words
-are logged.
+``planbot forget``), as the cache holds people's words. With a key (``PLANBOT_SECRET_KEY``)
+each cached file is sealed, and named by a keyed hash, so the folder gives away neither the
+sound nor a guess of the words. On "auto" a cached copy from either voice is used, gTTS's
+first. Calls block: from async code use ``asyncio.to_thread``. No words are logged.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ import soundfile as sf
 
 from easyread._espeak import EspeakEngine
 from easyread._model import Profile
-from planbot.errors import RenderError
+from planbot.errors import RenderError, SealError
 from planbot.private import private_folder
 from planbot.settings import Settings
+from storage import Keyring, keys_of, open_file, seal_file
 
 __all__ = [
     "ENGINES",
@@ -220,9 +222,12 @@ def speak_question(
     return synthesize([line for line in lines if line], out, fmt, engine, settings)
 
 
-def _cache_file(folder: Path, engine: Engine, fmt: str, parts: Sequence[str]) -> Path:
+def _cache_file(
+    folder: Path, engine: Engine, fmt: str, parts: Sequence[str], keys: Keyring | None
+) -> Path:
     key = json.dumps([_CACHE_VERSION, engine.name, engine.voice, fmt, list(parts)])
-    return folder / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()}.{fmt}"
+    name = keys.file_name(key) if keys else hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return folder / f"{name}.{fmt}"
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -278,10 +283,11 @@ def synthesize(
     gtts: list[Engine] = [GttsEngine(AUTO_GTTS_TIMEOUT if choice == "auto" else GTTS_TIMEOUT)]
     espeak: list[Engine] = [EspeakEngine()]
     voices = {"auto": gtts + espeak, "gtts": gtts, "espeak": espeak}[choice]
+    keys = keys_of(settings)
     for voice in voices:
         try:
-            hit = _cache_file(folder, voice, fmt, said).read_bytes()
-        except OSError:  # not cached (or unreadable): speak it afresh
+            hit = open_file(_cache_file(folder, voice, fmt, said, keys).read_bytes(), keys)
+        except (OSError, SealError):  # not cached (or unreadable, or an old key's)
             continue
         return _deliver(Path(out), hit, voice.name, cached=True)
 
@@ -297,7 +303,7 @@ def synthesize(
     try:
         for private in (settings.data_dir, folder.parent, folder):  # data, cache, audio
             private_folder(private)
-        _write_atomic(_cache_file(folder, voice, fmt, said), data)
+        _write_atomic(_cache_file(folder, voice, fmt, said, keys), seal_file(data, keys))
     except OSError as exc:  # a cache that cannot be written must not stop the audio
         log.warning("speech: audio cache not written (%s)", exc.strerror)
     return _deliver(Path(out), data, voice.name, cached=False)

@@ -4,6 +4,7 @@
      +-- SettingsError            a needed environment variable is missing or wrong
      +-- ScriptError              a dialogue script file does not load or validate
      +-- StorageError             the database cannot do what was asked
+     |    +-- SealError           a sealed value or file does not open (key missing or wrong)
      |    +-- PersonNotFound      no person with that name
      |    +-- AmbiguousPerson     more than one person with that name
      +-- ProfileError             a profile cannot be built from what is stored
@@ -31,6 +32,10 @@ class ScriptError(PlanbotError):
 
 class StorageError(PlanbotError):
     """The database cannot do what was asked."""
+
+
+class SealError(StorageError):
+    """A sealed value or file does not open: a missing, wrong or changed key."""
 
 
 class PersonNotFound(StorageError):

@@ -13,6 +13,7 @@ from pathlib import Path
 from planbot.errors import SettingsError
 
 TTS_CHOICES = ("auto", "gtts", "espeak", "off")
+MIN_KEY_CHARS = 32  # `planbot keys new` makes 43; a short word would be a weak key
 
 
 def _default_data_dir() -> Path:
@@ -34,6 +35,24 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _secret_keys(env: dict[str, str]) -> tuple[str | None, tuple[str, ...]]:
+    """PLANBOT_SECRET_KEY (one key) and PLANBOT_OLD_SECRET_KEYS (keys split by commas)."""
+    current = env.get("PLANBOT_SECRET_KEY", "").strip() or None
+    old = tuple(k.strip() for k in env.get("PLANBOT_OLD_SECRET_KEYS", "").split(",") if k.strip())
+    for name, key in [
+        ("PLANBOT_SECRET_KEY", current),
+        *(("PLANBOT_OLD_SECRET_KEYS", k) for k in old),
+    ]:
+        if key is not None and len(key) < MIN_KEY_CHARS:
+            raise SettingsError(
+                f"{name}: a key must be at least {MIN_KEY_CHARS} characters "
+                "(make one with: planbot keys new)"
+            )
+    if old and current is None:
+        raise SettingsError("PLANBOT_OLD_SECRET_KEYS is set but PLANBOT_SECRET_KEY is not")
+    return current, old
+
+
 @dataclass(frozen=True)
 class Settings:
     """What planbot was told by its environment."""
@@ -41,7 +60,8 @@ class Settings:
     data_dir: Path
     database_url: str
     public_url: str | None = None
-    secret_key: str | None = None
+    secret_key: str | None = None  # seals personal data at rest; keys look-ups and codes
+    old_secret_keys: tuple[str, ...] = ()  # only open what they sealed (during a key change)
     tts: str = "auto"
     idle_days: int = 30
     link_days: int = 30
@@ -70,11 +90,13 @@ class Settings:
         if tts not in TTS_CHOICES:
             raise SettingsError(f"PLANBOT_TTS must be one of {', '.join(TTS_CHOICES)}, not {tts!r}")
         public_url = env.get("PLANBOT_PUBLIC_URL", "").strip().rstrip("/") or None
+        secret_key, old_secret_keys = _secret_keys(env)
         return cls(
             data_dir=data_dir,
             database_url=database_url,
             public_url=public_url,
-            secret_key=env.get("PLANBOT_SECRET_KEY") or None,
+            secret_key=secret_key,
+            old_secret_keys=old_secret_keys,
             tts=tts,
             idle_days=_int(env, "PLANBOT_IDLE_DAYS", 30),
             link_days=_int(env, "PLANBOT_LINK_DAYS", 30),

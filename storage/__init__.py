@@ -115,6 +115,7 @@ from storage._conversations import (
     visit_flow,
     write_conversation,
 )
+from storage._crypto import Keyring, keys_of, new_secret, open_file, seal_file
 from storage._db import Database, alembic_config, mark_erased, open_database
 from storage._export import erase_person, export_json, export_person
 from storage._links import (
@@ -172,6 +173,7 @@ from storage._processed import (
     record_processed,
 )
 from storage._retention import ANSWER_DAYS, mark_asked, plans_to_ask, plans_to_erase
+from storage._rotate import BATCH_ROWS, SEALED, not_current, rotate
 from storage._tables import (
     Access,
     Address,
@@ -210,6 +212,7 @@ __all__ = [
     "AGREED",
     "ANSWER",
     "ANSWER_DAYS",
+    "BATCH_ROWS",
     "BEST_INTERESTS",
     "CODE_DAYS",
     "DATA_LINK",
@@ -230,6 +233,7 @@ __all__ = [
     "PROFILE_LINK",
     "REMOVED",
     "SAID_YES",
+    "SEALED",
     "SKIPPED",
     "SUPPORTER",
     "SUPPORTER_ROLES",
@@ -254,6 +258,7 @@ __all__ = [
     "Copied",
     "Database",
     "InviteCode",
+    "Keyring",
     "LinkView",
     "OutboxItem",
     "OutboxMessage",
@@ -324,6 +329,7 @@ __all__ = [
     "is_queued",
     "is_supporter",
     "joining_for",
+    "keys_of",
     "link_for_message",
     "link_person",
     "links_for",
@@ -339,11 +345,14 @@ __all__ = [
     "new_conversation",
     "new_invite_code",
     "new_link",
+    "new_secret",
     "next_due",
     "note_event",
+    "not_current",
     "note_wrong_code",
     "open_address",
     "open_database",
+    "open_file",
     "opt_in",
     "outbox_status",
     "outbox_summary",
@@ -369,7 +378,9 @@ __all__ = [
     "restore_sqlite",
     "resume",
     "revoke_links",
+    "rotate",
     "save_conversation",
+    "seal_file",
     "sender_hash",
     "set_active_person",
     "set_answer_consent",

@@ -6,15 +6,18 @@ transaction (one message per address at a time) and reads what most messages nee
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, delete, func, inspect
+from sqlalchemy import BindParameter, and_, bindparam, delete, func, inspect
 from sqlmodel import Session, col, select
 
-from storage._personal import lookup_key, seal, unseal
+from storage._personal import lookup_key, lookup_keys, seal, unseal
 from storage._tables import Address, Conversation, Person, PersonAddress, ProcessedMessage
 
 # Statements run on every message, built once with bound parameters: building a statement
 # from literal values each time costs more than running it (see bench/engine.py).
-_ADDRESS_BY_LOOKUP = select(Address).where(Address.lookup == bindparam("lookup")).with_for_update()
+# An address is found by any form it may be stored under (``lookup_keys``): its keyed hash
+# under the current key, under an old key, or plain from before encryption.
+_LOOKUPS: BindParameter[str] = bindparam("lookups", expanding=True)
+_ADDRESS_BY_LOOKUP = select(Address).where(col(Address.lookup).in_(_LOOKUPS)).with_for_update()
 
 # Every message's first read: the address, the person it is talking about and that
 # conversation, in one statement.
@@ -32,21 +35,23 @@ _ADDRESS_PERSON_CONVERSATION = (
         Conversation,
         and_(col(Person.id).is_not(None), col(Conversation.id) == _LATEST_CONVERSATION),
     )
-    .where(Address.lookup == bindparam("lookup"))
+    .where(col(Address.lookup).in_(_LOOKUPS))
 )
 
-_LOCK_ADDRESS = select(Address.id).where(Address.lookup == bindparam("lookup")).with_for_update()
+_LOCK_ADDRESS = select(Address.id).where(col(Address.lookup).in_(_LOOKUPS)).with_for_update()
 
 
 def get_or_create_address(session: Session, channel: str, address: str) -> Address:
     """The address row, locked for this transaction (one message per address at a time)."""
-    key = lookup_key(channel, address)
-    row = session.exec(_ADDRESS_BY_LOOKUP, params={"lookup": key}).first()
-    return row if row is not None else _new_address(session, channel, key, address)
+    params = {"lookups": lookup_keys(channel, address)}
+    row = session.exec(_ADDRESS_BY_LOOKUP, params=params).first()
+    return row if row is not None else _new_address(session, channel, address)
 
 
-def _new_address(session: Session, channel: str, key: str, address: str) -> Address:
-    row = Address(channel=channel, lookup=key, address_sealed=seal(address))
+def _new_address(session: Session, channel: str, address: str) -> Address:
+    row = Address(
+        channel=channel, lookup=lookup_key(channel, address), address_sealed=seal(address)
+    )
     session.add(row)
     session.flush()
     return row
@@ -57,31 +62,35 @@ def open_address(
 ) -> tuple[Address, Person | None, Conversation | None]:
     """The address row, locked for this transaction (made if new), with the person it talked
     about last and its conversation about them: one read for most messages."""
-    key = lookup_key(channel, address)
+    lookups = lookup_keys(channel, address)
     if session.get_bind().dialect.name != "sqlite":
         # Lock first, then read. Locked within the read, PostgreSQL would return the joined
         # rows as they were before it waited, missing what the message before just wrote.
         # (SQLite's BEGIN IMMEDIATE has already locked the whole database.)
-        session.execute(_LOCK_ADDRESS, {"lookup": key})
-    found = read_address(session, channel, address)
+        session.execute(_LOCK_ADDRESS, {"lookups": lookups})
+    found = _read(session, lookups)
     if found is not None:
         return found
-    return _new_address(session, channel, key, address), None, None
+    return _new_address(session, channel, address), None, None
 
 
 def read_address(
     session: Session, channel: str, address: str
 ) -> tuple[Address, Person | None, Conversation | None] | None:
     """What ``open_address`` reads, without locking or making anything; None for a new one."""
-    params = {"lookup": lookup_key(channel, address)}
-    found = session.exec(_ADDRESS_PERSON_CONVERSATION, params=params).first()
+    return _read(session, lookup_keys(channel, address))
+
+
+def _read(
+    session: Session, lookups: list[str]
+) -> tuple[Address, Person | None, Conversation | None] | None:
+    found = session.exec(_ADDRESS_PERSON_CONVERSATION, params={"lookups": lookups}).first()
     return (found[0], found[1], found[2]) if found is not None else None
 
 
 def find_address(session: Session, channel: str, address: str) -> Address | None:
-    return session.exec(
-        select(Address).where(Address.lookup == lookup_key(channel, address))
-    ).first()
+    lookups = lookup_keys(channel, address)
+    return session.exec(select(Address).where(col(Address.lookup).in_(lookups))).first()
 
 
 def address_text(row: Address) -> str:

@@ -29,6 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from planbot.errors import StorageError
+from storage._crypto import Keyring
+from storage._personal import using
 from planbot.private import new_private_folder, private_file, touch_private
 
 log = logging.getLogger("planbot.storage")
@@ -90,8 +92,15 @@ def _sqlite_engine(url: str) -> Engine:
 class Database:
     """One database (SQLite file or PostgreSQL server) and how to open transactions on it."""
 
-    def __init__(self, url: str, *, engine_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        keys: Keyring | None = None,
+        engine_options: dict[str, Any] | None = None,
+    ) -> None:
         self.url = url
+        self.keys = keys  # None: personal values are stored plainly (--insecure-no-encryption)
         self.is_sqlite = url.startswith("sqlite")
         self._writers: AbstractContextManager[object] = (
             threading.RLock() if self.is_sqlite else nullcontext()
@@ -111,7 +120,7 @@ class Database:
         # SQLite lets one writer in at a time, and its busy handler waits by sleeping (up to
         # 100 ms a try), so threads of one process could starve each other for seconds. They
         # queue on this lock instead; other processes still meet SQLite's own lock.
-        with self._writers:
+        with self._writers, using(self.keys):
             session = Session(self.engine, expire_on_commit=False)
             try:
                 with session.begin():
@@ -193,8 +202,9 @@ def alembic_config() -> Config:
     return config
 
 
-def open_database(url: str) -> Database:
-    """Open the database at ``url`` and bring its tables up to date."""
-    db = Database(url)
+def open_database(url: str, keys: Keyring | None = None) -> Database:
+    """Open the database at ``url`` and bring its tables up to date. ``keys`` seal its
+    personal values (None: stored plainly)."""
+    db = Database(url, keys=keys)
     db.migrate()
     return db

@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from storage._personal import lookup_key, seal, unseal
+from storage._personal import lookup_key, lookup_keys, seal, unseal
 from storage._tables import Address, OutboxMessage
 
 WAITING, SENT, FAILED, OPTED_OUT = "waiting", "sent", "failed", "opted_out"
@@ -105,7 +105,9 @@ def queue_message(
     when a message with this ``key`` was queued before (a message handled twice).
     """
     lookup = lookup_key(channel, address)
-    address_id = session.exec(select(Address.id).where(Address.lookup == lookup)).first()
+    address_id = session.exec(
+        select(Address.id).where(col(Address.lookup).in_(lookup_keys(channel, address)))
+    ).first()
     when = _utc(due)
     values = {
         "key": key,
@@ -177,11 +179,14 @@ def claim_due(
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite holds the one write lock
     )
     rows = list(session.exec(query))
-    opted_out = _opted_out(session, {r.lookup for r in rows})
+    # Every form each address may be stored under: a row queued before a key change is
+    # checked against its address however that address is stored now.
+    forms = {r.id: set(lookup_keys(r.channel, unseal(r.address_sealed))) | {r.lookup} for r in rows}
+    opted_out = _opted_out(session, set().union(*forms.values()))
     claim = uuid.uuid4().hex
     items: list[OutboxItem] = []
     for row in rows:
-        if row.lookup in opted_out:
+        if forms[row.id] & opted_out:
             _close(row, OPTED_OUT, now)
         else:
             row.claim = claim

@@ -6,13 +6,12 @@ folder, and ``planbot forget`` must erase the photo with the rest (the row casca
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from storage._db import mark_erased
-from storage._personal import seal, unseal
+from storage._personal import seal_bytes, unseal_bytes
 from storage._tables import Person, PersonPhoto, utcnow
 
 
@@ -38,7 +37,7 @@ def set_person_photo(
         person_id=person.id, content_type=content_type, photo_sealed=""
     )
     row.content_type = content_type
-    row.photo_sealed = seal(base64.b64encode(data).decode("ascii"))
+    row.photo_sealed = seal_bytes(data)
     row.message_id = message_id
     row.created_at = utcnow()
     session.add(row)
@@ -61,4 +60,4 @@ def person_photo(session: Session, person: Person) -> Photo | None:
     row = session.get(PersonPhoto, person.id)
     if row is None:
         return None
-    return Photo(base64.b64decode(unseal(row.photo_sealed)), row.content_type, row.message_id)
+    return Photo(unseal_bytes(row.photo_sealed), row.content_type, row.message_id)

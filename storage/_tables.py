@@ -175,7 +175,7 @@ class ProfileLink(SQLModel, table=True):
 class PersonPhoto(SQLModel, table=True):
     """The person's own photo for the top of their profile (one per person, the newest kept).
 
-    The picture is personal: its bytes are stored base64-encoded through ``_personal.seal``.
+    The picture is personal: its bytes are sealed through ``_personal.seal_bytes``.
     ``message_id`` is the message that brought it, so a repeat delivery fetches nothing again.
     """
 
@@ -192,7 +192,7 @@ class VoiceNote(SQLModel, table=True):
 
     Kept in the database like the photo: every worker and host sees it, and it goes with its
     answer (``delete last``, ``restart``) and its person (``planbot forget``) by cascade. The
-    bytes are personal: stored base64-encoded through ``_personal.seal``.
+    bytes are personal: sealed through ``_personal.seal_bytes``.
     """
 
     __tablename__ = "voice_note"

@@ -7,14 +7,13 @@ words; its sound is here, one row per answer, removed with the answer by cascade
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from storage._links import person_for_token
-from storage._personal import seal, unseal
+from storage._personal import seal, seal_bytes, unseal_bytes
 from storage._tables import Address, Answer, Conversation, Person, VoiceNote, utcnow
 
 VOICE = "voice"  # the kind of an answer sent as a voice note
@@ -71,7 +70,7 @@ def add_voice_note(
             person_id=person.id,
             content_type=content_type,
             seconds=float(seconds),
-            audio_sealed=seal(base64.b64encode(data).decode("ascii")),
+            audio_sealed=seal_bytes(data),
             message_id=message_id,
             created_at=now,
         )
@@ -83,7 +82,7 @@ def add_voice_note(
 def _clip(row: VoiceNote) -> VoiceClip:
     return VoiceClip(
         answer_id=row.answer_id,
-        data=base64.b64decode(unseal(row.audio_sealed)),
+        data=unseal_bytes(row.audio_sealed),
         content_type=row.content_type,
         seconds=row.seconds,
         created_at=row.created_at,

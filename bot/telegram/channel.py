@@ -59,7 +59,7 @@ from telegram.ext import (
 )
 
 import storage
-from bot._base import Channel
+from bot._base import Channel, address_tag
 from bot._media import MAX_PHOTO_BYTES, checked_photo, is_photo_type
 from bot.telegram import actions as chat_actions
 from bot.telegram.actions import ChatActions
@@ -285,7 +285,9 @@ class TelegramChannel(Channel):
         incoming = Incoming(
             channel=CHANNEL,
             address=address,
-            message_id=f"{chat.id}:{message.message_id}",
+            # Telegram numbers messages per chat, so the id names the chat: by a keyed hash,
+            # as everywhere else the chat id is kept (a key change starts new ids).
+            message_id=f"{address_tag(address, self.settings, 32)}:{message.message_id}",
             text=text,
             media=media,
             opening=opening,

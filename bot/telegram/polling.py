@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import typer
 
 import storage
+from bot._keys import local_settings, open_with_keys
 from bot._logging import setup_logging
 from bot._tidy import forget_old_replies
 from bot.web.channels import TELEGRAM_MISSING
 from planbot.errors import PlanbotError
-from planbot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.telegram.channel import TelegramApp
@@ -33,7 +33,7 @@ LISTENING = "planbot is listening on Telegram. Press Ctrl-C to stop."
 def telegram() -> None:
     """Run the Telegram bot by long polling (no public address needed)."""
     try:
-        settings = Settings.from_env()
+        settings = local_settings()
         if not settings.telegram_bot_token:
             raise PlanbotError(
                 "TELEGRAM_BOT_TOKEN is not set: ask @BotFather on Telegram for a bot token"
@@ -42,7 +42,7 @@ def telegram() -> None:
             from bot.telegram.channel import TelegramChannel
         except ImportError as exc:
             raise PlanbotError(TELEGRAM_MISSING) from exc
-        db = storage.open_database(settings.database_url)
+        db = open_with_keys(settings)
         forget_old_replies(db, settings, storage.utcnow())
         application = TelegramChannel(db, settings).application(polling=True)
     except PlanbotError as exc:

@@ -122,7 +122,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The ASGI app. ``db`` defaults to ``settings.database_url``, migrated to the newest tables."""
-    database = db or storage.open_database(settings.database_url)
+    database = db or storage.open_database(settings.database_url, storage.keys_of(settings))
     sms = SmsChannel(database, settings, clock=clock)
     run = _Runner(database)
     now = clock or storage.utcnow

@@ -16,6 +16,7 @@ from __future__ import annotations
 import typer
 
 import storage
+from bot._keys import NO_KEY
 from bot._logging import setup_logging
 from bot.web.channels import check_settings, web_missing
 from planbot.errors import PlanbotError
@@ -30,6 +31,11 @@ def serve(
     workers: int = typer.Option(
         1, min=1, help="Worker processes (use PostgreSQL for more than 1)."
     ),
+    insecure_no_encryption: bool = typer.Option(
+        False,
+        "--insecure-no-encryption",
+        help="Start without PLANBOT_SECRET_KEY: personal data is stored unencrypted.",
+    ),
 ) -> None:
     """Run the web app: the SMS and Telegram webhooks, profile pages (/p/...) and /healthz."""
     try:
@@ -37,16 +43,21 @@ def serve(
     except PlanbotError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc
+    if not settings.secret_key and not insecure_no_encryption:
+        typer.echo(NO_KEY, err=True)
+        raise typer.Exit(code=1)
     problems = check_settings(settings)
     for problem in problems:
         typer.echo(problem, err=True)
     if problems:
         raise typer.Exit(code=1)
     try:
-        storage.open_database(settings.database_url).dispose()
+        storage.open_database(settings.database_url, storage.keys_of(settings)).dispose()
     except PlanbotError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc
+    if not settings.secret_key:
+        typer.echo("Warning: no PLANBOT_SECRET_KEY: personal data is stored unencrypted.", err=True)
     if workers > 1 and settings.database_url.startswith("sqlite"):
         typer.echo(
             "Note: several workers share one SQLite file; they take turns to write. "

@@ -19,6 +19,18 @@ from sqlalchemy.exc import OperationalError
 import storage
 
 POSTGRES_ENV = "PLANBOT_TEST_DATABASE_URL"
+# The tests' key: every test database seals its personal values, as a deployment's does.
+TEST_KEY = "test-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+TEST_KEYS = storage.Keyring(TEST_KEY)
+
+
+def opened(cell: object) -> str:
+    """A raw database cell as text, opened when it is sealed (to check what a row still
+    holds, sealed or not: the seal itself is checked by tests/storage/test_at_rest.py)."""
+    value = str(cell)
+    if not value.startswith(TEST_KEYS.mark):
+        return value
+    return TEST_KEYS.unseal_bytes(value).decode("utf-8", "replace")  # photos and sounds too
 
 
 def backends() -> list[str]:
@@ -54,7 +66,7 @@ def postgres_schema() -> Iterator[tuple[str, str]]:
 def make_database(backend: str, folder: Path) -> Iterator[storage.Database]:
     """A migrated, empty database of the given backend."""
     if backend == "sqlite":
-        db = storage.Database(f"sqlite:///{folder / 'planbot.sqlite3'}")
+        db = storage.Database(f"sqlite:///{folder / 'planbot.sqlite3'}", keys=TEST_KEYS)
         db.migrate()
         try:
             yield db
@@ -63,7 +75,7 @@ def make_database(backend: str, folder: Path) -> Iterator[storage.Database]:
         return
     with postgres_schema() as (url, schema):
         options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-        db = storage.Database(url, engine_options=options)
+        db = storage.Database(url, keys=TEST_KEYS, engine_options=options)
         db.migrate()
         try:
             yield db

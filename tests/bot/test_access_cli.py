@@ -15,6 +15,7 @@ import storage
 from bot.cli import app as cli
 from dialogues import Engine, Incoming
 from planbot.settings import Settings
+from tests.auxil.databases import TEST_KEY
 from tests.conftest import Clock
 
 DEV, SAM = "+447700900123", "+447700900456"
@@ -38,7 +39,10 @@ def database_url(db: storage.Database) -> str:
 @pytest.fixture
 def engine(db: storage.Database, tmp_path: Path, clock: Clock) -> Engine:
     settings = Settings.from_env(
-        {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_SECRET_KEY": "cli-secret"}
+        {
+            "PLANBOT_DATA_DIR": str(tmp_path / "data"),
+            "PLANBOT_SECRET_KEY": "cli-secret-0123456789-abcdefghijklmnop",
+        }
     )
     return Engine(db, settings, clock=clock)
 
@@ -46,6 +50,7 @@ def engine(db: storage.Database, tmp_path: Path, clock: Clock) -> Engine:
 @pytest.fixture
 def runner(db: storage.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("PLANBOT_DATABASE_URL", database_url(db))
+    monkeypatch.setenv("PLANBOT_SECRET_KEY", TEST_KEY)
     monkeypatch.setenv("PLANBOT_DATA_DIR", str(tmp_path / "data"))
     return CliRunner()
 

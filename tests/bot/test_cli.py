@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import select as io_select
+import stat
 import subprocess
 import time
 import tomllib
@@ -65,6 +66,10 @@ def test_demo_without_a_keyboard_plays_the_sample_and_shows_the_profile(data_dir
     assert "- popcorn + dvd w/ a mate 🍿" in out
     assert f"Your answers are stored in: {data_dir / 'demo.sqlite3'}" in out
     assert (data_dir / "demo.sqlite3").is_file()
+    # Sealed with the demo's own key, kept beside it for its owner only.
+    assert stat.S_IMODE((data_dir / "secret.key").stat().st_mode) == 0o600
+    stored = b"".join(p.read_bytes() for p in data_dir.glob("demo.sqlite3*"))
+    assert b"Gemma" not in stored and b"popcorn" not in stored
 
 
 def test_export_prints_everything_as_json(data_dir: Path) -> None:

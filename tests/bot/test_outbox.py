@@ -29,6 +29,7 @@ from bot.sms.twilio_client import TwilioSender
 from bot.terminal import TerminalChat
 from dialogues import Choice, Reply
 from planbot.settings import Settings
+from tests.auxil.databases import TEST_KEY
 from tests.auxil.fake_telegram import TOKEN, FakeBotApi, fake_bot_api
 from tests.auxil.twilio import make_settings
 from tests.auxil.twilio_server import TwilioDouble, twilio_double
@@ -79,11 +80,11 @@ def statuses(db: storage.Database, *keys: str) -> dict[str, str]:
 def twin(db: storage.Database) -> storage.Database:
     """A second handle on the same database (another process or host after a restart)."""
     if db.is_sqlite:
-        return storage.Database(db.url)
+        return storage.Database(db.url, keys=db.keys)
     with db.engine.connect() as conn:
         path = conn.execute(text("SHOW search_path")).scalar()
     return storage.Database(
-        db.url, engine_options={"connect_args": {"options": f"-csearch_path={path}"}}
+        db.url, keys=db.keys, engine_options={"connect_args": {"options": f"-csearch_path={path}"}}
     )
 
 
@@ -219,6 +220,7 @@ def test_a_sender_killed_between_sending_and_recording_sends_at_most_twice(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLANBOT_", "TWILIO_"))}
     env |= {
         "PLANBOT_DATABASE_URL": _database_url(db),
+        "PLANBOT_SECRET_KEY": TEST_KEY,
         "PLANBOT_DATA_DIR": str(tmp_path / "data"),
         "PLANBOT_TWILIO_API_URL": double.url,
         "TWILIO_ACCOUNT_SID": sms.twilio_account_sid or "",

@@ -20,6 +20,7 @@ import pytest
 
 from bot.web.app import check_settings
 from planbot.settings import Settings
+from tests.auxil.databases import TEST_KEY
 from tests.auxil.fake_telegram import TOKEN, FakeBotApi, fake_bot_api, make_text_update
 from tests.auxil.servers import free_port
 
@@ -77,7 +78,8 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("PLANBOT_", "TWILIO_", "TELEGRAM_"))
     }
-    return env | {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_TTS": "off", **extra}
+    base = {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_TTS": "off"}
+    return env | base | {"PLANBOT_SECRET_KEY": TEST_KEY, **extra}
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:

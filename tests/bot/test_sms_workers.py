@@ -33,11 +33,11 @@ from tests.conftest import Clock
 def twin(db: storage.Database) -> storage.Database:
     """A second handle on the same database, with a pool of its own (another worker)."""
     if db.is_sqlite:
-        return storage.Database(db.url)
+        return storage.Database(db.url, keys=db.keys)
     with db.engine.connect() as conn:
         path = conn.execute(text("SHOW search_path")).scalar()
     return storage.Database(
-        db.url, engine_options={"connect_args": {"options": f"-csearch_path={path}"}}
+        db.url, keys=db.keys, engine_options={"connect_args": {"options": f"-csearch_path={path}"}}
     )
 
 

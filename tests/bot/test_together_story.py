@@ -127,7 +127,7 @@ async def story(
 ) -> AsyncIterator[Story]:
     settings = make_settings(
         tmp_path,
-        PLANBOT_SECRET_KEY="story-secret-key",
+        PLANBOT_SECRET_KEY="story-secret-key-0123456789-abcdefghij",
         PLANBOT_TWILIO_API_URL=twilio.url,
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_WEBHOOK_SECRET=SECRET,

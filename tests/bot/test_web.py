@@ -18,6 +18,7 @@ from bot.cli import app as cli
 from bot.web.app import app_from_env, check_settings, create_app
 from planbot.errors import SettingsError
 from planbot.settings import Settings
+from tests.auxil.databases import TEST_KEY
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
 from tests.bot.test_sms_conversation import consent, link_in
 
@@ -97,6 +98,7 @@ def test_serve_prints_each_problem_and_stops(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PLANBOT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TWILIO_FROM_NUMBER", "+447700900000")
+    monkeypatch.setenv("PLANBOT_SECRET_KEY", TEST_KEY)
     result = CliRunner().invoke(cli, ["serve", "--port", "1"])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()

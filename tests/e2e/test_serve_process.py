@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.auxil.databases import TEST_KEY
 from tests.auxil.servers import free_port
 from tests.auxil.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, PUBLIC_URL, Texter
 
@@ -58,6 +59,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "PLANBOT_TTS": "off",
+        "PLANBOT_SECRET_KEY": TEST_KEY,
     }
     cmd = [*planbot_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(

@@ -22,6 +22,7 @@ import requests
 import responses
 import soundfile as sf
 
+import storage
 from easyread._model import Profile, ProfileItem, ProfileSection
 from easyread.speech import (
     SpeechResult,
@@ -46,9 +47,15 @@ def http() -> responses.RequestsMock:
         yield mock
 
 
+KEY = "speech-test-key-0123456789-abcdefghijklmnop"
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings.from_env({"PLANBOT_DATA_DIR": str(tmp_path / "data")})
+    """With a key, as a deployment has: the cache is sealed."""
+    return Settings.from_env(
+        {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_SECRET_KEY": KEY}
+    )
 
 
 @pytest.fixture
@@ -301,10 +308,40 @@ def test_second_call_comes_from_the_cache(
 def test_a_cache_hit_does_not_speak_again(settings: Settings, tmp_path: Path) -> None:
     synthesize(["Hello Priya."], tmp_path / "a.mp3", "mp3", "espeak", settings)
     [stored] = cache_files(settings)
-    stored.write_bytes(fake_mp3(2.0, 22050))  # had it spoken again, this would be overwritten
+    fake = fake_mp3(2.0, 22050)
+    # had it spoken again, this would be overwritten
+    stored.write_bytes(storage.seal_file(fake, storage.keys_of(settings)))
     again = synthesize(["Hello Priya."], tmp_path / "b.mp3", "mp3", "espeak", settings)
     assert again.cached and again.duration_seconds == pytest.approx(2.0, abs=0.1)
-    assert (tmp_path / "b.mp3").read_bytes() == stored.read_bytes()
+    assert (tmp_path / "b.mp3").read_bytes() == fake
+
+
+def test_the_cache_is_encrypted_and_named_by_a_keyed_hash(
+    settings: Settings, tmp_path: Path
+) -> None:
+    said = synthesize(["Hello Priya."], tmp_path / "a.wav", "wav", "espeak", settings)
+    sound = said.path.read_bytes()
+    [stored] = cache_files(settings)
+    kept = stored.read_bytes()
+    assert sound.startswith(b"RIFF") and b"RIFF" not in kept and sound[200:300] not in kept
+    assert storage.open_file(kept, storage.keys_of(settings)) == sound
+    other = Settings.from_env(
+        {"PLANBOT_DATA_DIR": str(settings.data_dir), "PLANBOT_SECRET_KEY": "x" * 40}
+    )
+    again = synthesize(["Hello Priya."], tmp_path / "b.wav", "wav", "espeak", other)
+    assert not again.cached  # another key finds nothing it can open: spoken afresh
+    assert again.path.read_bytes().startswith(b"RIFF")
+    # The name is a keyed hash: the same words under another key have another name.
+    assert len(cache_files(settings)) == 2 and stored in cache_files(settings)
+
+
+def test_without_a_key_the_cache_still_works(tmp_path: Path) -> None:
+    plain = Settings.from_env({"PLANBOT_DATA_DIR": str(tmp_path / "data")})
+    first = synthesize(["Hello Priya."], tmp_path / "a.wav", "wav", "espeak", plain)
+    second = synthesize(["Hello Priya."], tmp_path / "b.wav", "wav", "espeak", plain)
+    assert (first.cached, second.cached) == (False, True)
+    [stored] = cache_files(plain)
+    assert stored.read_bytes() == first.path.read_bytes()
 
 
 def test_gtts_cache_hit_makes_no_request(
