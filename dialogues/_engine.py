@@ -102,7 +102,6 @@ class Engine:
                     "duplicate message on %s: answered again, nothing stored", incoming.channel
                 )
                 again = [Reply.from_dict(r) for r in storage.processed_replies(seen)]
-                again = together.renew_codes(self, session, incoming, again)
                 # The message that finished the plan gets the profile again (its link was
                 # never stored, so the hook makes it afresh).
                 finished_again = any(r.kind == "finished" for r in again)
@@ -118,7 +117,7 @@ class Engine:
                 incoming.message_id,
                 kept_address,
                 ctx.person,
-                [together.masked(r.to_dict(), ctx.secrets) for r in replies],
+                [r.to_dict() for r in replies],
                 ctx.now,
             )
             if ctx.just_finished and ctx.person is not None and ctx.person.id is not None:

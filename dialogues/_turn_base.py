@@ -81,8 +81,6 @@ class TurnContext:
     replies: list[Reply] = field(default_factory=list)
     # The holder has a waiting "Is that OK?": ask it after this message's reply.
     ask_pending: bool = False
-    # Invite codes in this message's replies: kept only masked (only a hash is stored).
-    secrets: list[str] = field(default_factory=list)
     # A supporter's conversation (not the holder's): worked out once, when it first matters.
     supporter: bool | None = None
     # What a supporter said in this message, waiting for the holder's OK (answers' ids).
