@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import storage
+from bot._limits import RateLimits
 from dialogues import Engine, Reply
 from planbot.settings import Settings
 
@@ -44,6 +45,7 @@ class Channel:
         self.settings = settings
         self.clock = clock or storage.utcnow
         self.engine = Engine(db, settings, clock=self.clock, profile_hook=self.profile_hook)
+        self.limits = RateLimits(db, settings, self.clock)  # per sender, kept in the database
 
     def tag(self, address: str) -> str:
         """How an address appears in the logs (a keyed hash)."""

@@ -5,7 +5,7 @@ minutes, so after ``PLANBOT_REPLY_HOURS`` (24 by default) they are blanked. The 
 rows that are done with (sent, given up) go after the same time: their keys only stop a
 repeat delivery from queueing a message twice. Invite codes that are used or out of date, and
 a sender's count of wrong codes once its day is over, go too (a keyed hash a stranger, kept no
-longer than it is needed).
+longer than it is needed). So do the rate limits' counts of days that are over.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
         count = storage.forget_replies(session, before=before)
         storage.forget_done_messages(session, before=before)
         storage.forget_old_codes(session, now)
+        storage.forget_old_counts(session, now)
     if count:
         log.info("forgot the replies to %d old messages", count)
     return count
