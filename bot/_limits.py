@@ -71,12 +71,12 @@ class RateLimits:
         """Count a message from ``address``; may it go on, and is this the one warning?"""
         now = self.clock()
         key = storage.rate_key(channel, address, self.secret)
-        with self.db.transaction() as session:
-            hits = storage.count_hit(session, key, now)
-            if hits.minute <= self.settings.messages_per_minute and (
-                hits.day <= self.settings.messages_per_day
-            ):
-                return ALLOWED
+        hits = storage.count_hit(self.db, key, now)
+        if hits.minute <= self.settings.messages_per_minute and (
+            hits.day <= self.settings.messages_per_day
+        ):
+            return ALLOWED
+        with self.db.transaction() as session:  # past the limit: rare, and may cost more
             if storage.find_processed(session, channel, message_id) is not None:
                 return ALLOWED  # a repeat of one answered before: answered the same again
             if hits.warned_today or storage.is_opted_out(session, channel, address):
@@ -89,8 +89,7 @@ class RateLimits:
     def page(self, kind: str, who: str, per_minute: int) -> int:
         """Count a page request; 0 when it may go on, else the seconds to wait."""
         now = self.clock()
-        with self.db.transaction() as session:
-            hits = storage.count_hit(session, storage.rate_key(kind, who, self.secret), now)
+        hits = storage.count_hit(self.db, storage.rate_key(kind, who, self.secret), now)
         return 0 if hits.minute <= per_minute else storage.seconds_left(now)
 
     def client(self, host: str | None) -> int:

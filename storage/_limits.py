@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, update
+from sqlalchemy import bindparam, case, delete, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage._db import Database
 from storage._tables import RateCount
 
 MINUTE = 60
@@ -66,6 +67,7 @@ def _upsert(dialect: str) -> Any:
 
 
 _UPSERTS = {name: _upsert(name) for name in ("postgresql", "sqlite")}
+_NO_WAIT = text("SET LOCAL synchronous_commit TO OFF")
 
 
 def _windows(now: datetime) -> tuple[int, int]:
@@ -73,11 +75,20 @@ def _windows(now: datetime) -> tuple[int, int]:
     return seconds - seconds % MINUTE, seconds - seconds % DAY
 
 
-def count_hit(session: Session, key: str, now: datetime) -> Hits:
-    """Count one hit for ``key`` and return the counts (one statement)."""
+def count_hit(db: Database, key: str, now: datetime) -> Hits:
+    """Count one hit for ``key`` and return the counts: one statement, in a transaction of
+    its own on a plain connection (about half the cost of one through a session).
+
+    A count needs no durability (one lost in a crash costs nothing), so on PostgreSQL its
+    commit does not wait for the disk (``synchronous_commit`` off for this transaction only):
+    otherwise each text would wait for a second flush, beside the engine's.
+    """
     minute, day = _windows(now)
-    dialect = session.get_bind().dialect.name
-    row = session.execute(_UPSERTS[dialect], {"key": key, "minute": minute, "day": day}).one()
+    with db.connection() as conn:
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            conn.execute(_NO_WAIT)
+        row = conn.execute(_UPSERTS[dialect], {"key": key, "minute": minute, "day": day}).one()
     return Hits(minute=int(row[0]), day=int(row[1]), warned_today=int(row[2]) == day)
 
 
