@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import storage
+from bot._limits import RateLimits
 from dialogues import Engine, Reply
 from easyread.speech import clear_cache
 from planbot.private import private_folder
@@ -52,6 +53,7 @@ class Channel:
         # Cached sound speaks people's words and cannot be told apart by person: whenever
         # words are erased (delete last, restart, STOP LINK...), all of it goes.
         db.when_erased("sound cache", functools.partial(clear_cache, settings))
+        self.limits = RateLimits(db, settings, self.clock)  # per sender, kept in the database
 
     def tag(self, address: str) -> str:
         """How an address appears in the logs (a keyed hash)."""

@@ -8,6 +8,7 @@ update, SQLAlchemy each statement's values, ``python-multipart`` the form fields
 words and number). So their loggers are set to warnings only, and a filter on every handler
 keeps out anything below a warning that is not planbot's own, so a library not named here, or
 an operator's DEBUG, lets nothing through either.
+Libraries' chatter at INFO (``transitions``: two lines a change of state) is kept out too.
 """
 
 from __future__ import annotations

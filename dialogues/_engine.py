@@ -115,7 +115,6 @@ class Engine:
                     "duplicate message on %s: answered again, nothing stored", incoming.channel
                 )
                 again = [Reply.from_dict(r) for r in storage.processed_replies(seen)]
-                again = together.renew_codes(self, session, incoming, again)
                 # The message that finished the plan gets the profile again (its link was
                 # never stored, so the hook makes it afresh); "send me my data" its copy.
                 kinds = {r.kind for r in again}
@@ -132,7 +131,7 @@ class Engine:
                 incoming.message_id,
                 kept_address,
                 ctx.person,
-                [together.masked(r.to_dict(), ctx.secrets, ctx.kept_instead) for r in replies],
+                [together.kept_form(r.to_dict(), ctx.kept_instead) for r in replies],
                 ctx.now,
             )
             if ctx.person is not None and ctx.person.id is not None:

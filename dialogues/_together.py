@@ -22,25 +22,20 @@ and their next message starts the plan at its first topic, with their view ("Sam
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 import storage
 from dialogues._flows import Flows
 from dialogues._machine import FINISHED
-from dialogues._messages import Incoming, Recipient, Reply
+from dialogues._messages import Recipient, Reply
 from dialogues._script import Step
 from dialogues._turn_base import MAX_NAME_CHARS, TurnBase, as_choices
 from dialogues._understand import choose_by_number
 
-if TYPE_CHECKING:
-    from dialogues._engine import Engine
-
 JOIN_FLOW, APPROVE_FLOW = "join", "approve"
-CODE_MASK = "XXXXXX"  # a code in a kept reply: only its hash is stored anywhere
 # How a supporter's relation shows in their answers' view (perspective): friends help too.
 TYPIST_OF_ROLE = {"family": "family", "friend": "supporter", "supporter": "supporter"}
 TYPIST_OF_ROLE |= {"staff": "staff", "other": "other"}
@@ -511,44 +506,17 @@ def tell_removed(turn: TurnBase) -> bool:
     return True
 
 
-# --- invite codes in kept replies -----------------------------------------------------------
+# --- replies as kept for a repeat delivery ----------------------------------------------------
 
 
-def masked(
-    reply: dict[str, object],
-    secrets: list[str],
-    kept_instead: Sequence[tuple[str, str]] = (),
+def kept_form(
+    reply: dict[str, object], kept_instead: Sequence[tuple[str, str]] = ()
 ) -> dict[str, object]:
-    """A reply as kept for a repeat delivery: any invite code in it masked (only its hash is
-    stored anywhere), and each (said, kept) line said in its kept form ("I have deleted: my
-    dog" kept as "I have deleted it.": deleted words are kept nowhere)."""
-    if not secrets and not kept_instead:
+    """A reply as kept for a repeat delivery: each (said, kept) line said in its kept form
+    ("I have deleted: my dog" kept as "I have deleted it.": deleted words are kept nowhere)."""
+    if not kept_instead:
         return reply
     text = str(reply.get("text", ""))
-    for secret in secrets:
-        text = text.replace(secret, CODE_MASK)
     for said, kept in kept_instead:
         text = text.replace(said, kept)
     return {**reply, "text": text}
-
-
-def renew_codes(
-    engine: Engine, session: Session, incoming: Incoming, replies: list[Reply]
-) -> list[Reply]:
-    """The INVITE message delivered again: its row gets a fresh code, sent in the masked
-    reply's place (the first code was never kept, so it cannot be sent again)."""
-    if not any(r.kind == "invite" for r in replies):
-        return replies
-    code = storage.renew_invite_code(
-        session,
-        key=engine.settings.secret_key or "planbot-invite-codes",
-        channel=incoming.channel,
-        message_id=incoming.message_id,
-        now=engine.clock(),
-    )
-    if code is None:
-        return replies
-    return [
-        replace(r, text=r.text.replace(CODE_MASK, code)) if r.kind == "invite" else r
-        for r in replies
-    ]

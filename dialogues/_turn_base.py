@@ -89,8 +89,6 @@ class TurnContext:
     replies: list[Reply] = field(default_factory=list)
     # The holder has a waiting "Is that OK?": ask it after this message's reply.
     ask_pending: bool = False
-    # Invite codes in this message's replies: kept only masked (only a hash is stored).
-    secrets: list[str] = field(default_factory=list)
     # Lines of this message's replies kept for a repeat in another form: (said, kept).
     kept_instead: list[tuple[str, str]] = field(default_factory=list)
     # A supporter's conversation (not the holder's): worked out once, when it first matters.

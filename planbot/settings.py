@@ -68,6 +68,11 @@ class Settings:
     reply_hours: int = 24  # how long the replies to handled messages are kept (for repeats)
     retention_days: int = 730  # a plan unused this long: ask whether to keep it, then erase
     help_contact: str | None = None  # None: the script's own line (ask who told you about it)
+    # Rate limits (bot/_limits.py): texts or Telegram messages from one sender, and views of
+    # one private link (a client gets twice that, over all its links).
+    messages_per_minute: int = 20
+    messages_per_day: int = 500
+    link_views_per_minute: int = 30
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from_number: str | None = None
@@ -103,6 +108,9 @@ class Settings:
             reply_hours=_int(env, "PLANBOT_REPLY_HOURS", 24),
             retention_days=_int(env, "PLANBOT_RETENTION_DAYS", 730),
             help_contact=env.get("PLANBOT_HELP_CONTACT", "").strip() or None,
+            messages_per_minute=_int(env, "PLANBOT_MESSAGES_PER_MINUTE", 20),
+            messages_per_day=_int(env, "PLANBOT_MESSAGES_PER_DAY", 500),
+            link_views_per_minute=_int(env, "PLANBOT_LINK_VIEWS_PER_MINUTE", 30),
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,

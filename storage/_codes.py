@@ -2,7 +2,9 @@
 
 Why a keyed hash: a 6-digit code has only a million values, so a plain hash would give it
 away to anyone who reads the database. Only HMAC-SHA256 of the code, keyed with
-``PLANBOT_SECRET_KEY``, is stored. A code works once, for 7 days.
+``PLANBOT_SECRET_KEY``, is stored with it (the reply that gave it is kept sealed, like every
+reply, until ``PLANBOT_REPLY_HOURS`` pass, so a repeat delivery gets the same code). A code
+works once, for 7 days.
 
 Guessing gets nowhere: each sender (a keyed hash of its channel address, so no number is kept)
 may give ``MAX_WRONG`` wrong codes in ``WRONG_WINDOW``; after that no code from it is even
@@ -61,17 +63,16 @@ def _working(session: Session, hashed: str, now: datetime) -> InviteCode | None:
 def new_invite_code(
     session: Session, person: Person, *, key: str, channel: str, message_id: str, now: datetime
 ) -> str:
-    """Make a code for the person's plan and return it (the only time it exists).
+    """Make a code for the person's plan and return it (its hash is what is kept).
 
-    The same INVITE message handled again gives its row a fresh code (the first answer's
-    code was never stored, so it cannot be sent again).
+    The INVITE message handled again never comes here: the engine answers it with the reply
+    it kept (sealed, blanked after ``PLANBOT_REPLY_HOURS``), so the code stays the same and
+    works. Should a row for the message be here all the same, it gets the new code.
     """
     assert person.id is not None
     code, hashed = _fresh_code(session, key, now)
     row = session.exec(
-        select(InviteCode).where(
-            InviteCode.channel == channel, InviteCode.message_id == message_id
-        )
+        select(InviteCode).where(InviteCode.channel == channel, InviteCode.message_id == message_id)
     ).first()
     if row is None:
         row = InviteCode(
@@ -89,28 +90,13 @@ def new_invite_code(
     return code
 
 
-def renew_invite_code(
-    session: Session, *, key: str, channel: str, message_id: str, now: datetime
-) -> str | None:
-    """A fresh code for the row an INVITE message made (its repeat delivery), if any."""
-    row = session.exec(
-        select(InviteCode).where(
-            InviteCode.channel == channel, InviteCode.message_id == message_id
-        )
-    ).first()
-    if row is None or row.used_at is not None:
-        return None
-    code, row.code_hash = _fresh_code(session, key, now)
-    session.add(row)
-    session.flush()
-    return code
-
-
 def too_many_wrong(session: Session, sender: str, now: datetime) -> bool:
     """This sender gave ``MAX_WRONG`` wrong codes within the window."""
     row = session.get(CodeAttempt, sender)
-    return row is not None and as_utc(row.window_start) + WRONG_WINDOW > now and (
-        row.wrong >= MAX_WRONG
+    return (
+        row is not None
+        and as_utc(row.window_start) + WRONG_WINDOW > now
+        and (row.wrong >= MAX_WRONG)
     )
 
 
@@ -143,9 +129,7 @@ def forget_old_codes(session: Session, now: datetime) -> int:
     wrong-code count after its window, and codes used or past their 7 days (the hourly tidy).
     Returns how many rows went."""
     stale = session.exec(
-        select(CodeAttempt.sender_hash).where(
-            col(CodeAttempt.window_start) <= now - WRONG_WINDOW
-        )
+        select(CodeAttempt.sender_hash).where(col(CodeAttempt.window_start) <= now - WRONG_WINDOW)
     ).all()
     if stale:
         session.exec(delete(CodeAttempt).where(col(CodeAttempt.sender_hash).in_(stale)))

@@ -24,14 +24,14 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from planbot.errors import StorageError
+from planbot.private import new_private_folder, private_file, touch_private
 from storage._crypto import Keyring
 from storage._personal import using
-from planbot.private import new_private_folder, private_file, touch_private
 
 log = logging.getLogger("planbot.storage")
 
@@ -169,6 +169,20 @@ class Database:
                     hook()
                 except OSError as exc:
                     log.warning("%s not dropped after an erase: %s", name, type(exc).__name__)
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A plain connection in one transaction, without an ORM session: for one hot, tiny
+        statement (the rate limit's count), where a session's set-up would cost more than
+        the work itself."""
+        with self._writers:
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+            except SQLAlchemyError as exc:
+                raise StorageError(
+                    f"the database could not save this: {type(exc).__name__}"
+                ) from exc
 
     def migrate(self) -> None:
         """Bring the schema up to date with Alembic (safe to call at every start)."""

@@ -1,8 +1,10 @@
-"""Private profile links: made, found, listed and revoked. The token itself is never stored.
+"""Private profile links: made, found, listed and revoked. The link's row keeps no token.
 
-Why a hash: the link is the only key to a person's profile page, so the database keeps just
+Why a hash: the link is the only key to a person's profile page, so the link's row keeps just
 its SHA-256 (a 256-bit random token needs no slow hash or salt). The token is returned once,
-when it is made, for the channel to send.
+when it is made, for the channel to send; a channel keeps the answer that carried it sealed
+with the message's other replies, only until they are blanked (``PLANBOT_REPLY_HOURS``), so
+that a repeat delivery of the message gets the same link and turns nothing off.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Float, Index, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, Column, DateTime, Float, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -276,8 +276,7 @@ class InviteCode(SQLModel, table=True):
     """A code a holder gives a supporter (``INVITE``): 6 digits, once, for 7 days.
 
     Only a keyed hash (HMAC-SHA256 with ``PLANBOT_SECRET_KEY``) is stored. ``channel`` and
-    ``message_id`` name the INVITE message, so a repeat delivery renews this row's code
-    instead of making a second one.
+    ``message_id`` name the INVITE message: one row a message, whatever happens.
     """
 
     __tablename__ = "invite_code"
@@ -344,3 +343,21 @@ class AuditEvent(SQLModel, table=True):
     actor_sealed: str | None = Field(default=None, sa_type=Text)
     actor_role: str = Field(max_length=20)
     channel: str = Field(max_length=20)
+
+
+class RateCount(SQLModel, table=True):
+    """How often one sender, link or client came in this minute and this day (rate limits).
+
+    ``key`` is a keyed hash of what is counted (never a number, chat id, token or address).
+    ``minute`` and ``day`` are the starts of the current fixed windows (seconds since 1970);
+    ``warned_day`` is the day a warning was last sent, so a flood gets one. Rows go once their
+    day is over (the hourly tidy).
+    """
+
+    __tablename__ = "rate_count"
+    key: str = Field(max_length=64, primary_key=True)
+    minute: int = Field(sa_type=BigInteger)
+    minute_hits: int = Field(default=0)
+    day: int = Field(sa_type=BigInteger)
+    day_hits: int = Field(default=0)
+    warned_day: int = Field(default=0, sa_type=BigInteger)

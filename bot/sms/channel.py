@@ -2,6 +2,9 @@
 
 Order of work for each text, and why:
 
+0. The sender's rate limit (``bot/_limits.py``: one upsert of its count): past it, nothing
+   of the text is stored and the engine never sees it; the sender gets one kind warning a
+   day. STOP is never held back.
 1. Most texts are answers: they go straight to the engine, keyed by Twilio's MessageSid, in
    one transaction that also drops a text from a number that opted out (nothing of it is
    stored). A retry stores nothing new and gets the same answer.
@@ -12,8 +15,9 @@ Order of work for each text, and why:
    which ends with the question we were on.
 3. A picture is fetched only when the engine is at the photo question (``wants_photo``),
    outside any transaction; the engine then keeps it, or says kindly why not. Keywords are
-   idempotent too: STOP is recorded with its answer like an engine message, and links are
-   keyed by the MessageSid that asked for them.
+   idempotent too: STOP, PROFILE and STOP LINK are recorded with their answer like an
+   engine message, so a repeat of one is answered the same and changes nothing (the link
+   PROFILE sent is kept, sealed, with its answer until the replies are blanked).
 4. The profile at the end of a plan goes through the outbox: the text that finished the plan
    is answered at once (TwiML), and the profile with its link is queued, keyed by that
    MessageSid, so a retried text queues nothing more and its link stays the one sent. The end
@@ -72,6 +76,13 @@ class SmsChannel(Channel):
     def respond(self, inbound: InboundSms) -> Outcome:
         """Decide and store what this text means; a photo to keep is left for ``fetch``."""
         said = keyword(inbound.body) if inbound.body else None
+        if said != "opt_out":  # STOP always works; a flood of it stores nothing anyway
+            verdict = self.limits.message(CHANNEL, inbound.number, inbound.message_sid)
+            if not verdict.allowed:  # logged once, with the warning: a flood floods no log
+                if not verdict.warning:
+                    return Outcome()
+                log.warning("sms %s: over the rate limit, warned", self.tag(inbound.number))
+                return Outcome([Reply(self.engine.script.message(verdict.warning))])
         if said is None and not inbound.media:
             return Outcome(self._engine(inbound))  # most texts: one transaction in all
         before = self._before(inbound)
@@ -279,22 +290,14 @@ class SmsChannel(Channel):
 
     def _opt_out(self, inbound: InboundSms) -> list[Reply]:
         def work(session: Session) -> list[Reply]:
-            seen = storage.find_processed(session, CHANNEL, inbound.message_sid)
-            if seen is not None:
-                return [Reply.from_dict(r) for r in storage.processed_replies(seen)]
+            again = self._answered_before(session, inbound)
+            if again is not None:
+                return again
             if storage.is_opted_out(session, CHANNEL, inbound.number):
                 return []
             address = storage.set_opted_out(session, CHANNEL, inbound.number, True)
             replies = [Reply(sms_text("opted_out"))]
-            storage.record_processed(
-                session,
-                CHANNEL,
-                inbound.message_sid,
-                address,
-                None,
-                [r.to_dict() for r in replies],
-                self.clock(),
-            )
+            self._keep(session, inbound, address, None, replies)
             return replies
 
         return self._write(work)
@@ -314,20 +317,69 @@ class SmsChannel(Channel):
         return [Reply(f"{about}\n{contact}\n{sms_text('help_new')}")]
 
     def _profile(self, inbound: InboundSms) -> list[Reply]:
-        with self.db.transaction() as session:
+        """A new link to the profile, kept with its answer: a repeat of the text gets the
+        same link back and makes no other (the first one keeps working)."""
+
+        def work(session: Session) -> list[Reply]:
+            again = self._answered_before(session, inbound)
+            if again is not None:
+                return again
             address = storage.find_address(session, CHANNEL, inbound.number)
             person = storage.current_person(session, address) if address else None
-            if person is None:
-                return [Reply(sms_text("no_profile"))]
-            return self._profile_in(session, person, inbound.message_sid)
+            if address is None or person is None:
+                return [Reply(sms_text("no_profile"))]  # nothing stored: a repeat is the same
+            replies = self._profile_in(session, person, inbound.message_sid)
+            self._keep(session, inbound, address, person, replies)
+            return replies
+
+        return self._write(work)
 
     def _stop_link(self, inbound: InboundSms) -> list[Reply]:
-        with self.db.transaction() as session:
+        """Turn off the links, once: a repeat of the text turns off no link made since."""
+
+        def work(session: Session) -> tuple[list[Reply], int]:
+            again = self._answered_before(session, inbound)
+            if again is not None:
+                return again, 0
             address = storage.find_address(session, CHANNEL, inbound.number)
             people = storage.people_for_address(session, address) if address else []
             turned_off = sum(storage.revoke_links(session, p, self.clock()) for p in people)
+            replies = [Reply(sms_text("links_off"))]
+            if address is not None:
+                self._keep(session, inbound, address, None, replies)
+            return replies, turned_off
+
+        replies, turned_off = self._write(work)
         log.info("sms %s: %d links turned off", self.tag(inbound.number), turned_off)
-        return [Reply(sms_text("links_off"))]
+        return replies
+
+    @staticmethod
+    def _answered_before(session: Session, inbound: InboundSms) -> list[Reply] | None:
+        """The replies this text got before (a repeat delivery), or None for a new text."""
+        seen = storage.find_processed(session, CHANNEL, inbound.message_sid)
+        if seen is None:
+            return None
+        return [Reply.from_dict(r) for r in storage.processed_replies(seen)]
+
+    def _keep(
+        self,
+        session: Session,
+        inbound: InboundSms,
+        address: storage.Address,
+        person: storage.Person | None,
+        replies: list[Reply],
+    ) -> None:
+        """Keep a keyword's replies, as the engine keeps every answer's (sealed, and blanked
+        after ``PLANBOT_REPLY_HOURS``), so a repeat delivery is answered the same."""
+        storage.record_processed(
+            session,
+            CHANNEL,
+            inbound.message_sid,
+            address,
+            person,
+            [r.to_dict() for r in replies],
+            self.clock(),
+        )
 
     def _photo(self, inbound: InboundSms) -> Outcome:
         """A picture at the photo question: fetch it, unless it is no photo at all."""

@@ -20,7 +20,9 @@ Why it looks like this:
 - ``/voice`` turns voice on or off for the chat: then each question comes as a voice note
   too. A voice note sent at a topic question is kept as one of its things
   (``voice`` fetches and checks it; the engine keeps it).
-- Telegram's flood limits are kept by python-telegram-bot's ``AIORateLimiter``.
+- Telegram's flood limits are kept by python-telegram-bot's ``AIORateLimiter``; planbot's own
+  limit per chat (``bot/_limits.py``) is checked first, before any download or the engine,
+  for messages, button presses and edits alike, by long polling and by the webhook.
 
 Nothing here logs what people typed or their chat ids.
 """
@@ -268,6 +270,8 @@ class TelegramChannel(Channel):
         if message is None or chat is None:
             return
         address = str(chat.id)
+        if not await self.within_limit(context.bot, chat.id, f"{chat.id}:{message.message_id}"):
+            return
         words = message.text or message.caption or ""
         switch_voice = command_name(words) == VOICE_COMMAND
         text, opening = ("", False) if switch_voice else command_text(words)
@@ -310,6 +314,8 @@ class TelegramChannel(Channel):
             await query.answer()
         if chat is None or chat.type != ChatType.PRIVATE:
             return
+        if not await self.within_limit(context.bot, chat.id, f"button:{query.id}"):
+            return
         # Take the buttons away: an old button must not answer a later question.
         with contextlib.suppress(TelegramError):
             await query.edit_message_reply_markup(reply_markup=None)
@@ -327,8 +333,11 @@ class TelegramChannel(Channel):
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: the first words stay saved, so say how to change them."""
-        chat = update.effective_chat
-        if chat is not None:
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or message is None:
+            return
+        edit = f"edited:{chat.id}:{message.message_id}"
+        if await self.within_limit(context.bot, chat.id, edit):
             await context.bot.send_message(chat.id, self.engine.script.message("edited"))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -340,6 +349,16 @@ class TelegramChannel(Channel):
                 await context.bot.send_message(chat.id, self.engine.script.message("sorry"))
 
     # --- answering -----------------------------------------------------------------------
+
+    async def within_limit(self, bot: Bot, chat_id: int, message_id: str) -> bool:
+        """Count the message against the chat's rate limit (in a thread: it is a database
+        write); past the limit, send the day's one warning, if this is it, and say no."""
+        verdict = await asyncio.to_thread(self.limits.message, CHANNEL, str(chat_id), message_id)
+        if verdict.warning:
+            log.warning("telegram %s: over the rate limit, warned", self.tag(str(chat_id)))
+            with contextlib.suppress(TelegramError):
+                await bot.send_message(chat_id, self.engine.script.message(verdict.warning))
+        return verdict.allowed
 
     async def answer(self, bot: Bot, chat_id: int, incoming: Incoming) -> None:
         """Store and decide (in a thread: the engine blocks), then send every reply.

@@ -2,7 +2,9 @@
 
 Why apart from ``bot/web/app.py``: python-telegram-bot is an optional extra, loaded only when
 TELEGRAM_BOT_TOKEN is set. Every update must carry the secret set with ``setWebhook``
-(``X-Telegram-Bot-Api-Secret-Token``); anything else gets 403 and changes nothing.
+(``X-Telegram-Bot-Api-Secret-Token``); anything else gets 403 and changes nothing. A body
+that is not an update (not JSON, nested too deep, a shape python-telegram-bot cannot read)
+gets 400, without a traceback.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class TelegramWebhook(TelegramChannel):
         try:
             data = json.loads(body)
             update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError):
+        except Exception:  # not JSON, nested too deep (RecursionError), or not an update
             update = None
         if update is None:
             return Response("Send an update from Telegram.\n", status_code=400)

@@ -12,6 +12,11 @@ Why it looks like this:
 - Every ``/sms`` request is checked with Twilio's ``RequestValidator`` against
   ``PLANBOT_PUBLIC_URL`` + path (+ query) and every form field, before anything is read.
 - uvicorn's access log is off (``planbot serve``): it would write profile tokens to the log.
+- ``Hardening`` wraps it all: security headers on every answer (errors and 404s too), a size
+  limit on every request's body, and what bad input raises answered 400 without a
+  traceback. Slashes are never redirected (the address would come from the Host header).
+- Rate limits, counted in the database so they hold across workers and hosts: per sender
+  on SMS and Telegram (in the channels), per link and per client on the pages (here).
 - The outbox's sender runs beside the app (an asyncio task; its database work in threads)
   for the channels this server runs: messages for other people and for later, and the
   profile at the end of an SMS plan, which wakes it at once.
@@ -47,6 +52,7 @@ from bot.sms.twilio_client import TwilioSender, check_sender_settings
 from bot.web import pages as links
 from bot.web.body import read_body
 from bot.web.channels import check_settings, sms_on
+from bot.web.hardening import Hardening
 from planbot.errors import PlanbotError, SettingsError
 from planbot.settings import Settings
 
@@ -56,6 +62,9 @@ if TYPE_CHECKING:  # python-telegram-bot is an optional extra: loaded only when 
 log = logging.getLogger("planbot.web")
 
 MAX_FORM_BYTES = 1024 * 1024  # Twilio's forms are a few kilobytes; 20,000 characters fit
+MAX_FORM_FIELDS = 200  # Twilio sends about 40 (10 pictures add 20): a flood of fields is not one
+# The routes that take a body, and how much (Telegram's updates are a few kilobytes too).
+BODY_LIMITS = {"/sms": MAX_FORM_BYTES, "/sms/status": MAX_FORM_BYTES, "/telegram": MAX_FORM_BYTES}
 POSTGRES_THREADS = 8
 T = TypeVar("T")
 __all__ = ["app_from_env", "check_settings", "create_app", "twiml"]
@@ -100,7 +109,16 @@ async def _form(request: Request) -> ImmutableMultiDict[str, str] | None:
     if body is None:
         return None
     raw = body.decode("utf-8", errors="replace")
-    pairs = parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="replace")
+    try:
+        pairs = parse_qsl(
+            raw,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="replace",
+            max_num_fields=MAX_FORM_FIELDS,
+        )
+    except ValueError:  # more fields than any Twilio form
+        return None
     return ImmutableMultiDict(pairs)
 
 
@@ -159,9 +177,18 @@ def create_app(
             if telegram is not None:
                 await telegram.stop()
 
+    # No slash redirects: Starlette builds their address from the Host header, which anyone
+    # can set (a redirect to their own site). Every answer passes through ``Hardening``.
     app = FastAPI(
-        title="planbot", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+        title="planbot",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+        redirect_slashes=False,
     )
+    https = (settings.public_url or "").startswith("https://")
+    app.add_middleware(Hardening, https=https, body_limits=BODY_LIMITS)
     app.state.settings, app.state.db, app.state.sms = settings, database, sms
     app.state.outbox = outbox
 
@@ -209,16 +236,27 @@ def create_app(
         return Response(status_code=204)
 
     @app.get("/p/{name:path}")
-    async def profile_page(name: str) -> Response:
-        return await private_page(name, "profile")
+    async def profile_page(name: str, request: Request) -> Response:
+        return await private_page(name, "profile", request)
 
     @app.get("/r/{name:path}")
-    async def review_page(name: str) -> Response:
-        return await private_page(name, "review")
+    async def review_page(name: str, request: Request) -> Response:
+        return await private_page(name, "review", request)
+
+    def too_many(wait: int) -> Response:
+        return Response(
+            sms.engine.script.message("link_busy") + "\n",
+            status_code=429,
+            media_type=links.FORMATS["txt"],
+            headers={**links.PRIVATE_HEADERS, "Retry-After": str(wait)},
+        )
 
     @app.get("/d/{token}")
-    async def my_data(token: str) -> Response:
+    async def my_data(token: str, request: Request) -> Response:
         """Everything kept about the person, as a file, behind a data link (a day)."""
+        wait = await run.db(sms.limits.client, request.client.host if request.client else None)
+        if wait:
+            return too_many(wait)
         data = await run.db(links.load_data, database, token, now())
         if data is None:
             return Response(
@@ -232,12 +270,29 @@ def create_app(
             data, media_type="application/json", headers={**links.PRIVATE_HEADERS, **download}
         )
 
-    async def private_page(name: str, document: str) -> Response:
-        """One document behind a link: the profile (/p/) or the review sheet (/r/)."""
+    def too_many(wait: int) -> Response:
+        return Response(
+            sms.engine.script.message("link_busy") + "\n",
+            status_code=429,
+            media_type=links.FORMATS["txt"],
+            headers={**links.PRIVATE_HEADERS, "Retry-After": str(wait)},
+        )
+
+    async def private_page(name: str, document: str, request: Request) -> Response:
+        """One document behind a link: the profile (/p/) or the review sheet (/r/).
+
+        The client is counted first (a guesser is stopped before any look-up), the link
+        only once it is found (a wrong token leaves no count behind)."""
+        wait = await run.db(sms.limits.client, request.client.host if request.client else None)
+        if wait:
+            return too_many(wait)
         voice = links.split_voice(name)
         if voice is not None:  # a voice note on the page: /p/<token>/voice/<id>.ogg
             clip = await run.db(links.load_voice, database, *voice, now())
             if clip is not None:
+                wait = await run.db(sms.limits.link, voice[0])
+                if wait:
+                    return too_many(wait)
                 return Response(clip.data, media_type="audio/ogg", headers=links.PRIVATE_HEADERS)
         parts = links.split_name(name)
         data = (
@@ -252,6 +307,9 @@ def create_app(
                 media_type=links.FORMATS["html"],
                 headers=links.PRIVATE_HEADERS,
             )
+        wait = await run.db(sms.limits.link, parts[0])
+        if wait:
+            return too_many(wait)
         try:
             body, media_type = await run.other(
                 links.render_page, data, parts[1], parts[0], settings

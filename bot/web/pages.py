@@ -12,7 +12,9 @@ preparation opens it (the token opens the person's plan; the path says which doc
 Why these rules: the link is the only key to someone's profile. A wrong, expired or turned-off
 token gets the very same 404 page, so the answer tells a guesser nothing. Every answer asks not
 to be indexed, cached or passed on as a referrer, and the page may load nothing from elsewhere
-(its styles and pictures are inside it).
+(its styles and pictures are inside it: the policy is ``bot/web/hardening.py``'s). Each link,
+and each client over all links, may be opened ``PLANBOT_LINK_VIEWS_PER_MINUTE`` times a minute
+(twice that for a client); past it the answer is 429 with ``Retry-After``.
 
 The page is ``easyread.html``'s; the PDF, picture and sound are made by ``easyread.files``, the
 one place that knows each format's recipe.
@@ -49,17 +51,10 @@ FORMATS = {
     "mp3": "audio/mpeg",
     "txt": "text/plain; charset=utf-8",
 }
-PRIVATE_HEADERS = {
+PRIVATE_HEADERS = {  # beside the security headers every answer gets (bot/web/hardening.py)
     "X-Robots-Tag": "noindex, nofollow, noarchive",
-    "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store, max-age=0",
     "Pragma": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": (
-        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; media-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    ),
 }
 NOT_FOUND_PAGE = """<!DOCTYPE html>
 <html lang="en-GB">

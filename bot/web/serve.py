@@ -3,7 +3,8 @@
 Why uvicorn's factory mode: each worker process builds its own app (and database pool) from
 the environment, so ``--workers 4`` works. The tables are migrated once here, before any
 worker starts, so workers never race to migrate. The access log stays off: it would write
-profile link tokens into the log.
+profile link tokens into the log. A public address that is not https gets a one-line
+warning at start (people's profiles would travel unencrypted).
 
 Each worker gets a minute to start before uvicorn's supervisor gives up on it (uvicorn's own
 default is 5 seconds): a worker imports the whole web stack first, and on a busy or small host
@@ -23,6 +24,10 @@ from planbot.errors import PlanbotError
 from planbot.settings import Settings
 
 WORKER_START_SECONDS = 60
+NOT_HTTPS = (
+    "Warning: PLANBOT_PUBLIC_URL is not an https:// address, so links and webhooks can be read "
+    "on the way and browsers are not told to use https (HSTS): put planbot behind TLS."
+)
 
 
 def serve(
@@ -58,6 +63,8 @@ def serve(
         raise typer.Exit(code=1) from exc
     if not settings.secret_key:
         typer.echo("Warning: no PLANBOT_SECRET_KEY: personal data is stored unencrypted.", err=True)
+    if not (settings.public_url or "").startswith("https://"):
+        typer.echo(NOT_HTTPS, err=True)
     if workers > 1 and settings.database_url.startswith("sqlite"):
         typer.echo(
             "Note: several workers share one SQLite file; they take turns to write. "

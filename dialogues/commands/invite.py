@@ -30,7 +30,6 @@ def run(turn: TurnBase, _words: str) -> None:
         message_id=ctx.message_id,
         now=ctx.now,
     )
-    ctx.secrets.append(code)
     wording = _WORDING.get(ctx.address.channel, "invite_code")
     turn.say(turn.msg(wording, code=code), kind="invite")
     turn.say(turn.msg("invite_code_rules"))

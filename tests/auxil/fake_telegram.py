@@ -229,15 +229,19 @@ def fake_bot_api() -> Iterator[FakeBotApi]:
         yield fake
 
 
-def start_planbot_telegram(fake: FakeBotApi, data_dir: Path) -> subprocess.Popen[bytes]:
+def start_planbot_telegram(
+    fake: FakeBotApi, data_dir: Path, **extra: str
+) -> subprocess.Popen[bytes]:
     """``planbot telegram`` (long polling) as a real process against the fake Bot API, on a
-    SQLite file in ``data_dir``; the caller ends it (terminate, then communicate)."""
+    SQLite file in ``data_dir`` (``extra``: more settings); the caller ends it (terminate,
+    then communicate)."""
     env = {
         **os.environ,
         "PLANBOT_DATA_DIR": str(data_dir),
         "PLANBOT_TTS": "off",
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "PLANBOT_TELEGRAM_API_URL": fake.url,
+        **extra,
     }
     env.pop("PLANBOT_DATABASE_URL", None)
     planbot = Path(sys.executable).with_name("planbot")

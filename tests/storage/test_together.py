@@ -92,22 +92,6 @@ def test_codes_are_kept_only_as_a_keyed_hash_work_once_and_for_7_days(
         assert storage.use_invite_code(session, late, key=KEY, now=later) is None
 
 
-def test_a_repeat_invite_renews_its_own_row(db: storage.Database, clock: Clock) -> None:
-    with db.transaction() as session:
-        person, _home, _sam = _holder_and_supporter(session, clock)
-        first = storage.new_invite_code(
-            session, person, key=KEY, channel="sms", message_id="inv1", now=clock.now
-        )
-        again = storage.renew_invite_code(
-            session, key=KEY, channel="sms", message_id="inv1", now=clock.now
-        )
-        assert again is not None
-        assert len(session.exec(select(storage.InviteCode)).all()) == 1
-        if again != first:
-            assert storage.use_invite_code(session, first, key=KEY, now=clock.now) is None
-        assert storage.use_invite_code(session, again, key=KEY, now=clock.now) == person.id
-
-
 def test_wrong_codes_are_counted_per_sender_for_a_day(db: storage.Database, clock: Clock) -> None:
     with db.transaction() as session:
         one = storage.sender_hash("sms:+447700900009", KEY)
