@@ -270,14 +270,6 @@ def create_app(
             data, media_type="application/json", headers={**links.PRIVATE_HEADERS, **download}
         )
 
-    def too_many(wait: int) -> Response:
-        return Response(
-            sms.engine.script.message("link_busy") + "\n",
-            status_code=429,
-            media_type=links.FORMATS["txt"],
-            headers={**links.PRIVATE_HEADERS, "Retry-After": str(wait)},
-        )
-
     async def private_page(name: str, document: str, request: Request) -> Response:
         """One document behind a link: the profile (/p/) or the review sheet (/r/).
 
