@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage._db import mark_erased
+from storage._processed import forget_replies
 from storage._tables import Person, ProfileLink, as_utc, utcnow
 
 TOKEN_BYTES = 32  # 256 bits of randomness; the brief asks for at least 128
@@ -125,6 +126,9 @@ def revoke_links(session: Session, person: Person, now: datetime | None = None) 
         .values(revoked_at=now)
     )
     count = int(result.rowcount or 0)
+    # The replies kept for a repeat delivery hold the links' addresses (PROFILE's answer):
+    # a link turned off leaves no copy of itself, as it leaves none of its page's sound.
+    forget_replies(session, person=person)
     mark_erased(session)  # what was made for the links goes with them: the page's sound
     return count
 

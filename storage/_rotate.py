@@ -26,6 +26,7 @@ from storage._tables import (
     Access,
     Address,
     Answer,
+    AuditEvent,
     ConsentRecord,
     Conversation,
     OutboxMessage,
@@ -72,6 +73,7 @@ SEALED = (
     Sealed(_table(OutboxMessage), ("address_sealed", "reply_sealed"), lookup=True),
     Sealed(_table(Access), ("name_sealed",)),
     Sealed(_table(ConsentRecord), ("by_sealed", "reason_sealed")),
+    Sealed(_table(AuditEvent), ("actor_sealed",)),
 )
 
 
