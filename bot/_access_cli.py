@@ -16,9 +16,7 @@ from bot._where import not_found_hint
 from planbot.errors import PersonNotFound, PlanbotError
 from planbot.settings import Settings
 
-access_app = typer.Typer(
-    help="Who can see a person's plan: list, remove.", no_args_is_help=True
-)
+access_app = typer.Typer(help="Who can see a person's plan: list, remove.", no_args_is_help=True)
 
 
 def _open() -> tuple[Settings, storage.Database]:

@@ -61,8 +61,6 @@ def main(
     """planbot: an easy-read assistant for person-centred planning."""
 
 
-
-
 def _counted(count: int, what: str) -> str:
     """``1 conversation``, ``2 conversations``, ``1 address`` (``what`` is the plural)."""
     if count == 1:
@@ -204,9 +202,13 @@ def forget(
         raise fail("Add --yes to erase without being asked.")
     try:
         with db.transaction() as session:
-            removed = storage.erase_person(session, storage.get_person(session, name))
+            person = storage.get_person(session, name)
+            person_id = person.id
+            removed = storage.erase_person(session, person)
     except PlanbotError as exc:
         raise not_found(exc, settings) from exc
+    if person_id is not None:
+        removed["kept profile files"] = storage.drop_renders(settings.data_dir, person_id)
     # Cached audio holds people's words and cannot be told apart by person: clear it all.
     from easyread.speech import clear_cache
 

@@ -67,7 +67,9 @@ class Engine:
             try:
                 # A repeat delivery is rare: the first try does not look for one, and the
                 # unique (channel, message id) key stops it at the end, rolling it all back.
-                replies, finished = self._handle_once(incoming, look_for_repeat=attempt > 0)
+                replies, finished, person_id = self._handle_once(
+                    incoming, look_for_repeat=attempt > 0
+                )
             except StorageError:
                 # A repeat delivery, or two first messages from one new address racing to
                 # create it: try again, looking for what was stored.
@@ -75,6 +77,10 @@ class Engine:
                     raise
                 log.info("trying a message again after a database conflict (%s)", incoming.channel)
                 continue
+            if person_id is not None:
+                # The message may have changed the answers: the person's rendered files go
+                # (made afresh when next asked for; a kept file never shows old words).
+                storage.drop_renders(self.settings.data_dir, person_id)
             if finished is not None and self.profile_hook is not None:
                 replies = replies + self.profile_hook(*finished)
             return replies
@@ -82,15 +88,16 @@ class Engine:
 
     def _handle_once(
         self, incoming: Incoming, *, look_for_repeat: bool
-    ) -> tuple[list[Reply], tuple[int, str] | None]:
-        """The replies, and (person id, flow) when the message finished a flow."""
+    ) -> tuple[list[Reply], tuple[int, str] | None, int | None]:
+        """The replies, (person id, flow) when the message finished a flow, and the id of
+        the person whose answers a new message may have changed."""
         with self.db.transaction() as session:
             address, active, conversation = storage.open_address(
                 session, incoming.channel, incoming.address
             )
             if address.opted_out:
                 if not incoming.opts_in:
-                    return [], None  # they asked for no more messages: store nothing, say nothing
+                    return [], None, None  # they asked for no more messages: store nothing
                 storage.opt_in(session, address)
             seen = (
                 storage.find_processed(session, incoming.channel, incoming.message_id)
@@ -107,8 +114,9 @@ class Engine:
                 # never stored, so the hook makes it afresh).
                 finished_again = any(r.kind == "finished" for r in again)
                 if not finished_again or seen.person_id is None:
-                    return again, None
-                return again, (seen.person_id, self._flow_finished(session, address, seen))
+                    return again, None, None
+                flow = self._flow_finished(session, address, seen)
+                return again, (seen.person_id, flow), None
             ctx = self._context(session, address, incoming, active, conversation)
             replies = self._queue_the_rest(session, incoming, run_turn(ctx), ctx.now)
             kept_address = ctx.address if not ctx.address_removed else None
@@ -121,9 +129,10 @@ class Engine:
                 [together.masked(r.to_dict(), ctx.secrets) for r in replies],
                 ctx.now,
             )
-            if ctx.just_finished and ctx.person is not None and ctx.person.id is not None:
-                return replies, (ctx.person.id, ctx.flow.name)
-            return replies, None
+            person_id = ctx.person.id if ctx.person is not None else None
+            if ctx.just_finished and person_id is not None:
+                return replies, (person_id, ctx.flow.name), person_id
+            return replies, None, person_id
 
     def _flow_finished(
         self, session: Session, address: Address, seen: storage.ProcessedMessage

@@ -8,6 +8,7 @@
      |    +-- AmbiguousPerson     more than one person with that name
      +-- ProfileError             a profile cannot be built from what is stored
      +-- RenderError              a renderer (HTML, PDF, PNG, audio) failed
+     |    +-- RenderTimeout       a render took longer than it may (it was stopped)
      +-- ChannelError             a channel (SMS, Telegram, terminal) failed
 
 Library errors (SQLAlchemy, Twilio, Telegram, WeasyPrint) are caught only in the module that
@@ -47,6 +48,10 @@ class ProfileError(PlanbotError):
 
 class RenderError(PlanbotError):
     """A renderer could not write its file."""
+
+
+class RenderTimeout(RenderError):
+    """A render took longer than ``PLANBOT_RENDER_SECONDS`` and was stopped."""
 
 
 class ChannelError(PlanbotError):

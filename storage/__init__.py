@@ -112,6 +112,7 @@ from storage._conversations import (
 )
 from storage._db import Database, alembic_config, open_database
 from storage._export import erase_person, export_person
+from storage._files import private_folder, read_file, write_file
 from storage._links import (
     TOKEN_BYTES,
     LinkView,
@@ -162,6 +163,13 @@ from storage._processed import (
     forget_replies,
     processed_replies,
     record_processed,
+)
+from storage._renders import (
+    cached_render,
+    drop_renders,
+    keep_render,
+    render_key,
+    trim_renders,
 )
 from storage._tables import (
     Access,
@@ -260,6 +268,7 @@ __all__ = [
     "as_utc",
     "asked_by_outbox",
     "backoff",
+    "cached_render",
     "cancel_joining",
     "carry_on_in_version",
     "claim_due",
@@ -274,6 +283,7 @@ __all__ = [
     "delete_conversation",
     "delete_last_answer",
     "delete_person_photo",
+    "drop_renders",
     "end_visit",
     "erase_person",
     "export_person",
@@ -295,6 +305,7 @@ __all__ = [
     "is_queued",
     "is_supporter",
     "joining_for",
+    "keep_render",
     "link_for_message",
     "link_person",
     "links_for",
@@ -320,15 +331,18 @@ __all__ = [
     "person_for_token",
     "person_name",
     "person_photo",
+    "private_folder",
     "processed_replies",
     "queue_message",
     "reachable_addresses",
     "read_address",
+    "read_file",
     "record_consent",
     "record_processed",
     "release",
     "removals_to_tell",
     "remove_access",
+    "render_key",
     "renew_invite_code",
     "requests_waiting",
     "resume",
@@ -354,6 +368,7 @@ __all__ = [
     "start_joining",
     "token_hash",
     "too_many_wrong",
+    "trim_renders",
     "use_invite_code",
     "utcnow",
     "visit_flow",
@@ -364,4 +379,5 @@ __all__ = [
     "waiting_items",
     "wants_voice",
     "write_conversation",
+    "write_file",
 ]

@@ -6,8 +6,10 @@ Why it looks like this:
   a message) they run in line on the event loop, one after another: no thread hand-off, no
   fight for the GIL, and writers never meet SQLite's busy handler, which sleeps in growing
   steps. On PostgreSQL they run in worker threads, several at once, and the address row lock
-  keeps one message per conversation. Rendering (PDF, picture, sound) and photo downloads
-  always run in threads, so they never hold up a text.
+  keeps one message per conversation. Photo downloads run in threads. Every render (the SMS
+  short profile, pages, PDF, picture, sound) runs in a child process (``bot._renders``),
+  waited for in a thread of its own, stopped after ``PLANBOT_RENDER_SECONDS``: a kind text
+  or a 503 then, and no other texter waits for it.
 - Nothing about a conversation is kept in the process: any worker on any host can answer.
 - Every ``/sms`` request is checked with Twilio's ``RequestValidator`` against
   ``PLANBOT_PUBLIC_URL`` + path (+ query) and every form field, before anything is read.
@@ -47,7 +49,7 @@ from bot.sms.twilio_client import TwilioSender, check_sender_settings
 from bot.web import pages as links
 from bot.web.body import read_body
 from bot.web.channels import check_settings, sms_on
-from planbot.errors import PlanbotError, SettingsError
+from planbot.errors import PlanbotError, RenderTimeout, SettingsError
 from planbot.settings import Settings
 
 if TYPE_CHECKING:  # python-telegram-bot is an optional extra: loaded only when it is used
@@ -57,6 +59,7 @@ log = logging.getLogger("planbot.web")
 
 MAX_FORM_BYTES = 1024 * 1024  # Twilio's forms are a few kilobytes; 20,000 characters fit
 POSTGRES_THREADS = 8
+RENDER_THREADS = 8  # threads that wait for renders (which run RENDERS_AT_ONCE at a time)
 T = TypeVar("T")
 __all__ = ["app_from_env", "check_settings", "create_app", "twiml"]
 
@@ -78,9 +81,11 @@ class _Runner:
     several at once in threads, and the address row lock keeps one message per conversation.
     """
 
-    def __init__(self, db: storage.Database) -> None:
+    def __init__(self, db: storage.Database, render_seconds: float) -> None:
         self.in_line = db.is_sqlite
         self.limiter = anyio.CapacityLimiter(POSTGRES_THREADS)
+        self.renders = anyio.CapacityLimiter(RENDER_THREADS)
+        self.render_seconds = render_seconds
 
     async def db(self, work: Callable[..., T], *args: Any) -> T:
         if self.in_line:
@@ -89,6 +94,17 @@ class _Runner:
 
     async def other(self, work: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(work, *args)
+
+    async def render(self, work: Callable[..., T], *args: Any) -> T:
+        """Work that waits for a render, in a thread of its own; waiting for a free thread
+        counts against the same time limit (a flood of requests waits, then gets a 503)."""
+        try:
+            with anyio.fail_after(self.render_seconds):
+                return await anyio.to_thread.run_sync(
+                    work, *args, limiter=self.renders, abandon_on_cancel=True
+                )
+        except TimeoutError as exc:
+            raise RenderTimeout("no time left to wait for the render") from exc
 
 
 async def _form(request: Request) -> ImmutableMultiDict[str, str] | None:
@@ -124,7 +140,7 @@ def create_app(
     """The ASGI app. ``db`` defaults to ``settings.database_url``, migrated to the newest tables."""
     database = db or storage.open_database(settings.database_url)
     sms = SmsChannel(database, settings, clock=clock)
-    run = _Runner(database)
+    run = _Runner(database, settings.render_seconds)
     now = clock or storage.utcnow
 
     async def tidy() -> None:
@@ -184,10 +200,16 @@ def create_app(
             return Response("From and MessageSid are needed.\n", status_code=400)
         try:
             outcome = await run.db(sms.respond, inbound)
-            replies = outcome.replies
             if outcome.photo is not None:
                 fetched = await run.other(sms.fetch, outcome.photo)
-                replies = await run.db(sms.keep_photo, inbound, fetched)
+                outcome = await run.db(sms.keep_photo, inbound, fetched)
+            replies = outcome.replies
+            if outcome.short is not None:  # PROFILE, or the end of a plan: fitted off the loop
+                try:
+                    fitted = await run.render(sms.fit, outcome.short)
+                except RenderTimeout:
+                    fitted = None
+                replies = await run.db(sms.deliver, inbound, outcome, fitted)
             bodies = sms_bodies(replies)
         except Exception as exc:  # never leave a person without an answer
             log.error("sms %s failed: %s", sms.tag(inbound.number), type(exc).__name__)
@@ -224,9 +246,7 @@ def create_app(
             if clip is not None:
                 return Response(clip.data, media_type="audio/ogg", headers=links.PRIVATE_HEADERS)
         parts = links.split_name(name)
-        data = (
-            await run.db(links.load_page, database, parts[0], now(), document) if parts else None
-        )
+        data = await run.db(links.load_page, database, parts[0], now(), document) if parts else None
         if parts is None or data is None:
             return Response(
                 links.NOT_FOUND_PAGE,
@@ -235,7 +255,7 @@ def create_app(
                 headers=links.PRIVATE_HEADERS,
             )
         try:
-            body, media_type = await run.other(
+            body, media_type = await run.render(
                 links.render_page, data, parts[1], parts[0], settings
             )
         except PlanbotError as exc:
