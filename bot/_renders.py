@@ -87,6 +87,15 @@ def keep(settings: Settings, kept: Kept, variant: str, data: bytes) -> None:
         log.warning("rendered file not kept: %s", exc.strerror)
 
 
+def warm_up() -> None:
+    """Start the fork server now (it loads the renderers: seconds), not at the first render,
+    which would then keep a person waiting for it."""
+    try:
+        render_bounded(len, "", seconds=120)
+    except RenderError as exc:
+        log.warning("renders not warmed up: %s", exc)
+
+
 def _in_child(work: Callable[..., T], args: tuple[Any, ...], deadline: float) -> T:
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(target=_run, args=(sender, work, args), daemon=True)

@@ -41,6 +41,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 import storage
 from bot._logging import setup_logging
 from bot._outbox import ChannelSender, OutboxSender
+from bot._renders import warm_up
 from bot._tidy import EVERY, forget_old_replies
 from bot.sms.bodies import sms_bodies
 from bot.sms.channel import SmsChannel
@@ -162,6 +163,8 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await tidy()  # at start, then every hour
         tidying = asyncio.create_task(tidy_every_hour())
+        # The first render starts quickly (an abandoned warm-up finishes on its own).
+        warming = asyncio.create_task(anyio.to_thread.run_sync(warm_up, abandon_on_cancel=True))
         if telegram is not None:
             await telegram.start()
         sending = asyncio.create_task(outbox.run())
@@ -169,9 +172,12 @@ def create_app(
             yield
         finally:
             tidying.cancel()
+            warming.cancel()
             sending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sending
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
             if telegram is not None:
                 await telegram.stop()
 
