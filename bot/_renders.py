@@ -126,5 +126,8 @@ def _run(sender: Connection, work: Callable[..., Any], args: tuple[Any, ...]) ->
         result = ("error", str(exc))
     except Exception as exc:  # a renderer's library failed: its message may hold words
         result = ("error", f"the renderer failed: {type(exc).__name__}")
-    sender.send(result)
-    sender.close()
+    try:
+        sender.send(result)
+        sender.close()
+    except OSError:  # the waiting side stopped (time ran out, or the server is stopping)
+        pass
