@@ -4,8 +4,10 @@ Why a child process for each: a thread cannot be stopped, and a long layout in a
 takes turns at the interpreter with the event loop, so every other texter waits a little.
 A child process runs on its own, and when it takes longer than ``settings.render_seconds``
 it is killed: the caller gets ``RenderTimeout`` and gives a kind answer (or a 503), and
-nobody else waits for it. At most ``RENDERS_AT_ONCE`` run at a time (a flood of requests for
-PDFs waits its turn, within the same time limit, instead of starting 100 layouts).
+nobody else waits for it. At most ``RENDERS_AT_ONCE`` run at a time (a flood of requests
+for PDFs waits its turn, within the same time limit, instead of starting 100 layouts). A
+page's file that ran out of time is not tried again for ``TRY_AGAIN_AFTER`` (unless what it
+shows changes): asking for it again and again costs nothing.
 
 The children come from a fork server that has already loaded the renderers, so a child
 starts in milliseconds. ``render_bounded`` blocks: call it from a worker thread (the web
@@ -24,34 +26,42 @@ from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 import storage
-from planbot.errors import PlanbotError, RenderError, RenderTimeout
+from planbot.errors import PlanbotError, RenderBusy, RenderError, RenderTimeout
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.render")
 
 T = TypeVar("T")
 RENDERS_AT_ONCE = 2  # this many layouts at a time; more would only share the same cores
+TRY_AGAIN_AFTER = 600.0  # seconds before a file that took too long to make is tried again
 _CONTEXT = multiprocessing.get_context("forkserver")
 # Loaded once in the fork server, so no child loads them again.
 _CONTEXT.set_forkserver_preload(["easyread.files", "easyread.text", "bot.web.pages"])
-_SLOTS = threading.BoundedSemaphore(RENDERS_AT_ONCE)
+# Texts (the SMS short form) have slots of their own: they take milliseconds, and must never
+# wait behind PDFs that take seconds (Twilio waits 15 seconds for an answer).
+_SLOTS = {
+    "files": threading.BoundedSemaphore(RENDERS_AT_ONCE),
+    "text": threading.BoundedSemaphore(RENDERS_AT_ONCE),
+}
 
 
-def render_bounded(work: Callable[..., T], *args: Any, seconds: float) -> T:
+def render_bounded(work: Callable[..., T], *args: Any, seconds: float, slots: str = "files") -> T:
     """``work(*args)`` in a child process, waiting at most ``seconds`` in all (for a free
-    slot too). ``work`` and its arguments must pickle (a module's function, dataclasses).
+    slot too: ``slots`` "text" for the SMS short form, "files" for the rest). ``work`` and
+    its arguments must pickle (a module's function, dataclasses).
 
     Raises ``RenderTimeout`` when time runs out (the child is killed), ``RenderError`` when
     the child fails; a ``PlanbotError`` the work raised comes back as a ``RenderError`` with
     its words.
     """
     deadline = time.monotonic() + seconds
-    if not _SLOTS.acquire(timeout=seconds):
-        raise RenderTimeout(f"no free slot to render within {seconds:g} s")
+    pool = _SLOTS[slots]
+    if not pool.acquire(timeout=seconds):
+        raise RenderBusy(f"no free slot to render within {seconds:g} s")
     try:
         return _in_child(work, args, deadline)
     finally:
-        _SLOTS.release()
+        pool.release()
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,21 @@ def keep(settings: Settings, kept: Kept, variant: str, data: bytes) -> None:
         )
     except OSError as exc:
         log.warning("rendered file not kept: %s", exc.strerror)
+
+
+def too_slow_lately(settings: Settings, kept: Kept, variant: str) -> bool:
+    """True when making this very file ran out of time a short while ago: asked for again
+    (a link can be asked for over and over), it gets its 503 at once, without a new try."""
+    found = kept_render(settings, kept, f"{variant}.slow")
+    try:
+        return found is not None and time.time() - float(found) < TRY_AGAIN_AFTER
+    except ValueError:
+        return False
+
+
+def mark_too_slow(settings: Settings, kept: Kept, variant: str) -> None:
+    """Remember that making this file ran out of time (until the content changes)."""
+    keep(settings, kept, f"{variant}.slow", str(time.time()).encode())
 
 
 def warm_up() -> None:

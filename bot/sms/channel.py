@@ -58,6 +58,8 @@ from planbot.errors import PlanbotError, RenderError, StorageError
 log = logging.getLogger("planbot.sms")
 
 T = TypeVar("T")
+# The short form takes milliseconds; Twilio waits 15 seconds for the whole answer.
+SHORT_FORM_SECONDS = 10
 
 
 class SmsChannel(Channel):
@@ -132,8 +134,9 @@ class SmsChannel(Channel):
         """The short profile fitted into 3 texts (in a child process, bounded in time); None
         when it could not be made in time. Blocks: the web app runs it in a thread."""
         work = functools.partial(render_text, sms=True, link=short.link)
+        seconds = min(self.settings.render_seconds, SHORT_FORM_SECONDS)
         try:
-            return render_bounded(work, short.profile, seconds=self.settings.render_seconds)
+            return render_bounded(work, short.profile, seconds=seconds, slots="text")
         except RenderError as exc:
             log.error("short profile not made: %s", exc)
             return None

@@ -61,6 +61,7 @@ log = logging.getLogger("planbot.web")
 MAX_FORM_BYTES = 1024 * 1024  # Twilio's forms are a few kilobytes; 20,000 characters fit
 POSTGRES_THREADS = 8
 RENDER_THREADS = 8  # threads that wait for renders (which run RENDERS_AT_ONCE at a time)
+RENDER_GRACE = 5.0  # seconds past the render's own limit before its waiter gives up on it
 T = TypeVar("T")
 __all__ = ["app_from_env", "check_settings", "create_app", "twiml"]
 
@@ -97,10 +98,11 @@ class _Runner:
         return await anyio.to_thread.run_sync(work, *args)
 
     async def render(self, work: Callable[..., T], *args: Any) -> T:
-        """Work that waits for a render, in a thread of its own; waiting for a free thread
-        counts against the same time limit (a flood of requests waits, then gets a 503)."""
+        """Work that waits for a render, in a thread of its own. The render stops itself in
+        time; this limit, a little longer, also counts the wait for a free thread (a flood of
+        requests waits, then gets a 503)."""
         try:
-            with anyio.fail_after(self.render_seconds):
+            with anyio.fail_after(self.render_seconds + RENDER_GRACE):
                 return await anyio.to_thread.run_sync(
                     work, *args, limiter=self.renders, abandon_on_cancel=True
                 )

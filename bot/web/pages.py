@@ -31,12 +31,19 @@ from datetime import datetime
 from pathlib import Path
 
 import storage
-from bot._renders import Kept, keep, kept_render, render_bounded
+from bot._renders import (
+    Kept,
+    keep,
+    kept_render,
+    mark_too_slow,
+    render_bounded,
+    too_slow_lately,
+)
 from easyread import Profile, build_profile, build_review
 from easyread.files import fingerprint, write_profile
 from easyread.html import render_html
 from easyread.text import render_text
-from planbot.errors import PlanbotError, RenderError
+from planbot.errors import PlanbotError, RenderBusy, RenderError, RenderTimeout
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.web")
@@ -145,7 +152,17 @@ def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tup
     found = kept_render(settings, where, variant)
     if found is not None:
         return found, FORMATS[fmt]
-    made = render_bounded(make_page, data, fmt, token, settings, seconds=settings.render_seconds)
+    if too_slow_lately(settings, where, variant):
+        raise RenderTimeout(f"the {fmt} took too long to make a short while ago")
+    try:
+        made = render_bounded(
+            make_page, data, fmt, token, settings, seconds=settings.render_seconds
+        )
+    except RenderBusy:
+        raise
+    except RenderTimeout:
+        mark_too_slow(settings, where, variant)
+        raise
     keep(settings, where, variant, made)
     return made, FORMATS[fmt]
 

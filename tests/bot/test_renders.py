@@ -24,7 +24,7 @@ from bot.web.app import create_app
 from bot.web.pages import UNAVAILABLE_TEXT
 from easyread import Profile, ProfileItem, ProfileSection
 from easyread.files import profile_bytes
-from planbot.errors import RenderError, RenderTimeout
+from planbot.errors import RenderBusy, RenderError, RenderTimeout
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
 from tests.bot.test_sms_conversation import consent, link_in
 from tests.conftest import Clock
@@ -60,7 +60,10 @@ def test_a_failing_render_says_why_without_the_words(tmp_path: Path) -> None:
 def busy_renders() -> Iterator[None]:
     """Every render slot taken by a render that runs for a few seconds."""
     threads = [
-        threading.Thread(target=render_bounded, args=(time.sleep, 4), kwargs={"seconds": 10})
+        threading.Thread(
+            target=render_bounded, args=(time.sleep, 4), kwargs={"seconds": 10, "slots": slots}
+        )
+        for slots in ("files", "text")
         for _ in range(RENDERS_AT_ONCE)
     ]
     for thread in threads:
@@ -74,8 +77,24 @@ def busy_renders() -> Iterator[None]:
 @pytest.mark.slow
 @pytest.mark.usefixtures("busy_renders")
 def test_a_render_waits_for_a_free_slot_only_within_its_time() -> None:
-    with pytest.raises(RenderTimeout):
+    with pytest.raises(RenderBusy):
         render_bounded(sorted, "ba", seconds=1)
+    with pytest.raises(RenderBusy):
+        render_bounded(sorted, "ba", seconds=1, slots="text")
+
+
+@pytest.mark.slow
+def test_a_text_never_waits_behind_files() -> None:
+    files = [
+        threading.Thread(target=render_bounded, args=(time.sleep, 3), kwargs={"seconds": 10})
+        for _ in range(RENDERS_AT_ONCE)
+    ]
+    for thread in files:
+        thread.start()
+    time.sleep(0.5)
+    assert render_bounded(sorted, "ba", seconds=2, slots="text") == ["a", "b"]
+    for thread in files:
+        thread.join()
 
 
 @pytest.fixture
@@ -125,7 +144,7 @@ async def test_a_pdf_is_made_once_and_kept_until_the_answers_change(
 
 @pytest.mark.slow
 async def test_a_pdf_too_slow_to_make_is_a_503_and_other_texters_are_answered(
-    quick_app: FastAPI, db: storage.Database, clock: Clock
+    quick_app: FastAPI, db: storage.Database, clock: Clock, tmp_path: Path
 ) -> None:
     """A plan at every limit takes seconds to lay out: stopped after 1 second here."""
     thing = ("I like going swimming on a Saturday with my friend Sam. " * 9)[:500]
@@ -144,10 +163,14 @@ async def test_a_pdf_too_slow_to_make_is_a_503_and_other_texters_are_answered(
         hello = await Texter(client, number="+447700900999").send("hello")
         assert not pdf.done()  # the other texter was answered while the PDF was being made
         answer = await pdf
+        assert answer.status_code == 503
+        assert answer.text == UNAVAILABLE_TEXT
+        assert "no-store" in answer.headers["cache-control"]
+        # Remembered: asked for again, it is not laid out again (until the answers change).
+        assert [p.name.split(".", 1)[1] for p in kept_files(tmp_path)] == ["pdf.slow"]
+        again = await client.get(f"/p/{token}.pdf")
+        assert again.status_code == 503
     assert any("Can I keep your answers safe" in body for body in hello)
-    assert answer.status_code == 503
-    assert answer.text == UNAVAILABLE_TEXT
-    assert "no-store" in answer.headers["cache-control"]
 
 
 def test_renders_kept_by_person_document_and_content(tmp_path: Path) -> None:
