@@ -19,12 +19,12 @@ from planbot.settings import Settings
 access_app = typer.Typer(help="Who can see a person's plan: list, remove.", no_args_is_help=True)
 
 
-def _open() -> tuple[Settings, storage.Database]:
+def open_db() -> tuple[Settings, storage.Database]:
     settings = Settings.from_env()
     return settings, storage.open_database(settings.database_url)
 
 
-def _fail(exc: PlanbotError, settings: Settings) -> typer.Exit:
+def fail_for(exc: PlanbotError, settings: Settings) -> typer.Exit:
     hint = f"\n{not_found_hint(settings, sys.argv[1:])}" if isinstance(exc, PersonNotFound) else ""
     typer.echo(f"{exc}{hint}", err=True)
     return typer.Exit(code=1)
@@ -41,14 +41,14 @@ def describe(row: storage.AccessView, holder_name: str | None) -> str:
 @access_app.command("list")
 def list_access(name: str = typer.Argument(..., help="The person's name.")) -> None:
     """Show who can see a person's plan, who has asked, and who could before."""
-    settings, db = _open()
+    settings, db = open_db()
     try:
         with db.transaction() as session:
             person = storage.get_person(session, name)
             rows = storage.access_list(session, person)
             lines = [describe(r, storage.person_name(person)) for r in rows]
     except PlanbotError as exc:
-        raise _fail(exc, settings) from exc
+        raise fail_for(exc, settings) from exc
     finally:
         db.dispose()
     typer.echo("\n".join(lines) if lines else f"Only {name} can see {name}'s plan.")
@@ -61,7 +61,7 @@ def remove(
 ) -> None:
     """End a supporter's access to a person's plan at once (they are told at their next
     message; what they added stays on the plan)."""
-    settings, db = _open()
+    settings, db = open_db()
     try:
         with db.transaction() as session:
             person = storage.get_person(session, name)
@@ -72,7 +72,7 @@ def remove(
                 raise typer.Exit(code=1)
             storage.remove_access(session, found[0].id, storage.utcnow())
     except PlanbotError as exc:
-        raise _fail(exc, settings) from exc
+        raise fail_for(exc, settings) from exc
     finally:
         db.dispose()
     typer.echo(f"{supporter} cannot see {name}'s plan now.")

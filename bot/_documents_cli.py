@@ -66,7 +66,19 @@ def write_document(
         raise fail(str(exc)) from exc
     try:
         with db.transaction() as session:
-            document = build(session, storage.get_person(session, name))
+            person = storage.get_person(session, name)
+            document = build(session, person)
+            seen = "review" if document.document == "review" else "profile"
+            storage.note_event(
+                session,
+                person,
+                "saw",
+                seen if fmt == "html" else f"{seen}.{fmt}",
+                by=None,
+                by_role=storage.ADMIN,
+                channel="cli",
+                now=storage.utcnow(),
+            )
         if out is None:
             if fmt == "txt":
                 typer.echo(render_text(document) + "\n", nl=False)

@@ -5,7 +5,8 @@ minutes, so after ``PLANBOT_REPLY_HOURS`` (24 by default) they are blanked. The 
 rows that are done with (sent, given up) go after the same time: their keys only stop a
 repeat delivery from queueing a message twice. Invite codes that are used or out of date, and
 a sender's count of wrong codes once its day is over, go too (a keyed hash a stranger, kept no
-longer than it is needed).
+longer than it is needed). Plans nobody used for ``PLANBOT_RETENTION_DAYS`` are asked about,
+and erased when nobody answers (``bot/_retention.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 from datetime import datetime, timedelta
 
 import storage
+from bot._retention import keep_or_forget_idle_plans
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.tidy")
@@ -28,6 +30,7 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
         count = storage.forget_replies(session, before=before)
         storage.forget_done_messages(session, before=before)
         storage.forget_old_codes(session, now)
+    keep_or_forget_idle_plans(db, settings, now)
     if count:
         log.info("forgot the replies to %d old messages", count)
     return count

@@ -6,7 +6,6 @@ Why Typer: one entry point with help text for every command, and plain functions
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shlex
 import sys
@@ -18,6 +17,7 @@ import typer
 
 import storage
 from bot._access_cli import access_app
+from bot._audit_cli import audit
 from bot._documents_cli import fail, not_found, write_document
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
@@ -182,10 +182,23 @@ def export(name: str = typer.Argument(..., help="The person's name.")) -> None:
     db = _open(settings)
     try:
         with db.transaction() as session:
-            data = storage.export_person(session, storage.get_person(session, name))
+            person = storage.get_person(session, name)
+            data = storage.export_json(session, person)
+            storage.note_event(
+                session,
+                person,
+                "exported",
+                "data",
+                by=None,
+                by_role=storage.ADMIN,
+                channel="cli",
+                now=storage.utcnow(),
+            )
     except PlanbotError as exc:
         raise not_found(exc, settings) from exc
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    finally:
+        db.dispose()
+    typer.echo(data)
 
 
 @app.command()
@@ -255,6 +268,7 @@ app.command()(outbox)
 app.command()(review)
 app.add_typer(links_app, name="links")
 app.add_typer(access_app, name="access")
+app.command()(audit)
 
 if __name__ == "__main__":
     app()

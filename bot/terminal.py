@@ -21,7 +21,7 @@ from typing import TextIO
 import storage
 from bot._base import Channel
 from bot._outbox import OutboxSender
-from dialogues import Incoming, Reply
+from dialogues import MY_DATA, Incoming, Reply
 from easyread import document_of
 from easyread.text import render_text
 from planbot.settings import Settings
@@ -73,9 +73,21 @@ class TerminalChat(Channel):
         self.outbox = OutboxSender(db, [TerminalSender(self.out)], clock=self.clock)
 
     def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
-        """The plain-text one-page profile (or review sheet), shown when a flow is finished."""
+        """The plain-text one-page profile (or review sheet), shown when a flow is finished;
+        after "send me my data", everything kept, on this screen (the person is here)."""
+        if flow == MY_DATA:
+            return self._my_data(person_id)
         profile = document_of(self.db, person_id, flow)
         return [Reply(text=render_text(profile), kind="profile")] if profile else []
+
+    def _my_data(self, person_id: int) -> list[Reply]:
+        with self.db.transaction() as session:
+            person = storage.person_by_id(session, person_id)
+            if person is None:
+                return []
+            data, name = storage.export_json(session, person), storage.person_name(person)
+        tip = self.engine.script.message("my_data_here", name=name or "")
+        return [Reply(text=data, kind="profile"), Reply(text=tip)]
 
     def _send(self, text: str, opening: bool = False) -> list[Reply]:
         incoming = Incoming(

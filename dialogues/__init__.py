@@ -1,6 +1,6 @@
 """Dialogues: the conversation engine and its question scripts (data in ``scripts/``)."""
 
-from dialogues._engine import Engine, ProfileHook
+from dialogues._engine import MY_DATA, Engine, ProfileHook
 from dialogues._machine import FlowMachine
 from dialogues._messages import (
     Attachment,
@@ -16,6 +16,7 @@ from dialogues._script import Script, ScriptChoice, Step, load_script
 from dialogues._understand import Vocabulary, clean_text, normalise, split_items
 
 __all__ = [
+    "MY_DATA",
     "Attachment",
     "Choice",
     "Engine",

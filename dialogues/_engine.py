@@ -22,6 +22,7 @@ from dialogues._machine import PICK_PERSON
 from dialogues._messages import Choice, Incoming, Reply
 from dialogues._script import Script
 from dialogues._turn import TurnContext, run_turn
+from dialogues._turn_base import MADE_FOR_TYPISTS
 from dialogues._understand import clean_text
 from planbot.errors import StorageError
 from planbot.settings import Settings
@@ -32,7 +33,18 @@ log = logging.getLogger("planbot.engine")
 ProfileHook = Callable[[int, str], list[Reply]]
 """Called with a person's id and the name of the flow that finished ("profile", "review"),
 after the conversation was saved: the replies that carry the document that flow gives (the
-profile, the review sheet: text, files). The easy-read renderers plug in here."""
+profile, the review sheet: text, files). The easy-read renderers plug in here. Called with
+``MY_DATA`` ("my_data") after "send me my data": the replies that carry everything kept."""
+
+MY_DATA = "my_data"  # the reply kind, and the hook's name, of "send me my data"
+
+
+def _after_it(replies: list[Reply], given: list[Reply]) -> list[Reply]:
+    """The hook's replies right after the reply that asked for them (the end of a flow, or
+    "here is everything I keep"), before the question that follows it."""
+    asked = [n for n, r in enumerate(replies) if r.kind in ("finished", MY_DATA)]
+    at = asked[-1] + 1 if asked else len(replies)
+    return [*replies[:at], *given, *replies[at:]]
 
 
 class Engine:
@@ -67,9 +79,7 @@ class Engine:
             try:
                 # A repeat delivery is rare: the first try does not look for one, and the
                 # unique (channel, message id) key stops it at the end, rolling it all back.
-                replies, finished, person_id = self._handle_once(
-                    incoming, look_for_repeat=attempt > 0
-                )
+                replies, finished, erased = self._handle_once(incoming, look_for_repeat=attempt > 0)
             except StorageError:
                 # A repeat delivery, or two first messages from one new address racing to
                 # create it: try again, looking for what was stored.
@@ -77,27 +87,37 @@ class Engine:
                     raise
                 log.info("trying a message again after a database conflict (%s)", incoming.channel)
                 continue
-            if person_id is not None:
-                # The message may have changed the answers: the person's rendered files go
-                # (made afresh when next asked for; a kept file never shows old words).
-                storage.drop_renders(self.settings.data_dir, person_id)
+            if erased:
+                self._settle_erasure()
             if finished is not None and self.profile_hook is not None:
-                replies = replies + self.profile_hook(*finished)
+                replies = _after_it(replies, self.profile_hook(*finished))
             return replies
         raise AssertionError("unreachable")
 
+    def _settle_erasure(self) -> None:
+        """A plan erased from the chat ("delete everything") leaves no copy behind: not in
+        SQLite's write-ahead log, not in the cached sound of its words."""
+        from easyread.speech import clear_cache  # the speech engines load only when needed
+
+        self.db.checkpoint()
+        clear_cache(self.settings)
+
     def _handle_once(
         self, incoming: Incoming, *, look_for_repeat: bool
-    ) -> tuple[list[Reply], tuple[int, str] | None, int | None]:
-        """The replies, (person id, flow) when the message finished a flow, and the id of
-        the person whose answers a new message may have changed."""
+    ) -> tuple[list[Reply], tuple[int, str] | None, bool]:
+        """The replies, (person id, flow) when the message finished a flow, and whether it
+        erased a plan."""
         with self.db.transaction() as session:
             address, active, conversation = storage.open_address(
                 session, incoming.channel, incoming.address
             )
             if address.opted_out:
                 if not incoming.opts_in:
-                    return [], None, None  # they asked for no more messages: store nothing
+                    return (
+                        [],
+                        None,
+                        False,
+                    )  # they asked for no more messages: store nothing, say nothing
                 storage.opt_in(session, address)
             seen = (
                 storage.find_processed(session, incoming.channel, incoming.message_id)
@@ -111,13 +131,14 @@ class Engine:
                 again = [Reply.from_dict(r) for r in storage.processed_replies(seen)]
                 again = together.renew_codes(self, session, incoming, again)
                 # The message that finished the plan gets the profile again (its link was
-                # never stored, so the hook makes it afresh).
-                finished_again = any(r.kind == "finished" for r in again)
-                if not finished_again or seen.person_id is None:
-                    return again, None, None
-                flow = self._flow_finished(session, address, seen)
-                return again, (seen.person_id, flow), None
+                # never stored, so the hook makes it afresh); "send me my data" its copy.
+                kinds = {r.kind for r in again}
+                if not kinds & {"finished", MY_DATA} or seen.person_id is None:
+                    return again, None, False
+                flow = MY_DATA if MY_DATA in kinds else self._flow_finished(session, address, seen)
+                return again, (seen.person_id, flow), False
             ctx = self._context(session, address, incoming, active, conversation)
+            talked_about = ctx.person.id if ctx.person is not None else None
             replies = self._queue_the_rest(session, incoming, run_turn(ctx), ctx.now)
             kept_address = ctx.address if not ctx.address_removed else None
             storage.record_processed(
@@ -129,10 +150,18 @@ class Engine:
                 [together.masked(r.to_dict(), ctx.secrets) for r in replies],
                 ctx.now,
             )
-            person_id = ctx.person.id if ctx.person is not None else None
-            if ctx.just_finished and person_id is not None:
-                return replies, (person_id, ctx.flow.name), person_id
-            return replies, None, person_id
+            # The message may have changed the answers: the person's rendered files go (made
+            # afresh when next asked for, so a kept file never shows old or erased words).
+            now_about = ctx.person.id if ctx.person is not None else None
+            for person_id in {talked_about, now_about}:
+                if person_id is not None:
+                    storage.drop_renders(self.settings.data_dir, person_id)
+            if ctx.person is not None and ctx.person.id is not None:
+                if ctx.wants_data:
+                    return replies, (ctx.person.id, MY_DATA), ctx.erased
+                if ctx.just_finished:
+                    return replies, (ctx.person.id, ctx.flow.name), ctx.erased
+            return replies, None, ctx.erased
 
     def _flow_finished(
         self, session: Session, address: Address, seen: storage.ProcessedMessage
@@ -262,15 +291,32 @@ class Engine:
             return
         state = flow.carry_on_at(conv.state)
         if state is None:
-            state = self._first_open_step(ctx, flow)
+            state = self.first_open_step(ctx, flow)
             log.info(
                 "a conversation's step is gone from %s v%d: it carries on", flow.name, flow.version
             )
         return_to = flow.carry_on_at(conv.return_to) if conv.return_to else None
         storage.carry_on_in_version(conv, state, flow.version, return_to)
+        ctx.owes_made_for = self._owes_made_for(ctx, flow, state)
 
     @staticmethod
-    def _first_open_step(ctx: TurnContext, flow: Flow) -> str:
+    def _owes_made_for(ctx: TurnContext, flow: Flow, state: str) -> bool:
+        """A plan someone else started, saved past the point where this version asks how the
+        person agreed, and never asked it (an earlier version did not)."""
+        step, person, conv = flow.script.role("made_for"), ctx.person, ctx.conversation
+        if step is None or person is None or conv is None or conv.typist not in MADE_FOR_TYPISTS:
+            return False
+        order = flow.machine.order
+        if state in order and order.index(state) <= order.index(step.id):
+            return False  # still to come: asked in its place
+        return storage.made_for(ctx.session, person) is None and storage.is_holder(
+            ctx.session, person, ctx.address
+        )
+
+    @staticmethod
+    def first_open_step(ctx: TurnContext, flow: Flow) -> str:
+        """The first topic with nothing in it yet (else the read-back): where a conversation
+        goes on when its place is gone."""
         script = flow.script
         if ctx.person is None:
             return script.steps[0].id

@@ -59,6 +59,7 @@ def keep(turn: TurnBase, answer: storage.AnswerView, private: bool) -> None:
     ctx = turn.ctx
     assert ctx.person is not None
     storage.set_answer_private(ctx.session, answer.id, private)
+    turn.note("hid" if private else "shared", answer.section)
     storage.record_consent(
         ctx.session,
         ctx.person,

@@ -60,6 +60,10 @@ COMMANDS = (
     "who_can_see",
     "remove_supporter",
     "review",
+    "erase_all",
+    "my_data",
+    "keep_plan",
+    "who_looked",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
 

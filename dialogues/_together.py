@@ -236,6 +236,7 @@ def decide_item(turn: TurnBase, item: storage.AnswerView, yes: bool) -> None:
     assert ctx.person is not None
     approve = turn.engine.flows[APPROVE_FLOW]
     storage.set_answer_consent(ctx.session, item.id, storage.AGREED if yes else storage.DECLINED)
+    turn.note("agreed" if yes else "declined", item.section)
     storage.record_consent(
         ctx.session,
         ctx.person,
@@ -249,6 +250,24 @@ def decide_item(turn: TurnBase, item: storage.AnswerView, yes: bool) -> None:
         subject_id=item.id,
     )
     turn.say(approve.script.message("item_yes" if yes else "item_no"))
+    _tell_item_sayer(turn, item, yes)
+
+
+def _tell_item_sayer(turn: TurnBase, item: storage.AnswerView, yes: bool) -> None:
+    """The supporter who said the thing hears the holder's answer on their own channel. A no
+    does not repeat the words: they are deleted."""
+    ctx = turn.ctx
+    address = storage.conversation_address(ctx.session, item.conversation_id)
+    if address is None or address.id == ctx.address.id:
+        return
+    name = holder_name(turn, ctx.person)
+    if yes:
+        text = turn.msg("item_told_yes", name=name, item=item.text)
+    else:
+        text = turn.msg("item_told_no", name=name)
+    ctx.replies.append(
+        Reply(text=text, to=Recipient(address.channel, storage.address_text(address)))
+    )
 
 
 def ask_about_new_item(turn: TurnBase) -> None:
@@ -291,6 +310,7 @@ def decide_supporter(turn: TurnBase, request: Request, yes: bool) -> None:
     )
     if yes:
         storage.approve_access(session, access.id, ctx.now)
+        turn.note("let_in", "plan")
         tell = turn.msg("join_agreed", name=name)
         turn.say(approve.script.message("approve_yes", supporter=who))
     else:

@@ -8,12 +8,19 @@ from datetime import timedelta
 
 import storage
 from dialogues import _together as together
-from dialogues._machine import CONFIRM_RESTART, FINISHED, PICK_PERSON
+from dialogues._machine import (
+    CONFIRM_ERASE,
+    CONFIRM_ERASE_AGAIN,
+    CONFIRM_RESTART,
+    FINISHED,
+    PICK_PERSON,
+)
 from dialogues._messages import Reply
 from dialogues._turn_base import RESUME_AFTER, TurnContext
 from dialogues._understand import MAX_MESSAGE_CHARS, choose, normalise
 from dialogues._voice import VoiceNotes, mark_spoken
 from dialogues.commands import SIDE_QUESTIONS
+from dialogues.commands.review import back_to_profile
 from dialogues.commands.switch_person import switch
 from dialogues.steps import STEP_KINDS
 from dialogues.steps.photo import at_photo_question, photo_sent
@@ -26,6 +33,9 @@ def run_turn(ctx: TurnContext) -> list[Reply]:
     turn = _Turn(ctx)
     turn.run()
     together.after_turn(turn)
+    if ctx.owes_made_for:
+        turn.ask_owed_made_for()
+    turn.write_audit()
     mark_spoken(ctx)
     if ctx.conversation is not None and not ctx.address_removed:
         storage.set_state(ctx.conversation, turn.state)
@@ -83,6 +93,8 @@ class _Turn(VoiceNotes):
         if self.state == PICK_PERSON and (command is None or command[0] != "help"):
             SIDE_QUESTIONS[PICK_PERSON](self)
             return
+        if command is None and back_to_profile(self):  # after the review sheet
+            return
         if self.resuming(command):
             return
         if command is not None and not self.is_an_answer(*command):
@@ -98,8 +110,9 @@ class _Turn(VoiceNotes):
         """A command word that is an answer here: "later" is a "no" to the photo question (one
         of its own words), "start again" a "yes" to "delete all your answers?", and "change
         where I live" at a topic question is an answer ("where I live" is no topic)."""
-        if self.state == CONFIRM_RESTART:
-            return command in ("restart", "delete_last")
+        if self.state in (CONFIRM_RESTART, CONFIRM_ERASE, CONFIRM_ERASE_AGAIN):
+            # "delete" is a yes there, "keep" a no
+            return command in ("restart", "delete_last", "erase_all", "keep_plan")
         step = self.current_step()
         if step is None:
             return False

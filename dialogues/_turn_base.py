@@ -21,11 +21,19 @@ from sqlmodel import Session
 
 import storage
 from dialogues._flows import Flow
-from dialogues._machine import CONFIRM_RESTART, FINISHED, MODAL_STATES, PICK_PERSON, PICK_TOPIC
+from dialogues._machine import (
+    CONFIRM_ERASE,
+    CONFIRM_ERASE_AGAIN,
+    CONFIRM_RESTART,
+    FINISHED,
+    MODAL_STATES,
+    PICK_PERSON,
+    PICK_TOPIC,
+)
 from dialogues._messages import Choice, ReceivedPhoto, ReceivedVoice, Reply
 from dialogues._script import ScriptChoice, Step
 from dialogues._understand import bullet_lines, choose_by_number, normalise
-from easyread import section_heading, voice_note_label
+from easyread import made_by, section_heading, voice_note_label
 from storage import Address, Conversation, Person
 
 if TYPE_CHECKING:
@@ -87,6 +95,16 @@ class TurnContext:
     supporter: bool | None = None
     # What a supporter said in this message, waiting for the holder's OK (answers' ids).
     new_waiting: list[int] = field(default_factory=list)
+    # A plan someone else started under a flow version that did not ask how the person
+    # agreed: asked after this message's reply (``TurnBase.ask_owed_made_for``).
+    owes_made_for: bool = False
+    # The person's plan was erased in this message ("delete everything"): once it is
+    # committed, the engine also clears what could still hold their words (see Engine).
+    erased: bool = False
+    # "send me my data": the channel gives everything kept (a link, a file) after the reply.
+    wants_data: bool = False
+    # What this message did with the plan, for the audit log: (action, part) -> how many.
+    audit: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""
@@ -216,8 +234,17 @@ class TurnBase:
             self.ask(first_time=True)
 
     def finish(self) -> None:
-        name = self.person_name
-        text = self.msg("finished", name=name) if name else self.msg("finished_nameless")
+        name, typist = self.person_name, self.typist_name() if self.other else None
+        if name and typist:  # Pat typed Amy's plan: thank Pat
+            text = self.msg("finished_other", typist=typist, name=name)
+        else:
+            text = self.msg("finished", name=name) if name else self.msg("finished_nameless")
+        if name and self.ctx.person is not None:
+            # "Made by Pat with Amy.": the same words as on the document, on every channel.
+            by = made_by(self.ctx.session, self.ctx.person, name)
+            text = f"{text}\n{by}" if by else text
+        if self.conv.profile_state and self.flow is not self.engine.flows.default:
+            text = f"{text}\n{self.msg('review_then_profile', name=self.name)}"
         self.say(text, kind="finished")
         self.ctx.just_finished = True
 
@@ -257,7 +284,7 @@ class TurnBase:
 
     def leave_side_question(self) -> None:
         """After a break, do not come back to "are you sure?" or a menu: go where we were."""
-        if self.state in (CONFIRM_RESTART, PICK_TOPIC):
+        if self.state in (CONFIRM_RESTART, PICK_TOPIC, CONFIRM_ERASE, CONFIRM_ERASE_AGAIN):
             self.go_to_saved_place()
 
     def go_to_saved_place(self) -> None:
@@ -277,6 +304,10 @@ class TurnBase:
             return
         if state == CONFIRM_RESTART:
             self.say(self.msg("restart_ask"), as_choices(self.script.yes_no_choices), "ask")
+            return
+        if state in (CONFIRM_ERASE, CONFIRM_ERASE_AGAIN):
+            key = "erase_ask" if state == CONFIRM_ERASE else "erase_ask_again"
+            self.say(self.msg(key), as_choices(self.script.yes_no_choices), "ask")
             return
         if state == PICK_TOPIC:
             self.say(self.msg("topic_menu"), self.topic_choices(), "ask")
@@ -340,7 +371,7 @@ class TurnBase:
                 self.ctx.session, self.ctx.person, section, supporter_conversation=self.conv.id
             )
         found = storage.answers_for(self.ctx.session, self.ctx.person, section)
-        return [a for a in found if a.consent != storage.DECLINED]
+        return [a for a in found if a.consent != storage.DECLINED]  # no words: they are erased
 
     def section_items(self, section: str) -> list[storage.AnswerView]:
         return self.visible_answers(section)
@@ -398,6 +429,8 @@ class TurnBase:
                 marks.append(self.msg("mark_waiting"))
             if answer.private:
                 marks.append(self.msg("mark_private"))
+        elif answer.consent == storage.WAITING_OK:  # a supporter's own, not on the profile yet
+            marks.append(self.msg("mark_waiting_for", name=self.name))
         return f"{words} ({', '.join(marks)})" if marks else words
 
     def typist_name(self) -> str | None:
@@ -500,6 +533,24 @@ class TurnBase:
             reason=reason,
         )
 
+    def ask_owed_made_for(self) -> None:
+        """ "How did Amy agree to this plan?", owed by a plan someone else started before the
+        flow asked it: asked now, after the reply, then back to where the conversation is."""
+        step = self.role_step("made_for")
+        if (
+            step is None
+            or self.ctx.address_removed
+            or self.flow is not self.engine.flows.default
+            or self.state in MODAL_STATES
+            or self.state == step.id
+        ):
+            return
+        if not self.conv.return_to:
+            storage.set_return_to(self.conv, self.state)
+        self.jump(step.id)
+        self.say(self.msg("made_for_owed"))
+        self.ask(first_time=True)
+
     def has_answers(self, step: Step) -> bool:
         return any(a.status == storage.ANSWER for a in self.section_items(step.id))
 
@@ -550,6 +601,31 @@ class TurnBase:
             return self.msg("said_by_helped", name=name), "person"
         return name, "person"
 
+    def note(self, action: str, what: str, count: int = 1) -> None:
+        """Put what this message did in the audit log (``storage/_audit.py``), written with
+        the message: who did it is whoever is typing, in their view."""
+        key = (action, what)
+        self.ctx.audit[key] = self.ctx.audit.get(key, 0) + count
+
+    def write_audit(self) -> None:
+        """The message's events, one row per kind, once the turn is done."""
+        ctx = self.ctx
+        if not ctx.audit or ctx.person is None or ctx.conversation is None:
+            return
+        by, role = self.said_by()
+        for (action, what), count in ctx.audit.items():
+            storage.note_event(
+                ctx.session,
+                ctx.person,
+                action,
+                what,
+                by=by or None,
+                by_role=role,
+                channel=ctx.address.channel,
+                now=ctx.now,
+                count=count,
+            )
+
     def store(self, section: str, text: str, status: str = storage.ANSWER) -> None:
         assert self.ctx.person is not None
         said_by, perspective = self.said_by()
@@ -568,3 +644,5 @@ class TurnBase:
         )
         if waiting:
             self.ctx.new_waiting.append(answer_id)
+        if status == storage.ANSWER:
+            self.note("added", section)

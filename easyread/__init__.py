@@ -6,6 +6,7 @@ from easyread._build import (
     build_profile,
     build_review,
     document_of,
+    made_by,
     profile_of,
     review_of,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "document",
     "document_of",
     "documents",
+    "made_by",
     "profile_of",
     "reading_ease",
     "review_of",

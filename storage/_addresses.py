@@ -6,7 +6,7 @@ transaction (one message per address at a time) and reads what most messages nee
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, delete, func
+from sqlalchemy import and_, bindparam, delete, func, inspect
 from sqlmodel import Session, col, select
 
 from storage._personal import lookup_key, seal, unseal
@@ -128,7 +128,10 @@ def opt_in(session: Session, address: Address) -> None:
 
 
 def delete_address_if_unused(session: Session, address: Address) -> bool:
-    """Remove an address that speaks for nobody (after "no" to consent: store nothing)."""
+    """Remove an address that speaks for nobody (after "no" to consent: store nothing); True
+    when it is gone (now, or already in this transaction)."""
+    if inspect(address).deleted or inspect(address).was_deleted:
+        return True
     if people_for_address(session, address):
         return False
     session.exec(delete(Conversation).where(col(Conversation.address_id) == address.id))

@@ -222,12 +222,22 @@ def answer_by_id(session: Session, person: Person, answer_id: int) -> AnswerView
 
 
 def set_answer_consent(session: Session, answer_id: int, consent: str) -> None:
-    """The holder agreed to (or declined) what a supporter said."""
+    """The holder agreed to (or declined) what a supporter said.
+
+    A "no" erases the words (and the kept replies that echoed them): the holder did not want
+    them kept about them. The row stays, with no words, so that the export can say a thing
+    was declined, and by whom it was said."""
     row = session.get(Answer, answer_id)
     assert row is not None
     row.consent, row.updated_at = consent, utcnow()
+    if consent == DECLINED:
+        row.text_sealed = seal("")
     session.add(row)
     session.flush()
+    if consent == DECLINED:
+        person = session.get(Person, row.person_id)
+        assert person is not None
+        forget_replies(session, person=person)
 
 
 def set_answer_private(session: Session, answer_id: int, private: bool) -> None:

@@ -18,6 +18,8 @@ from storage._tables import ConsentRecord, Person, as_utc
 
 KEEP_ANSWERS, SUPPORTER, ITEM, MADE_FOR = "keep_answers", "supporter", "item", "made_for"
 SAID_YES, BEST_INTERESTS = "said_yes", "best_interests"
+# Who said yes to keeping answers, before "Who is typing?" is answered (it comes next).
+TYPIST = "typist"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,28 @@ def record_consent(
             created_at=now,
         )
     )
+    session.flush()
+
+
+def name_consent_giver(
+    session: Session, person: Person, *, by_role: str | None = None, by: str | None = None
+) -> None:
+    """Say who gave the yes to keeping answers, once the conversation knows: ``by_role`` at
+    "Who is typing?" (the yes came before it), ``by`` when their name is said. Only what the
+    record does not know yet is filled in; nothing it says is ever changed."""
+    rows = session.exec(
+        select(ConsentRecord).where(
+            ConsentRecord.person_id == person.id, ConsentRecord.subject == KEEP_ANSWERS
+        )
+    )
+    for row in rows:
+        if by_role is not None and row.by_role == TYPIST:
+            row.by_role = by_role
+        elif by is not None and row.by_sealed is None and row.by_role != TYPIST:
+            row.by_sealed = seal_optional(by)
+        else:
+            continue
+        session.add(row)
     session.flush()
 
 

@@ -74,11 +74,15 @@ def carry_on_in_version(
     conv.state, conv.flow_version, conv.return_to = state, version, return_to
 
 
-def move_to_flow(conv: Conversation, flow: str, version: int, state: str) -> None:
+def move_to_flow(
+    conv: Conversation, flow: str, version: int, state: str, *, profile_state: str | None = None
+) -> None:
     """The conversation goes on in another flow (REVIEW: "Getting ready for a review"), at
-    ``state`` of that flow's ``version``, with no edit or retry left over from the last one."""
+    ``state`` of that flow's ``version``, with no edit or retry left over from the last one.
+    ``profile_state``: where an unfinished profile was, to go back to after the review."""
     conv.flow, conv.flow_version, conv.state = flow, version, state
     conv.return_to, conv.retries, conv.paused = None, 0, False
+    conv.profile_state = profile_state
 
 
 def save_conversation(session: Session, conv: Conversation, when: datetime | None = None) -> None:
@@ -100,6 +104,12 @@ def write_conversation(session: Session, conv: Conversation, when: datetime) -> 
     values = {f"new_{c.key}": getattr(conv, c.key) for c in _CONVERSATIONS.columns if c.key != "id"}
     session.expunge(conv)
     session.execute(_WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
+
+
+def conversation_address(session: Session, conversation_id: int | None) -> Address | None:
+    """The address a conversation is on (to tell a supporter about what they said)."""
+    conv = session.get(Conversation, conversation_id) if conversation_id is not None else None
+    return session.get(Address, conv.address_id) if conv is not None else None
 
 
 def delete_conversation(session: Session, conv: Conversation) -> None:

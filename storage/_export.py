@@ -5,12 +5,14 @@ all (``planbot forget``): answers, addresses, conversations, messages, photo and
 from __future__ import annotations
 
 import base64
+import json
 
 from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import Session, col, select
 
 from storage._access import access_list
 from storage._addresses import address_text, delete_address_if_unused
+from storage._audit import audit_of
 from storage._consents import consents_of
 from storage._conversations import conversation_said_by
 from storage._links import links_for
@@ -21,6 +23,7 @@ from storage._tables import (
     Access,
     Address,
     Answer,
+    AuditEvent,
     ConsentRecord,
     Conversation,
     InviteCode,
@@ -35,6 +38,12 @@ from storage._tables import (
 from storage._voice import VOICE, VoiceClip, voice_notes_of
 
 # --- export and erase -------------------------------------------------------------------------
+
+
+def export_json(session: Session, person: Person) -> str:
+    """Everything stored about a person as JSON text, the same wherever it is given
+    (``planbot export``, "send me my data" as a file, a link or on the screen)."""
+    return json.dumps(export_person(session, person), ensure_ascii=False, indent=2)
 
 
 def export_person(session: Session, person: Person) -> dict[str, object]:
@@ -103,6 +112,7 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
             for a in access_list(session, person)
         ],
         "consents": [c.to_dict() for c in consents_of(session, person)],
+        "audit": [e.to_dict() for e in reversed(audit_of(session, person))],
         "conversations": [
             {
                 "state": c.state,
@@ -146,6 +156,7 @@ def erase_person(session: Session, person: Person) -> dict[str, int]:
         session.exec(select(PersonAddress.address_id).where(PersonAddress.person_id == pid))
     )
     session.exec(delete(VoiceNote).where(col(VoiceNote.person_id) == pid))
+    session.exec(delete(AuditEvent).where(col(AuditEvent.person_id) == pid))
     session.exec(delete(Answer).where(col(Answer.person_id) == pid))
     session.exec(delete(Conversation).where(col(Conversation.person_id) == pid))
     session.exec(delete(ProcessedMessage).where(col(ProcessedMessage.person_id) == pid))

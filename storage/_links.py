@@ -18,6 +18,10 @@ from sqlmodel import Session, col, select
 from storage._tables import Person, ProfileLink, as_utc, utcnow
 
 TOKEN_BYTES = 32  # 256 bits of randomness; the brief asks for at least 128
+# A link's kind: the profile and review pages, or everything kept about the person (short-
+# lived: it opens everything, so it works for a day, and only at /d/).
+PROFILE_LINK, DATA_LINK = "profile", "data"
+DATA_LINK_DAYS = 1
 
 
 def token_hash(token: str) -> str:
@@ -49,6 +53,7 @@ def new_link(
     now: datetime | None = None,
     channel: str | None = None,
     message_id: str | None = None,
+    kind: str = PROFILE_LINK,
 ) -> str:
     """Make a link to the person's profile and return its token (the only time it exists).
 
@@ -64,6 +69,7 @@ def new_link(
         row = ProfileLink(
             person_id=person.id,
             token_hash=token_hash(token),
+            kind=kind,
             channel=channel,
             message_id=message_id,
             created_at=now,
@@ -88,16 +94,19 @@ def link_for_message(
     return session.exec(query).first()
 
 
-def person_for_token(session: Session, token: str, now: datetime | None = None) -> Person | None:
-    """The person a link token opens, or None if it is unknown, expired or revoked."""
+def person_for_token(
+    session: Session, token: str, now: datetime | None = None, *, kind: str = PROFILE_LINK
+) -> Person | None:
+    """The person a link token of this ``kind`` opens, or None if it is unknown, of another
+    kind, expired or revoked."""
     if not token or len(token) > 200:
         return None
     now = now or utcnow()
     query = select(ProfileLink).where(ProfileLink.token_hash == token_hash(token))
     row = session.exec(query).first()
-    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
+    if row is None or row.kind != kind or row.revoked_at is not None:
         return None
-    return session.get(Person, row.person_id)
+    return session.get(Person, row.person_id) if as_utc(row.expires_at) > now else None
 
 
 def revoke_links(session: Session, person: Person, now: datetime | None = None) -> int:

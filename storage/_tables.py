@@ -31,6 +31,10 @@ class Person(SQLModel, table=True):
     # A supporter may be waiting for this person's yes: set when one starts waiting, cleared
     # when a look finds none. Read with every message, so most messages ask nothing more.
     may_have_requests: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # Asked whether to keep a plan nobody used for a long time (``storage/_retention.py``).
+    retention_asked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
@@ -88,6 +92,9 @@ class Conversation(SQLModel, table=True):
     resume_state: str | None = Field(default=None, max_length=40)
     # The thing picked in a topic by saying its words (then "just for me" or "share").
     picked_answer_id: int | None = Field(default=None)
+    # Where an unfinished profile was when REVIEW began (None: no profile to go back to):
+    # after the review sheet, the conversation goes back there.
+    profile_state: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 
@@ -152,6 +159,10 @@ class ProfileLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     token_hash: str = Field(max_length=64)
+    # "profile" (/p/ and /r/), or "data" (/d/: everything kept, for "send me my data").
+    kind: str = Field(
+        default="profile", max_length=20, sa_column_kwargs={"server_default": "profile"}
+    )
     channel: str | None = Field(default=None, max_length=20)
     message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
@@ -316,3 +327,20 @@ class ConsentRecord(SQLModel, table=True):
     wording: str = Field(max_length=100)
     reason_sealed: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class AuditEvent(SQLModel, table=True):
+    """One thing someone did with a person's plan: who (sealed), their role, what they did,
+    to which part, how many things, when and on which channel. Never the words."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_person", "person_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    at: datetime = Field(sa_column=_when())
+    action: str = Field(max_length=20)
+    what: str = Field(max_length=40)
+    count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    actor_sealed: str | None = Field(default=None, sa_type=Text)
+    actor_role: str = Field(max_length=20)
+    channel: str = Field(max_length=20)

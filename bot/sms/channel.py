@@ -49,7 +49,7 @@ from bot.sms.inbound import (
 )
 from bot.sms.words import keyword
 from bot.sms.words import text as sms_text
-from dialogues import Incoming, Media, ReceivedPhoto, Reply
+from dialogues import MY_DATA, Incoming, Media, ReceivedPhoto, Reply
 from easyread import build_profile, build_review
 from easyread.sms_text import gsm_friendly
 from easyread.text import clean, render_text
@@ -307,7 +307,34 @@ class SmsChannel(Channel):
             takes_photos=inbound.takes_photos,
             opts_in=opening,
         )
-        return self.engine.handle(incoming)
+        replies = self.engine.handle(incoming)
+        asked = [n for n, r in enumerate(replies) if r.kind == MY_DATA]
+        if asked:  # "send me my data": the private link, right after "Here is everything"
+            at = asked[0] + 1
+            replies = [*replies[:at], *self._data_link(inbound), *replies[at:]]
+        return replies
+
+    def _data_link(self, inbound: InboundSms) -> list[Reply]:
+        """A private link to everything kept about the person (``/d/<token>``, a day), made
+        once for the text that asked (a retry gets the same link row with a fresh token)."""
+        with self.db.transaction() as session:
+            seen = storage.find_processed(session, CHANNEL, inbound.message_sid)
+            person = (
+                storage.person_by_id(session, seen.person_id) if seen and seen.person_id else None
+            )
+            if person is None:
+                return []
+            token = storage.new_link(
+                session,
+                person,
+                days=storage.DATA_LINK_DAYS,
+                now=self.clock(),
+                channel=CHANNEL,
+                message_id=f"{inbound.message_sid}:data",
+                kind=storage.DATA_LINK,
+            )
+        link = f"{(self.settings.public_url or '').rstrip('/')}/d/{token}"
+        return [Reply(self.engine.script.message("my_data_link", link=link))]
 
     def _opt_out(self, inbound: InboundSms) -> list[Reply]:
         def work(session: Session) -> list[Reply]:

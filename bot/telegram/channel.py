@@ -65,7 +65,15 @@ from bot._renders import Kept, keep, kept_render, render_bounded
 from bot.telegram import actions as chat_actions
 from bot.telegram.actions import ChatActions
 from bot.telegram.voice import fetch_voice, question_audio
-from dialogues import Attachment, Incoming, Media, ReceivedPhoto, ReceivedVoice, Reply
+from dialogues import (
+    MY_DATA,
+    Attachment,
+    Incoming,
+    Media,
+    ReceivedPhoto,
+    ReceivedVoice,
+    Reply,
+)
 from easyread import Profile, profile_of, review_of
 from easyread.files import fingerprint, picture_bytes, profile_bytes
 from easyread.text import render_text
@@ -353,7 +361,10 @@ class TelegramChannel(Channel):
     def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
         """The engine's hook after a plan is finished: the profile as text, PDF, picture and
         voice note. After a review preparation: the review sheet as text and PDF, to take to
-        the meeting (the issue asks for the PDF there)."""
+        the meeting (the issue asks for the PDF there). After "send me my data": everything
+        kept, as a file."""
+        if flow == MY_DATA:
+            return self._data_file(person_id)
         if flow == "review":
             review = review_of(self.db, person_id)
             return [self._with_files(review, person_id, "review", ("pdf",))] if review else []
@@ -374,6 +385,22 @@ class TelegramChannel(Channel):
             made = render_bounded(profile_bytes, document, kind, self.settings, seconds=seconds)
         keep(self.settings, kept, kind, made)
         return made
+
+    def _data_file(self, person_id: int) -> list[Reply]:
+        """Everything kept about the person as a JSON file, in a folder of its own in the
+        outbox (0700, removed once sent, as the profile's files are)."""
+        with self.db.transaction() as session:
+            person = storage.person_by_id(session, person_id)
+            data = storage.export_json(session, person) if person is not None else None
+        if data is None:
+            return []
+        outbox = self.settings.data_dir / OUTBOX
+        outbox.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix="data-", dir=outbox)) / "my-planbot-data.json"
+        path.touch(mode=0o600)
+        path.write_text(data, encoding="utf-8")
+        caption = self.engine.script.message("my_data_file")
+        return [Reply("", kind="profile", attachments=(Attachment(path, "json", caption),))]
 
     def _with_files(
         self, document: Profile, person_id: int, name: str, kinds: tuple[str, ...]
@@ -418,7 +445,7 @@ async def send_replies(
     """Each reply as Telegram messages: text with its buttons, then its files, then (for a
     question, with voice on) the question as a voice note."""
     for reply in replies:
-        parts = split_text(reply.text)
+        parts = split_text(reply.text) if reply.text else []  # a file alone has no words
         for number, part in enumerate(parts, start=1):
             markup = keyboard(reply) if number == len(parts) and reply.choices else None
             await bot.send_message(chat_id, part, reply_markup=markup)

@@ -246,6 +246,22 @@ def create_app(
     async def review_page(name: str) -> Response:
         return await private_page(name, "review")
 
+    @app.get("/d/{token}")
+    async def my_data(token: str) -> Response:
+        """Everything kept about the person, as a file, behind a data link (a day)."""
+        data = await run.db(links.load_data, database, token, now())
+        if data is None:
+            return Response(
+                links.NOT_FOUND_PAGE,
+                status_code=404,
+                media_type=links.FORMATS["html"],
+                headers=links.PRIVATE_HEADERS,
+            )
+        download = {"Content-Disposition": 'attachment; filename="my-planbot-data.json"'}
+        return Response(
+            data, media_type="application/json", headers={**links.PRIVATE_HEADERS, **download}
+        )
+
     async def private_page(name: str, document: str) -> Response:
         """One document behind a link: the profile (/p/) or the review sheet (/r/)."""
         voice = links.split_voice(name)
@@ -254,7 +270,11 @@ def create_app(
             if clip is not None:
                 return Response(clip.data, media_type="audio/ogg", headers=links.PRIVATE_HEADERS)
         parts = links.split_name(name)
-        data = await run.db(links.load_page, database, parts[0], now(), document) if parts else None
+        data = (
+            await run.db(links.load_page, database, parts[0], now(), document, parts[1])
+            if parts
+            else None
+        )
         if parts is None or data is None:
             return Response(
                 links.NOT_FOUND_PAGE,

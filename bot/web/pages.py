@@ -30,6 +30,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from sqlmodel import Session
+
 import storage
 from bot._renders import (
     Kept,
@@ -123,16 +125,49 @@ def load_voice(
         return storage.voice_note_for_token(session, token, answer_id, now)
 
 
+def load_data(db: storage.Database, token: str, now: datetime | None = None) -> bytes | None:
+    """Everything kept about the person a data link opens (``/d/<token>``, from "send me my
+    data"), as JSON; None for a wrong, expired or revoked token, or a profile link's."""
+    with db.transaction() as session:
+        person = storage.person_for_token(session, token, now, kind=storage.DATA_LINK)
+        if person is None:
+            return None
+        _seen_by_link(session, person, "exported", "data", now)
+        return storage.export_json(session, person).encode("utf-8")
+
+
+def _seen_by_link(
+    session: Session, person: storage.Person, action: str, what: str, now: datetime | None
+) -> None:
+    storage.note_event(
+        session,
+        person,
+        action,
+        what,
+        by=None,
+        by_role=storage.LINK,
+        channel="web",
+        now=now or storage.utcnow(),
+    )
+
+
 def load_page(
-    db: storage.Database, token: str, now: datetime | None = None, document: str = "profile"
+    db: storage.Database,
+    token: str,
+    now: datetime | None = None,
+    document: str = "profile",
+    fmt: str = "html",
 ) -> PageData | None:
     """The profile a token opens (or, with ``document="review"``, the review sheet: the
-    ``/r/<token>`` pages), or None for a wrong, expired or revoked token."""
+    ``/r/<token>`` pages), or None for a wrong, expired or revoked token. Each opening is in
+    the person's audit log ("someone with a link saw the profile's PDF")."""
     build = build_review if document == "review" else build_profile
     with db.transaction() as session:
         person = storage.person_for_token(session, token, now)
         if person is None:
             return None
+        seen = document if fmt == "html" else f"{document}.{fmt}"
+        _seen_by_link(session, person, "saw", seen, now)
         photo = storage.person_photo(session, person)
         return PageData(build(session, person), photo, person.id or 0)
 

@@ -1,5 +1,5 @@
 """Commands: words that work at any point (back, skip, repeat, help, pause, restart, change,
-my answers, delete last, switch, review), one module a command.
+my answers, delete last, switch, review, delete everything), one module a command.
 
 Why a registry: ``words.toml`` lists the words for each command and the engine runs the one
 named here, so a new command is one new module, its words and one line. A command that opens a
@@ -11,15 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dialogues._machine import CONFIRM_RESTART, PICK_PERSON, PICK_TOPIC
+from dialogues._machine import (
+    CONFIRM_ERASE,
+    CONFIRM_ERASE_AGAIN,
+    CONFIRM_RESTART,
+    PICK_PERSON,
+    PICK_TOPIC,
+)
 from dialogues._turn_base import TurnBase
 from dialogues.commands import (
     back,
     change,
     delete_last,
+    erase_all,
     invite,
     join,
+    keep_plan,
     my_answers,
+    my_data,
     pause,
     remove_supporter,
     repeat,
@@ -28,6 +37,7 @@ from dialogues.commands import (
     skip,
     switch_person,
     who_can_see,
+    who_looked,
 )
 from dialogues.commands import help as help_command
 
@@ -49,12 +59,18 @@ COMMANDS: dict[str, RunCommand] = {
     "who_can_see": who_can_see.run,
     "remove_supporter": remove_supporter.run,
     "review": review.run,
+    "erase_all": erase_all.run,
+    "my_data": my_data.run,
+    "keep_plan": keep_plan.run,
+    "who_looked": who_looked.run,
 }
 
 SIDE_QUESTIONS: dict[str, Callable[[TurnBase], None]] = {
     CONFIRM_RESTART: restart.answer,
     PICK_TOPIC: change.answer,
     PICK_PERSON: switch_person.answer,
+    CONFIRM_ERASE: erase_all.answer,
+    CONFIRM_ERASE_AGAIN: erase_all.answer,
 }
 
 __all__ = ["COMMANDS", "SIDE_QUESTIONS", "RunCommand"]

@@ -18,5 +18,6 @@ def run(turn: TurnBase, _topic: str) -> None:
     if gone is None:
         turn.say(turn.msg("nothing_to_delete"))
     else:
+        turn.note("deleted", gone.section)
         turn.say(turn.msg("deleted", text=answer_words(gone)))
     turn.ask()

@@ -6,5 +6,7 @@ from dialogues._turn_base import TurnBase
 
 
 def run(turn: TurnBase, _topic: str) -> None:
+    if turn.by_supporter:  # someone else read the plan: the holder can ask who looked
+        turn.note("saw", "answers")
     turn.say(turn.readback())
     turn.ask()

@@ -26,5 +26,6 @@ def run(turn: TurnBase, name: str) -> None:
         storage.cancel_joining(ctx.session, row.id)
     else:
         storage.remove_access(ctx.session, row.id, ctx.now)
+        turn.note("removed", "plan")
     turn.say(turn.msg("remove_done", supporter=row.name or name))
     turn.ask()

@@ -31,7 +31,8 @@ def answer(turn: TurnBase) -> None:
         return
     person = turn.ctx.person
     if said == "yes" and person is not None:
-        storage.delete_all_answers(turn.ctx.session, person)
+        gone = storage.delete_all_answers(turn.ctx.session, person)
+        turn.note("deleted", "answers", gone)
         storage.delete_person_photo(turn.ctx.session, person)
         storage.set_return_to(turn.conv, None)
         storage.set_typist(turn.conv, None)

@@ -15,7 +15,7 @@ becomes their own plan, in the profile flow, never the other person's (``own_pla
 from __future__ import annotations
 
 import storage
-from dialogues._machine import FINISHED
+from dialogues._machine import FINISHED, MODAL_STATES
 from dialogues._turn_base import TurnBase
 
 REVIEW_FLOW = "review"
@@ -34,7 +34,7 @@ def start(turn: TurnBase) -> None:
         # the typist is kept until then, so "me" can tell whose phone this is).
         storage.set_conversation_said_by(conv, None)
     first = flow.script.steps[0].id
-    storage.move_to_flow(conv, flow.name, flow.version, first)
+    storage.move_to_flow(conv, flow.name, flow.version, first, profile_state=_unfinished(turn))
     turn.use_conversation(conv)
     turn.say(turn.msg("review_start"))
     while turn.should_skip(turn.state):
@@ -43,6 +43,35 @@ def start(turn: TurnBase) -> None:
         turn.finish()
         return
     turn.ask(first_time=True)
+
+
+def _unfinished(turn: TurnBase) -> str | None:
+    """Where the person's profile was, when it is under way (kept to go back to after the
+    review); None when it is finished or not begun."""
+    conv, profile = turn.conv, turn.engine.flows.default
+    if conv.flow != profile.name or turn.ctx.person is None:
+        return None
+    place = conv.return_to if turn.state in MODAL_STATES else turn.state
+    if place is None or place == FINISHED or place == profile.script.steps[0].id:
+        return None
+    return place
+
+
+def back_to_profile(turn: TurnBase) -> bool:
+    """After the review sheet, any message goes back to the unfinished profile, where it was
+    (its step, or the first open topic when a newer version has no such step)."""
+    conv = turn.conv
+    if conv.flow != REVIEW_FLOW or turn.state != FINISHED or not conv.profile_state:
+        return False
+    profile = turn.engine.flows.default
+    place = profile.carry_on_at(conv.profile_state) or turn.engine.first_open_step(
+        turn.ctx, profile
+    )
+    storage.move_to_flow(conv, profile.name, profile.version, place)
+    turn.use_conversation(conv)
+    turn.say(turn.msg("review_back_to_profile", name=turn.name))
+    turn.ask()
+    return True
 
 
 def is_own_plan(turn: TurnBase) -> bool:

@@ -32,6 +32,7 @@ def answer(turn: TurnBase, step: Step) -> None:
     if reading.value is None:
         if reading.dont_know:
             storage.set_typist(turn.conv, "other")
+            _consent_by(turn, "other")
             turn.advance()
         else:
             turn.unclear()
@@ -47,10 +48,17 @@ def answer(turn: TurnBase, step: Step) -> None:
         return
     if step.role == "who":
         storage.set_typist(turn.conv, reading.value)
+        _consent_by(turn, reading.value)
         if reading.value not in OTHER_TYPISTS:
             # A helped person's answers stay theirs; the helper is noted ("with their PA").
             storage.set_conversation_said_by(turn.conv, reading.helper or None)
     turn.advance()
+
+
+def _consent_by(turn: TurnBase, typist: str) -> None:
+    """The yes to keeping answers came from whoever is typing: now the record says who."""
+    if turn.ctx.person is not None:
+        storage.name_consent_giver(turn.ctx.session, turn.ctx.person, by_role=typist)
 
 
 def _made_for(turn: TurnBase, value: str | None) -> None:

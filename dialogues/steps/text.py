@@ -27,9 +27,12 @@ def answer(turn: TurnBase, step: Step) -> None:
     assert turn.ctx.person is not None
     if step.role == "helper_name":
         storage.set_conversation_said_by(turn.conv, text)
+        storage.name_consent_giver(turn.ctx.session, turn.ctx.person, by=text)
         turn.say(turn.msg("saved_helper", said_by=text))
     elif step.role == "name":
         storage.set_person_name(turn.ctx.session, turn.ctx.person, text)
+        if not turn.other:  # the person said yes themselves (perhaps with a helper)
+            storage.name_consent_giver(turn.ctx.session, turn.ctx.person, by=text)
         turn.say(turn.msg("saved_name_other" if turn.other else "saved_name", name=text))
     elif step.role == "made_for_reason":
         turn.record_made_for(storage.BEST_INTERESTS, text)

@@ -8,9 +8,6 @@ from dialogues._machine import PICK_TOPIC
 from dialogues._script import Step
 from dialogues._turn_base import TurnBase
 
-# Who said yes to keeping answers: whoever typed at this address (not asked yet).
-TYPIST = "typist"
-
 
 def answer(turn: TurnBase, step: Step) -> None:
     said = turn.yes_no(step)
@@ -32,8 +29,9 @@ def answer(turn: TurnBase, step: Step) -> None:
 def _consent(turn: TurnBase, said: str | None) -> None:
     """Yes makes the person (and nothing is kept before it), with a consent record of the
     yes: when, on which channel, and which wording (flow, version, a hash of the words). Who
-    is not known yet ("Who is typing?" comes next): the record says "typist", and a plan
-    someone else types gets its own record of how the person agreed (the made_for step).
+    is not known yet ("Who is typing?" comes next): the record says "typist" until then, and
+    their name once they say it (``storage.name_consent_giver``); a plan someone else types
+    gets its own record of how the person agreed (the made_for step).
 
     No keeps nothing at all, not even a record of the no: there is no person to keep it
     with, and a record with no one in it would only count people (DOMAIN.md section 8)."""
@@ -61,7 +59,7 @@ def _consent(turn: TurnBase, said: str | None) -> None:
         storage.KEEP_ANSWERS,
         "yes",
         by=None,
-        by_role=TYPIST,
+        by_role=storage.TYPIST,  # filled in at "Who is typing?"
         channel=address.channel,
         wording=turn.wording(turn.script.step(turn.state)),
         now=turn.ctx.now,

@@ -1,16 +1,21 @@
 """Only what the person shares leaves planbot: a supporter's thing waiting for the holder's
 OK, one the holder said no to, and one kept "just for me" are on no profile (the page behind a
-link, its words-only page, text, PDF) and no review sheet. One place decides
+link, its words-only page, text, PDF, picture, sound) and no review sheet. One place decides
 (``storage.shared_answers``), so every renderer leaves them out; on every database backend."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import httpx
 import pytest
 
 import storage
 from easyread import build_profile, build_review
+from easyread.files import write_profile
+from easyread.speech import profile_speech
 from easyread.text import render_text
+from planbot.settings import Settings
 from tests.bot.test_review import pdf_text
 from tests.conftest import Clock
 
@@ -82,7 +87,8 @@ def test_the_review_sheet_and_the_profile_model_leave_it_out(
     assert "her laugh" in sheet and "I am kind" in sheet
     for words in HIDDEN:
         assert words not in sheet
-        assert words in everything  # kept for Dev: hidden, not lost
+        # Kept for Dev (hidden, not lost), except what Dev said no to: erased.
+        assert (words in everything) == (words != "declined thing")
     items = [i.text for s in profile.sections for i in s.items]
     assert items == ["I am kind", "always on time", "her laugh"]
 
@@ -124,3 +130,54 @@ def test_what_waits_for_the_holder_is_read_only_while_the_hint_says_so(
         assert storage.requests_waiting(session, dev) == ([], [])
     with db.transaction() as session:
         assert not storage.get_person(session, "Dev").may_have_requests  # cleared: no queries
+
+
+def _people_to_compare(db: storage.Database, clock: Clock) -> dict[str, storage.Person]:
+    """Dev as stored (with things not shared); "Dev" with only what is shared; and "Dev"
+    with everything shared (so a test of the files can fail)."""
+    _dev(db, clock)
+    with db.transaction() as session:
+        dev = storage.get_person(session, "Dev")
+        shared_only = storage.create_person(session, "Dev")
+        everything = storage.create_person(session, "Dev")
+        for answer in storage.answers_for(session, dev):
+            for person, keep in ((shared_only, answer.shared), (everything, bool(answer.text))):
+                if keep:
+                    storage.add_answer(
+                        session,
+                        person,
+                        None,
+                        answer.section,
+                        answer.text,
+                        said_by=answer.said_by,
+                        perspective=answer.perspective,
+                    )
+        return {"dev": dev, "shared_only": shared_only, "everything": everything}
+
+
+@pytest.mark.slow
+def test_the_picture_and_the_sound_leave_out_what_is_not_shared(
+    db: storage.Database, clock: Clock, tmp_path: Path
+) -> None:
+    """The PNG and the spoken profile of Dev are exactly those of a Dev who only ever said
+    what is shared, and not those of one who shared everything."""
+    settings = Settings.from_env(
+        {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_TTS": "espeak"}
+    )
+    people = _people_to_compare(db, clock)
+    made: dict[str, dict[str, bytes]] = {}
+    with db.transaction() as session:
+        for who, person in people.items():
+            profile = build_profile(session, person)
+            made[who] = {}
+            for fmt in ("png", "ogg"):
+                out = write_profile(
+                    profile, fmt, tmp_path / who / f"profile.{fmt}", settings=settings
+                )
+                made[who][fmt] = out.read_bytes()
+            spoken = " ".join(profile_speech(profile))
+            if who != "everything":
+                assert not any(words in spoken for words in HIDDEN)
+    for fmt in ("png", "ogg"):
+        assert made["dev"][fmt] == made["shared_only"][fmt], f"the {fmt} shows only what is shared"
+        assert made["dev"][fmt] != made["everything"][fmt], f"the {fmt} would show the rest"

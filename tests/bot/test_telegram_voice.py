@@ -486,3 +486,18 @@ async def test_buttons_still_work_with_voice_on(bot: Bot) -> None:
     await bot.say("/voice")
     texts = await bot.send(make_button_update(CHAT, bot.button("yes")))
     assert "Who is typing?" in joined(texts)
+
+
+def test_every_menu_command_does_what_its_words_do() -> None:
+    """A tap on /my_data or /delete_everything is the command those words are."""
+    from bot.telegram.channel import command_text
+    from dialogues._flows import Flows
+
+    words = Flows().default.vocabulary
+    for command in menu_commands(load_script().messages):
+        if command.command in ("start", "voice"):  # the channel's own (open, voice on/off)
+            continue
+        said, _opening = command_text(f"/{command.command}")
+        assert words.command(said) is not None, command.command
+    assert words.command(command_text("/delete_everything")[0]) == ("erase_all", "")
+    assert words.command(command_text("/my_data")[0]) == ("my_data", "")

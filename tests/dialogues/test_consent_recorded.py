@@ -49,11 +49,12 @@ def test_a_yes_is_recorded_with_channel_time_and_wording(
     talk(engine, *MUM_SAYS_YES)
     _person, records = amy(db)
     keep, made = records
+    # The yes came before "Who is typing?": the record says who once the answers do.
     assert (keep.subject, keep.decision, keep.by, keep.by_role) == (
         storage.KEEP_ANSWERS,
         "yes",
-        None,
-        "typist",
+        "Pat",
+        "family",
     )
     assert keep.channel == made.channel == "sms"
     assert keep.wording.startswith("profile v2 consent ")
@@ -80,6 +81,24 @@ def test_the_same_words_give_the_same_wording_and_other_words_another(
     _person, (amy_keep, made) = amy(db)
     assert dev_keep.wording == amy_keep.wording
     assert made.wording != amy_keep.wording
+
+
+def test_the_person_typing_is_named_as_giving_the_yes(engine: Engine, db: storage.Database) -> None:
+    talk(engine, "yes", "1", "Dev", address="07700 900888")
+    with db.transaction() as session:
+        (dev,) = storage.find_people(session, "Dev")
+        (keep,) = storage.consents_of(session, dev)
+    assert (keep.by, keep.by_role) == ("Dev", "person")
+
+
+def test_a_yes_before_who_is_typing_says_typist_until_then(
+    engine: Engine, db: storage.Database
+) -> None:
+    talk(engine, "yes")
+    with db.transaction() as session:
+        (person,) = session.exec(select(storage.Person)).all()
+        (keep,) = storage.consents_of(session, person)
+    assert (keep.by, keep.by_role) == (None, storage.TYPIST)
 
 
 def test_a_no_to_keeping_answers_keeps_no_record(engine: Engine, db: storage.Database) -> None:
@@ -116,7 +135,7 @@ def test_the_export_lists_the_consents(engine: Engine, db: storage.Database) -> 
     assert [
         (c["subject"], c["decision"], c["by"], c["by_role"], c["reason"]) for c in consents
     ] == [
-        ("keep_answers", "yes", None, "typist", None),
+        ("keep_answers", "yes", "Pat", "family", None),
         ("made_for", "best_interests", "Pat", "family", "Amy does not use words"),
     ]
     assert all(c["channel"] == "sms" and c["at"] and c["wording"] for c in consents)

@@ -98,3 +98,59 @@ def test_a_step_that_is_gone_carries_on_at_the_first_empty_topic(
         assert [(a.section, a.text) for a in storage.answers_for(session, person)] == [
             ("like_admire", "kind")
         ]
+
+
+def _without_made_for(tmp_path: Path) -> Flows:
+    """The profile flow as version 1 was: no question of how the person agreed."""
+    folder = tmp_path / "v1" / "profile"
+    folder.mkdir(parents=True)
+    text = scripts_folder().joinpath("profile", "flow.toml").read_text("utf-8")
+    made_for = text[text.index('[[step]]\nid = "agreed"') : text.index('[[step]]\nid = "photo"')]
+    text = text.replace(made_for, "").replace("\nversion = 2", "\nversion = 1", 1)
+    (folder / "flow.toml").write_text(text, "utf-8")
+    return Flows({"profile": read_flow(folder, shared=scripts_folder())})
+
+
+def test_a_plan_family_started_before_the_question_is_asked_how_the_person_agreed(
+    db: storage.Database, settings: Settings, clock: Clock, tmp_path: Path
+) -> None:
+    """Pat started Amy's plan under version 1 (no "How did Amy agree?"). At Pat's next
+    message under version 2, the answer is kept, then the question comes once, is recorded,
+    and the conversation goes back to the topic it was at."""
+    older = Engine(db, settings, clock=clock, flows=_without_made_for(tmp_path))
+    for n, text in enumerate(["", "yes", "mum", "Pat", "Amy", "her laugh", "done"]):
+        said = _say(older, text, n)
+    assert "What is important to Amy?" in said
+    assert "How did Amy agree" not in said
+    assert _conversation(db) == ("important_to", "profile", 1)
+
+    newer = Engine(db, settings, clock=clock)
+    said = _say(newer, "her cat Biscuit", 10)
+    assert said.index("- her cat Biscuit") < said.index("How did Amy agree to this plan?")
+    assert "Before we go on, I have one more question about the plan." in said
+    said = _say(newer, "she said yes", 11)
+    assert "I will write that Amy said yes." in said
+    assert said.index("said yes") < said.index("- her cat Biscuit") < said.index("anything else?")
+    assert _conversation(db)[0] == "important_to"
+    said = _say(newer, "done", 12)
+    assert "How did Amy agree" not in said  # asked once
+    with db.transaction() as session:
+        amy = storage.find_people(session, "Amy")[0]
+        assert [(c.subject, c.decision, c.by) for c in storage.consents_of(session, amy)] == [
+            (storage.KEEP_ANSWERS, "yes", "Pat"),
+            (storage.MADE_FOR, storage.SAID_YES, "Pat"),
+        ]
+        assert [a.text for a in storage.answers_for(session, amy)] == [
+            "her laugh",
+            "her cat Biscuit",
+        ]
+
+
+def test_the_person_typing_their_own_plan_is_never_asked_how_they_agreed(
+    db: storage.Database, settings: Settings, clock: Clock, tmp_path: Path
+) -> None:
+    older = Engine(db, settings, clock=clock, flows=_without_made_for(tmp_path))
+    for n, text in enumerate(["", "yes", "1", "Dev", "kind", "done"]):
+        _say(older, text, n)
+    said = _say(Engine(db, settings, clock=clock), "my friends", 10)
+    assert "- my friends" in said and "agree" not in said

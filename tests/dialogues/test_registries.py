@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+import storage
 from dialogues import load_script
-from dialogues._machine import CONFIRM_RESTART, PICK_PERSON, PICK_TOPIC
+from dialogues._machine import MODAL_STATES
 from dialogues._script import COMMANDS as COMMAND_WORDS
 from dialogues._script import ROLES
 from dialogues._script import STEP_KINDS as KINDS_THE_LOADER_TAKES
@@ -40,7 +41,7 @@ def test_every_command_with_words_has_a_module_and_every_module_has_words() -> N
 
 
 def test_every_side_question_is_answered() -> None:
-    assert set(SIDE_QUESTIONS) == {CONFIRM_RESTART, PICK_TOPIC, PICK_PERSON}
+    assert set(SIDE_QUESTIONS) == set(MODAL_STATES)
 
 
 def _said_in_cases() -> set[str]:
@@ -59,3 +60,9 @@ def test_every_command_is_exercised_by_a_transcript_case(name: str) -> None:
     starts = load_script().command_args.get(name, ())
     used = words & said or {s for s in said for start in starts if s.startswith(f"{start} ")}
     assert used, f"no case in {CASES} says {name!r} (any of {sorted(words)[:4]} ...)"
+
+
+def test_every_kind_of_audit_event_has_its_line() -> None:
+    from dialogues.commands.who_looked import _LINES
+
+    assert set(_LINES) == set(storage.ACTIONS)

@@ -1,0 +1,27 @@
+"""send me my data: the person's right to a copy of everything planbot keeps about them.
+
+The engine says "Here is everything I keep about you." and asks the channel for the copy
+(its hook, with the flow name "data"), which comes right after: a private link by SMS (to
+``/d/<token>``, working for a day, opening nothing else), a file on Telegram, the data itself
+in the terminal. What it holds is ``planbot export``'s. Only the plan's holder can ask:
+it holds what the holder keeps just for them.
+"""
+
+from __future__ import annotations
+
+import storage
+from dialogues import _together as together
+from dialogues._turn_base import TurnBase
+
+
+def run(turn: TurnBase, _words: str) -> None:
+    ctx = turn.ctx
+    person = ctx.person
+    if person is None or not storage.is_holder(ctx.session, person, ctx.address):
+        turn.say(turn.msg("my_data_not_holder", name=together.holder_name(turn, person)))
+        turn.ask()
+        return
+    turn.say(turn.msg("my_data_coming"), kind="my_data")
+    turn.note("exported", "data")
+    ctx.wants_data = True
+    turn.ask()
