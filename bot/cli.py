@@ -219,9 +219,13 @@ def forget(
         raise fail("Add --yes to erase without being asked.")
     try:
         with db.transaction() as session:
-            removed = storage.erase_person(session, storage.get_person(session, name))
+            person = storage.get_person(session, name)
+            person_id = person.id
+            removed = storage.erase_person(session, person)
     except PlanbotError as exc:
         raise not_found(exc, settings) from exc
+    if person_id is not None:
+        removed["kept profile files"] = storage.drop_renders(settings.data_dir, person_id)
     # Cached audio holds people's words and cannot be told apart by person: clear it all.
     from easyread.speech import clear_cache
 

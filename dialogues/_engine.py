@@ -123,6 +123,7 @@ class Engine:
                 flow = MY_DATA if MY_DATA in kinds else self._flow_finished(session, address, seen)
                 return again, (seen.person_id, flow)
             ctx = self._context(session, address, incoming, active, conversation)
+            talked_about = ctx.person.id if ctx.person is not None else None
             replies = self._queue_the_rest(session, incoming, run_turn(ctx), ctx.now)
             kept_address = ctx.address if not ctx.address_removed else None
             storage.record_processed(
@@ -134,6 +135,12 @@ class Engine:
                 [together.kept_form(r.to_dict(), ctx.kept_instead) for r in replies],
                 ctx.now,
             )
+            # The message may have changed the answers: the person's rendered files go (made
+            # afresh when next asked for, so a kept file never shows old or erased words).
+            now_about = ctx.person.id if ctx.person is not None else None
+            for person_id in {talked_about, now_about}:
+                if person_id is not None:
+                    storage.drop_renders(self.settings.data_dir, person_id)
             if ctx.person is not None and ctx.person.id is not None:
                 if ctx.wants_data:
                     return replies, (ctx.person.id, MY_DATA)

@@ -15,6 +15,7 @@ import dataclasses
 import storage
 from dialogues._messages import Reply
 from dialogues._turn_base import TurnBase, TurnContext
+from dialogues.steps.list import MAX_ITEMS_PER_TOPIC, room_in_topic
 
 # Message keys a channel may give for a voice note it could not fetch or keep.
 VOICE_PROBLEMS = ("voice_big", "voice_failed", "voice_type")
@@ -43,6 +44,10 @@ class VoiceNotes(TurnBase):
             self.say(self.msg(problem if problem in VOICE_PROBLEMS else "voice_failed"))
             self.ask()
             return
+        if room_in_topic(self, step.id) <= 0:  # a full topic keeps no more, voice notes too
+            self.say(self.msg("limit_topic", most=MAX_ITEMS_PER_TOPIC))
+            self.advance()
+            return
         said_by, perspective = self.said_by()
         storage.add_voice_note(
             self.ctx.session,
@@ -59,6 +64,10 @@ class VoiceNotes(TurnBase):
         )
         storage.set_retries(self.conv, 0)
         self.say(self.msg("voice_saved"))
+        if room_in_topic(self, step.id) <= 0:
+            self.say(self.msg("limit_topic", most=MAX_ITEMS_PER_TOPIC))
+            self.advance()
+            return
         self.say(self.msg("ask_more"), kind="ask")
 
     def switch_voice(self) -> None:

@@ -6,9 +6,12 @@ PDF" (or a page, a picture, text or sound); each format's recipe lives here once
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import tempfile
 from pathlib import Path
 
+import planbot
 from easyread._model import Profile
 from easyread.html import render_html
 from easyread.pdf import render_pdf
@@ -53,6 +56,41 @@ def write_profile(
     else:
         raise RenderError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     return private_file(out)
+
+
+def profile_bytes(
+    profile: Profile, fmt: str, settings: Settings, *, words_only: bool = False
+) -> bytes:
+    """``profile`` as ``fmt``, as bytes (made in a folder of its own, removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="planbot-render-") as folder:
+        out = write_profile(
+            profile, fmt, Path(folder) / f"profile.{fmt}", settings=settings, words_only=words_only
+        )
+        return out.read_bytes()
+
+
+def picture_bytes(pdf: bytes) -> bytes:
+    """The picture (PNG) of a PDF's first page: laying out the page again is the slow part."""
+    with tempfile.TemporaryDirectory(prefix="planbot-render-") as folder:
+        source = Path(folder) / "profile.pdf"
+        source.write_bytes(pdf)
+        return render_png(source, Path(folder) / "profile.png").read_bytes()
+
+
+def fingerprint(profile: Profile, photo: bytes = b"", settings: Settings | None = None) -> str:
+    """A hash of everything a rendered file of ``profile`` shows: its words, headings, the
+    photo's bytes, planbot's version (renderers change) and the voice setting (sound).
+
+    Why: rendered files are kept by this key, so a changed answer never gets an old file.
+    """
+    digest = hashlib.sha256()
+    shown = dataclasses.replace(profile, photo=None)
+    for part in (planbot.__version__, settings.tts if settings else "", repr(shown)):
+        digest.update(part.encode("utf-8") + b"\0")
+    digest.update(hashlib.sha256(photo).digest())
+    if profile.photo is not None:
+        digest.update(hashlib.sha256(Path(profile.photo).read_bytes()).digest())
+    return digest.hexdigest()[:40]
 
 
 def write_profile_files(

@@ -57,7 +57,7 @@ def available() -> frozenset[str]:
 
 
 def normalise(code: str) -> str:
-    """"U+1f60a", "1f60a" or "1F60A" all become "1F60A"; an emoji character becomes its code."""
+    """ "U+1f60a", "1f60a" or "1F60A" all become "1F60A"; an emoji character becomes its code."""
     code = code.strip()
     if code and not _CODE.match(code.upper().replace("U+", "").replace(" ", "-")):
         return "-".join(f"{ord(c):04X}" for c in code)
@@ -106,7 +106,7 @@ def _emoji_start(text: str, i: int) -> bool:
     """Whether a picture could start here: an emoji by default, or text asking for one (FE0F)."""
     c = text[i]
     nxt = text[i + 1] if i + 1 < len(text) else ""
-    return ord(c) >= 0x1F000 or ord(c) in _BMP_EMOJI or nxt in ("\uFE0F", "\u20E3")
+    return ord(c) >= 0x1F000 or ord(c) in _BMP_EMOJI or nxt in ("\ufe0f", "\u20e3")
 
 
 def emoji_runs(text: str) -> list[tuple[str, str | None]]:

@@ -121,11 +121,20 @@ def layout(profile: Profile, *, words_only: bool = False) -> Any:
     sections = visible_sections(profile)
     photo = None if words_only else photo_data_uri(profile.photo)
 
-    def render(first: Sequence[ProfileSection], more: Sequence[ProfileSection],
-               style: Style) -> Any:
-        html = page_html(profile, first, more, words_only=words_only, photo_url=photo,
-                         for_print=True, style=style, emoji_pictures=True,
-                         icons_as_backgrounds=True)
+    def render(
+        first: Sequence[ProfileSection], more: Sequence[ProfileSection], style: Style
+    ) -> Any:
+        html = page_html(
+            profile,
+            first,
+            more,
+            words_only=words_only,
+            photo_url=photo,
+            for_print=True,
+            style=style,
+            emoji_pictures=True,
+            icons_as_backgrounds=True,
+        )
         return _document(html)
 
     tight = PRINT_STEPS[-1]

@@ -9,6 +9,8 @@
      |    +-- AmbiguousPerson     more than one person with that name
      +-- ProfileError             a profile cannot be built from what is stored
      +-- RenderError              a renderer (HTML, PDF, PNG, audio) failed
+     |    +-- RenderTimeout       a render took longer than it may (it was stopped)
+     |         +-- RenderBusy     no render could start in that time (all were busy)
      +-- ChannelError             a channel (SMS, Telegram, terminal) failed
 
 Library errors (SQLAlchemy, Twilio, Telegram, WeasyPrint) are caught only in the module that
@@ -52,6 +54,14 @@ class ProfileError(PlanbotError):
 
 class RenderError(PlanbotError):
     """A renderer could not write its file."""
+
+
+class RenderTimeout(RenderError):
+    """A render took longer than ``PLANBOT_RENDER_SECONDS`` and was stopped."""
+
+
+class RenderBusy(RenderTimeout):
+    """No render could start within ``PLANBOT_RENDER_SECONDS``: others took every slot."""
 
 
 class ChannelError(PlanbotError):

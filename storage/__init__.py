@@ -117,6 +117,7 @@ from storage._conversations import (
 from storage._crypto import Keyring, keys_of, new_secret, open_file, seal_file
 from storage._db import Database, alembic_config, mark_erased, open_database
 from storage._export import erase_person, export_json, export_person
+from storage._files import private_folder, read_file, write_file
 from storage._limits import (
     Hits,
     count_hit,
@@ -178,6 +179,13 @@ from storage._processed import (
     forget_replies,
     processed_replies,
     record_processed,
+)
+from storage._renders import (
+    cached_render,
+    drop_renders,
+    keep_render,
+    render_key,
+    trim_renders,
 )
 from storage._retention import ANSWER_DAYS, mark_asked, plans_to_ask, plans_to_erase
 from storage._rotate import BATCH_ROWS, SEALED, not_current, rotate
@@ -300,6 +308,7 @@ __all__ = [
     "audit_of",
     "backoff",
     "backup_sqlite",
+    "cached_render",
     "cancel_joining",
     "carry_on_in_version",
     "claim_due",
@@ -316,6 +325,7 @@ __all__ = [
     "delete_conversation",
     "delete_last_answer",
     "delete_person_photo",
+    "drop_renders",
     "end_visit",
     "erase_person",
     "export_json",
@@ -341,6 +351,7 @@ __all__ = [
     "is_queued",
     "is_supporter",
     "joining_for",
+    "keep_render",
     "keys_of",
     "link_for_message",
     "link_person",
@@ -377,16 +388,19 @@ __all__ = [
     "person_photo",
     "plans_to_ask",
     "plans_to_erase",
+    "private_folder",
     "processed_replies",
     "queue_message",
     "rate_key",
     "reachable_addresses",
     "read_address",
+    "read_file",
     "record_consent",
     "record_processed",
     "release",
     "removals_to_tell",
     "remove_access",
+    "render_key",
     "requests_waiting",
     "restore_sqlite",
     "resume",
@@ -416,6 +430,7 @@ __all__ = [
     "start_joining",
     "token_hash",
     "too_many_wrong",
+    "trim_renders",
     "use_invite_code",
     "utcnow",
     "visit_flow",
@@ -426,4 +441,5 @@ __all__ = [
     "waiting_items",
     "wants_voice",
     "write_conversation",
+    "write_file",
 ]

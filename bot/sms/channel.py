@@ -22,12 +22,17 @@ Order of work for each text, and why:
    is answered at once (TwiML), and the profile with its link is queued, keyed by that
    MessageSid, so a retried text queues nothing more and its link stays the one sent. The end
    of a review preparation queues the review sheet's link (``/r/<token>``) instead.
+5. The short profile (PROFILE, and the end of a plan) is read in the text's transaction but
+   fitted into 3 texts afterwards, off the event loop and bounded in time (``fit``, in a
+   child process); ``deliver`` then answers with it or queues it. Too slow, and the person
+   gets a kind word instead, and nobody else waits.
 
 Nothing here logs a message's words or a phone number: numbers appear as a short keyed hash.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from typing import TypeVar
@@ -37,12 +42,14 @@ from sqlmodel import Session
 import storage
 from bot._base import Channel
 from bot._media import FetchedPhoto, fetch_photo, is_photo_type
+from bot._renders import render_bounded
 from bot.sms.inbound import (
     CHANNEL,
     OPTED_OUT_ERROR,
     Before,
     InboundSms,
     Outcome,
+    ShortProfile,
 )
 from bot.sms.words import keyword
 from bot.sms.words import text as sms_text
@@ -50,11 +57,13 @@ from dialogues import MY_DATA, Incoming, Media, ReceivedPhoto, Reply
 from easyread import build_profile, build_review
 from easyread.sms_text import gsm_friendly
 from easyread.text import clean, render_text
-from planbot.errors import PlanbotError, StorageError
+from planbot.errors import PlanbotError, RenderError, StorageError
 
 log = logging.getLogger("planbot.sms")
 
 T = TypeVar("T")
+# The short form takes milliseconds; Twilio waits 15 seconds for the whole answer.
+SHORT_FORM_SECONDS = 10
 
 
 class SmsChannel(Channel):
@@ -69,9 +78,11 @@ class SmsChannel(Channel):
     def handle(self, inbound: InboundSms) -> list[Reply]:
         """Every step at once, in this thread (tests, scripts)."""
         outcome = self.respond(inbound)
-        if outcome.photo is None:
+        if outcome.photo is not None:
+            outcome = self.keep_photo(inbound, self.fetch(outcome.photo))
+        if outcome.short is None:
             return outcome.replies
-        return self.keep_photo(inbound, self.fetch(outcome.photo))
+        return self.deliver(inbound, outcome, self.fit(outcome.short))
 
     def respond(self, inbound: InboundSms) -> Outcome:
         """Decide and store what this text means; a photo to keep is left for ``fetch``."""
@@ -84,7 +95,7 @@ class SmsChannel(Channel):
                 log.warning("sms %s: over the rate limit, warned", self.tag(inbound.number))
                 return Outcome([Reply(self.engine.script.message(verdict.warning))])
         if said is None and not inbound.media:
-            return Outcome(self._engine(inbound))  # most texts: one transaction in all
+            return self._outcome(inbound, self._engine(inbound))  # most: one transaction
         before = self._before(inbound)
         tag = self.tag(inbound.number)
         if before.opted_out:
@@ -92,18 +103,18 @@ class SmsChannel(Channel):
                 return Outcome(self._opt_out(inbound))
             if said in ("opt_in", "yes"):
                 log.info("sms %s: opted back in", tag)
-                return Outcome(self._engine(inbound, opening=True))
+                return self._outcome(inbound, self._engine(inbound, opening=True))
             log.info("sms %s: opted out, nothing stored", tag)
             return Outcome()
         if said == "opt_out":
             log.info("sms %s: opted out", tag)
             return Outcome(self._opt_out(inbound))
         if said == "opt_in":
-            return Outcome(self._engine(inbound, opening=True))
+            return self._outcome(inbound, self._engine(inbound, opening=True))
         if said == "help":
             return Outcome(self._help(inbound, before.known))
         if said == "profile":
-            return Outcome(self._profile(inbound))
+            return self._profile(inbound)
         if said == "stop_link":
             return Outcome(self._stop_link(inbound))
         if (
@@ -112,7 +123,7 @@ class SmsChannel(Channel):
             and self.engine.wants_photo(CHANNEL, inbound.number)
         ):
             return self._photo(inbound)
-        return Outcome(self._engine(inbound))
+        return self._outcome(inbound, self._engine(inbound))
 
     def fetch(self, media: Media) -> FetchedPhoto:
         """Download a photo (network only, no database: it may take seconds)."""
@@ -122,12 +133,62 @@ class SmsChannel(Channel):
             auth_token=self.settings.twilio_auth_token,
         )
 
-    def keep_photo(self, inbound: InboundSms, fetched: FetchedPhoto) -> list[Reply]:
+    def keep_photo(self, inbound: InboundSms, fetched: FetchedPhoto) -> Outcome:
         """Hand a fetched photo (or why it could not be had) to the engine, which keeps it."""
         if fetched.problem is not None:
-            return self._engine(inbound, problem=fetched.problem)
+            return self._outcome(inbound, self._engine(inbound, problem=fetched.problem))
         log.info("sms %s: photo fetched", self.tag(inbound.number))
-        return self._engine(inbound, photo=ReceivedPhoto(fetched.data, fetched.content_type))
+        photo = ReceivedPhoto(fetched.data, fetched.content_type)
+        return self._outcome(inbound, self._engine(inbound, photo=photo))
+
+    def fit(self, short: ShortProfile) -> str | None:
+        """The short profile fitted into 3 texts (in a child process, bounded in time); None
+        when it could not be made in time. Blocks: the web app runs it in a thread."""
+        work = functools.partial(render_text, sms=True, link=short.link)
+        seconds = min(self.settings.render_seconds, SHORT_FORM_SECONDS)
+        try:
+            return render_bounded(work, short.profile, seconds=seconds, slots="text")
+        except RenderError as exc:
+            log.error("short profile not made: %s", exc)
+            return None
+
+    def deliver(self, inbound: InboundSms, outcome: Outcome, text: str | None) -> list[Reply]:
+        """The replies once the short profile is fitted (``text``; None if it could not be):
+        PROFILE's answer, or at the end of a plan the profile queued in the outbox."""
+        short = outcome.short
+        assert short is not None, "deliver is for an outcome with a short profile"
+        if short.key is None:
+            if text is None:  # nothing kept: a retry of the text tries again
+                return [Reply(sms_text("profile_busy"))]
+            replies = [Reply(text, kind="profile")]
+            self._write(lambda session: self._keep_profile(session, inbound, replies))
+            return replies
+        if text is None:
+            return [*outcome.replies, Reply(sms_text("link_not_ready"))]
+        try:
+            with self.db.transaction() as session:
+                storage.queue_message(
+                    session,
+                    channel=CHANNEL,
+                    address=inbound.number,
+                    reply=Reply(text, kind="profile").to_dict(),
+                    due=self.clock(),
+                    key=short.key,
+                )
+        except PlanbotError as exc:
+            log.error("profile not queued: %s", type(exc).__name__)
+            return [*outcome.replies, Reply(sms_text("link_not_ready"))]
+        log.info("sms %s: profile queued", self.tag(inbound.number))
+        if self.on_queued is not None:
+            self.on_queued()
+        return outcome.replies
+
+    def _keep_profile(self, session: Session, inbound: InboundSms, replies: list[Reply]) -> None:
+        """Keep PROFILE's fitted answer, as every keyword's is kept (for a repeat delivery)."""
+        address = storage.find_address(session, CHANNEL, inbound.number)
+        if address is not None:
+            person = storage.current_person(session, address)
+            self._keep(session, inbound, address, person, replies)
 
     def delivery_status(self, form: Mapping[str, str]) -> None:
         """A delivery report from Twilio; error 21610 means the number opted out."""
@@ -145,27 +206,34 @@ class SmsChannel(Channel):
         where = "r" if document == "review" else "p"
         return f"{(self.settings.public_url or '').rstrip('/')}/{where}/{token}"
 
-    def queue_profile(self, inbound: InboundSms) -> list[Reply]:
-        """After the text that finished a plan: queue the SMS profile with a fresh link.
+    def _outcome(self, inbound: InboundSms, replies: list[Reply]) -> Outcome:
+        """The engine's replies; after the text that finished a plan, with what comes next."""
+        if not any(r.kind == "finished" for r in replies):
+            return Outcome(replies)
+        return self._end_of_plan(inbound, replies)
+
+    def _end_of_plan(self, inbound: InboundSms, replies: list[Reply]) -> Outcome:
+        """After the text that finished a plan: the profile with a fresh link, to fit and
+        queue (the review sheet's link is queued at once: it needs no fitting).
 
         Keyed by that text's MessageSid, so a retry of it queues nothing (and makes no new
-        link: the one queued stays the one that works). Returns what to answer if the
-        profile cannot be made (nothing when all is well: it is on its way).
+        link: the one queued stays the one that works). Adds what to answer if the profile
+        cannot be made (nothing when all is well: it is on its way).
         """
         key = f"{CHANNEL}:{inbound.message_sid}:profile"
         try:
             with self.db.transaction() as session:
                 if storage.is_queued(session, key):
-                    return []
+                    return Outcome(replies)
                 seen = storage.find_processed(session, CHANNEL, inbound.message_sid)
                 person_id = seen.person_id if seen is not None else None
                 person = storage.person_by_id(session, person_id) if person_id else None
                 if person is None:
-                    return [Reply(sms_text("no_profile"))]
-                if self._finished_flow(session, inbound, person) == "review":
-                    reply = self._review_in(session, person, inbound.message_sid)
-                else:
-                    (reply,) = self._profile_in(session, person, inbound.message_sid)
+                    return Outcome([*replies, Reply(sms_text("no_profile"))])
+                if self._finished_flow(session, inbound, person) != "review":
+                    short = self._short_in(session, person, inbound.message_sid, key)
+                    return Outcome(replies, short=short)
+                reply = self._review_in(session, person, inbound.message_sid)
                 storage.queue_message(
                     session,
                     channel=CHANNEL,
@@ -176,11 +244,11 @@ class SmsChannel(Channel):
                 )
         except PlanbotError as exc:
             log.error("profile link not made: %s", type(exc).__name__)
-            return [Reply(sms_text("link_not_ready"))]
-        log.info("sms %s: profile queued", self.tag(inbound.number))
+            return Outcome([*replies, Reply(sms_text("link_not_ready"))])
+        log.info("sms %s: review sheet queued", self.tag(inbound.number))
         if self.on_queued is not None:
             self.on_queued()
-        return []
+        return Outcome(replies)
 
     def _new_link(self, session: Session, person: storage.Person, sid: str) -> str:
         """A private link for the person, made by the text ``sid`` (so a retry of it is known)."""
@@ -193,10 +261,12 @@ class SmsChannel(Channel):
             message_id=sid,
         )
 
-    def _profile_in(self, session: Session, person: storage.Person, sid: str) -> list[Reply]:
+    def _short_in(
+        self, session: Session, person: storage.Person, sid: str, key: str | None = None
+    ) -> ShortProfile:
+        """The person's profile and a fresh link, to fit into 3 texts once this is stored."""
         token = self._new_link(session, person, sid)
-        profile = build_profile(session, person)
-        return [Reply(render_text(profile, sms=True, link=self.link_url(token)), kind="profile")]
+        return ShortProfile(build_profile(session, person), self.link_url(token), key)
 
     @staticmethod
     def _finished_flow(session: Session, inbound: InboundSms, person: storage.Person) -> str:
@@ -258,8 +328,6 @@ class SmsChannel(Channel):
             opts_in=opening,
         )
         replies = self.engine.handle(incoming)
-        if any(r.kind == "finished" for r in replies):
-            replies = replies + self.queue_profile(inbound)
         asked = [n for n, r in enumerate(replies) if r.kind == MY_DATA]
         if asked:  # "send me my data": the private link, right after "Here is everything"
             at = asked[0] + 1
@@ -316,21 +384,19 @@ class SmsChannel(Channel):
             contact = message("help_contact", contact=given)
         return [Reply(f"{about}\n{contact}\n{sms_text('help_new')}")]
 
-    def _profile(self, inbound: InboundSms) -> list[Reply]:
-        """A new link to the profile, kept with its answer: a repeat of the text gets the
-        same link back and makes no other (the first one keeps working)."""
+    def _profile(self, inbound: InboundSms) -> Outcome:
+        """A new link to the profile, to fit into 3 texts; the answer is kept once fitted
+        (``deliver``), so a repeat of the text gets the same link back and makes no other."""
 
-        def work(session: Session) -> list[Reply]:
+        def work(session: Session) -> Outcome:
             again = self._answered_before(session, inbound)
             if again is not None:
-                return again
+                return Outcome(again)
             address = storage.find_address(session, CHANNEL, inbound.number)
             person = storage.current_person(session, address) if address else None
             if address is None or person is None:
-                return [Reply(sms_text("no_profile"))]  # nothing stored: a repeat is the same
-            replies = self._profile_in(session, person, inbound.message_sid)
-            self._keep(session, inbound, address, person, replies)
-            return replies
+                return Outcome([Reply(sms_text("no_profile"))])  # nothing stored
+            return Outcome(short=self._short_in(session, person, inbound.message_sid))
 
         return self._write(work)
 
@@ -385,5 +451,5 @@ class SmsChannel(Channel):
         """A picture at the photo question: fetch it, unless it is no photo at all."""
         photos = [m for m in inbound.media if is_photo_type(m.content_type)]
         if not photos:
-            return Outcome(self._engine(inbound, problem="photo_type"))
+            return self._outcome(inbound, self._engine(inbound, problem="photo_type"))
         return Outcome(photo=photos[0])

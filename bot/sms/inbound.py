@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot._base import address_tag
 from dialogues import Media, Reply
+from easyread import Profile
 from planbot.settings import Settings
 
 CHANNEL = "sms"
@@ -57,12 +58,27 @@ class InboundSms:
         return cls(number, sid, form.get("Body") or "", media, country)
 
 
+@dataclass(frozen=True)
+class ShortProfile:
+    """A profile to fit into 3 texts, read from the database and fitted off the event loop.
+
+    ``key``: at the end of a plan, the outbox key it is queued under (None: PROFILE, the
+    answer to this text).
+    """
+
+    profile: Profile
+    link: str
+    key: str | None = None
+
+
 @dataclass
 class Outcome:
-    """What ``SmsChannel.respond`` decided: replies now, or a photo to fetch first."""
+    """What ``SmsChannel.respond`` decided: replies now, a photo to fetch first, or a short
+    profile to fit (then ``SmsChannel.deliver``)."""
 
     replies: list[Reply] = field(default_factory=list)
     photo: Media | None = None
+    short: ShortProfile | None = None
 
 
 @dataclass(frozen=True)

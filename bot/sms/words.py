@@ -58,6 +58,7 @@ TEXTS: dict[str, str] = {
     "links_off": "OK. I have turned off the links to your profile. Send PROFILE to get a new link.",
     "more": "There is more. Send PROFILE to see all of it on a web page.",
     "link_not_ready": "Your profile is saved. Send PROFILE to get a link to it.",
+    "profile_busy": "Sorry. I cannot make your profile just now. Please try again later.",
     "link_sent": "Here is the link to your profile. It works for {days} days.\n{link}",
     "review_link": (
         "Here is the review sheet, to take to the meeting. It works for {days} days.\n{link}"

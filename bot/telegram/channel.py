@@ -63,6 +63,7 @@ from telegram.ext import (
 import storage
 from bot._base import Channel, address_tag
 from bot._media import MAX_PHOTO_BYTES, checked_photo, is_photo_type
+from bot._renders import Kept, keep, kept_render, render_bounded
 from bot.telegram import actions as chat_actions
 from bot.telegram.actions import ChatActions
 from bot.telegram.voice import fetch_voice, question_audio
@@ -76,11 +77,10 @@ from dialogues import (
     Reply,
 )
 from easyread import Profile, profile_of, review_of
-from easyread.files import write_profile
-from easyread.png import render_png
+from easyread.files import fingerprint, picture_bytes, profile_bytes
 from easyread.text import render_text
 from planbot.errors import PlanbotError, SettingsError
-from planbot.private import private_file, private_folder
+from planbot.private import private_folder
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.telegram")
@@ -389,9 +389,24 @@ class TelegramChannel(Channel):
             return self._data_file(person_id)
         if flow == "review":
             review = review_of(self.db, person_id)
-            return [self._with_files(review, "review", ("pdf",))] if review else []
+            return [self._with_files(review, person_id, "review", ("pdf",))] if review else []
         profile = profile_of(self.db, person_id)
-        return [self._with_files(profile, "profile", ("pdf", "png", "ogg"))] if profile else []
+        kinds = ("pdf", "png", "ogg")
+        return [self._with_files(profile, person_id, "profile", kinds)] if profile else []
+
+    def _made(self, document: Profile, kept: Kept, kind: str, pdf: bytes | None) -> bytes:
+        """One of the document's files: the kept one, or made in a child process, bounded in
+        time (``RenderTimeout`` when too slow), then kept. A picture is drawn from ``pdf``."""
+        found = kept_render(self.settings, kept, kind)
+        if found is not None:
+            return found
+        seconds = self.settings.render_seconds
+        if kind == "png" and pdf is not None:
+            made = render_bounded(picture_bytes, pdf, seconds=seconds)
+        else:
+            made = render_bounded(profile_bytes, document, kind, self.settings, seconds=seconds)
+        keep(self.settings, kept, kind, made)
+        return made
 
     def _data_file(self, person_id: int) -> list[Reply]:
         """Everything kept about the person as a JSON file, in a folder of its own in the
@@ -401,36 +416,38 @@ class TelegramChannel(Channel):
             data = storage.export_json(session, person) if person is not None else None
         if data is None:
             return []
-        outbox = self.settings.data_dir / OUTBOX
-        outbox.mkdir(parents=True, exist_ok=True)
+        outbox = private_folder(self.settings.data_dir / OUTBOX)
         path = Path(tempfile.mkdtemp(prefix="data-", dir=outbox)) / "my-planbot-data.json"
-        path.touch(mode=0o600)
-        path.write_text(data, encoding="utf-8")
+        storage.write_file(path, data.encode("utf-8"))
         caption = self.engine.script.message("my_data_file")
         return [Reply("", kind="profile", attachments=(Attachment(path, "json", caption),))]
 
-    def _with_files(self, document: Profile, name: str, kinds: tuple[str, ...]) -> Reply:
+    def _with_files(
+        self, document: Profile, person_id: int, name: str, kinds: tuple[str, ...]
+    ) -> Reply:
         """The document's text, with its files made in a folder of their own (removed once
         they are sent); the words alone if the files cannot be made. ``name`` ("profile",
         "review") names the files and their captions (``<name>_pdf`` and so on)."""
         text = render_text(document)
+        if self.settings.tts == "off":
+            kinds = tuple(k for k in kinds if k != "ogg")
+        kept = Kept(person_id, name, fingerprint(document, settings=self.settings))
         outbox = private_folder(self.settings.data_dir / OUTBOX)
         folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=outbox))
         caption = self.engine.flows[name].script.message  # "profile_pdf", "review_pdf", ...
         actions = chat_actions.current()  # "sending a file..." while each is made
         show = actions.show if actions is not None else (lambda _action: None)
+        captions = {"pdf": f"{name}_pdf", "png": f"{name}_picture", "ogg": f"{name}_voice"}
+        shows = {"pdf": ChatAction.UPLOAD_DOCUMENT, "png": ChatAction.UPLOAD_PHOTO}
         try:
-            show(ChatAction.UPLOAD_DOCUMENT)
-            pdf = write_profile(document, "pdf", folder / f"{name}.pdf", settings=self.settings)
-            files = [Attachment(pdf, "pdf", caption(f"{name}_pdf"))]
-            if "png" in kinds:
-                show(ChatAction.UPLOAD_PHOTO)
-                png = private_file(render_png(pdf, folder / f"{name}.png"))
-                files.append(Attachment(png, "png", caption(f"{name}_picture")))
-            if "ogg" in kinds and self.settings.tts != "off":
-                show(ChatAction.RECORD_VOICE)
-                ogg = write_profile(document, "ogg", folder / f"{name}.ogg", settings=self.settings)
-                files.append(Attachment(ogg, "ogg", caption(f"{name}_voice")))
+            files, pdf = [], None
+            for kind in kinds:
+                show(shows.get(kind, ChatAction.RECORD_VOICE))
+                made = self._made(document, kept, kind, pdf)
+                pdf = made if kind == "pdf" else pdf
+                path = folder / f"{name}.{kind}"
+                storage.write_file(path, made)
+                files.append(Attachment(path, kind, caption(captions[kind])))
         except PlanbotError as exc:
             log.error("%s files not made: %s", name, type(exc).__name__)
             shutil.rmtree(folder, ignore_errors=True)

@@ -6,8 +6,10 @@ Why it looks like this:
   a message) they run in line on the event loop, one after another: no thread hand-off, no
   fight for the GIL, and writers never meet SQLite's busy handler, which sleeps in growing
   steps. On PostgreSQL they run in worker threads, several at once, and the address row lock
-  keeps one message per conversation. Rendering (PDF, picture, sound) and photo downloads
-  always run in threads, so they never hold up a text.
+  keeps one message per conversation. Photo downloads run in threads. Every render (the SMS
+  short profile, pages, PDF, picture, sound) runs in a child process (``bot._renders``),
+  waited for in a thread of its own, stopped after ``PLANBOT_RENDER_SECONDS``: a kind text
+  or a 503 then, and no other texter waits for it.
 - Nothing about a conversation is kept in the process: any worker on any host can answer.
 - Every ``/sms`` request is checked with Twilio's ``RequestValidator`` against
   ``PLANBOT_PUBLIC_URL`` + path (+ query) and every form field, before anything is read.
@@ -44,6 +46,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 import storage
 from bot._logging import setup_logging
 from bot._outbox import ChannelSender, OutboxSender
+from bot._renders import warm_up
 from bot._tidy import EVERY, forget_old_replies
 from bot.sms.bodies import sms_bodies
 from bot.sms.channel import SmsChannel
@@ -53,7 +56,7 @@ from bot.web import pages as links
 from bot.web.body import read_body
 from bot.web.channels import check_settings, sms_on
 from bot.web.hardening import Hardening
-from planbot.errors import PlanbotError, SettingsError
+from planbot.errors import PlanbotError, RenderTimeout, SettingsError
 from planbot.settings import Settings
 
 if TYPE_CHECKING:  # python-telegram-bot is an optional extra: loaded only when it is used
@@ -66,6 +69,8 @@ MAX_FORM_FIELDS = 200  # Twilio sends about 40 (10 pictures add 20): a flood of 
 # The routes that take a body, and how much (Telegram's updates are a few kilobytes too).
 BODY_LIMITS = {"/sms": MAX_FORM_BYTES, "/sms/status": MAX_FORM_BYTES, "/telegram": MAX_FORM_BYTES}
 POSTGRES_THREADS = 8
+RENDER_THREADS = 8  # threads that wait for renders (which run RENDERS_AT_ONCE at a time)
+RENDER_GRACE = 5.0  # seconds past the render's own limit before its waiter gives up on it
 T = TypeVar("T")
 __all__ = ["app_from_env", "check_settings", "create_app", "twiml"]
 
@@ -87,9 +92,11 @@ class _Runner:
     several at once in threads, and the address row lock keeps one message per conversation.
     """
 
-    def __init__(self, db: storage.Database) -> None:
+    def __init__(self, db: storage.Database, render_seconds: float) -> None:
         self.in_line = db.is_sqlite
         self.limiter = anyio.CapacityLimiter(POSTGRES_THREADS)
+        self.renders = anyio.CapacityLimiter(RENDER_THREADS)
+        self.render_seconds = render_seconds
 
     async def db(self, work: Callable[..., T], *args: Any) -> T:
         if self.in_line:
@@ -98,6 +105,18 @@ class _Runner:
 
     async def other(self, work: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(work, *args)
+
+    async def render(self, work: Callable[..., T], *args: Any) -> T:
+        """Work that waits for a render, in a thread of its own. The render stops itself in
+        time; this limit, a little longer, also counts the wait for a free thread (a flood of
+        requests waits, then gets a 503)."""
+        try:
+            with anyio.fail_after(self.render_seconds + RENDER_GRACE):
+                return await anyio.to_thread.run_sync(
+                    work, *args, limiter=self.renders, abandon_on_cancel=True
+                )
+        except TimeoutError as exc:
+            raise RenderTimeout("no time left to wait for the render") from exc
 
 
 async def _form(request: Request) -> ImmutableMultiDict[str, str] | None:
@@ -142,7 +161,7 @@ def create_app(
     """The ASGI app. ``db`` defaults to ``settings.database_url``, migrated to the newest tables."""
     database = db or storage.open_database(settings.database_url, storage.keys_of(settings))
     sms = SmsChannel(database, settings, clock=clock)
-    run = _Runner(database)
+    run = _Runner(database, settings.render_seconds)
     now = clock or storage.utcnow
 
     async def tidy() -> None:
@@ -164,6 +183,8 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await tidy()  # at start, then every hour
         tidying = asyncio.create_task(tidy_every_hour())
+        # The first render starts quickly (an abandoned warm-up finishes on its own).
+        warming = asyncio.create_task(anyio.to_thread.run_sync(warm_up, abandon_on_cancel=True))
         if telegram is not None:
             await telegram.start()
         sending = asyncio.create_task(outbox.run())
@@ -171,9 +192,12 @@ def create_app(
             yield
         finally:
             tidying.cancel()
+            warming.cancel()
             sending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sending
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
             if telegram is not None:
                 await telegram.stop()
 
@@ -211,10 +235,16 @@ def create_app(
             return Response("From and MessageSid are needed.\n", status_code=400)
         try:
             outcome = await run.db(sms.respond, inbound)
-            replies = outcome.replies
             if outcome.photo is not None:
                 fetched = await run.other(sms.fetch, outcome.photo)
-                replies = await run.db(sms.keep_photo, inbound, fetched)
+                outcome = await run.db(sms.keep_photo, inbound, fetched)
+            replies = outcome.replies
+            if outcome.short is not None:  # PROFILE, or the end of a plan: fitted off the loop
+                try:
+                    fitted = await run.render(sms.fit, outcome.short)
+                except RenderTimeout:
+                    fitted = None
+                replies = await run.db(sms.deliver, inbound, outcome, fitted)
             bodies = sms_bodies(replies)
         except Exception as exc:  # never leave a person without an answer
             log.error("sms %s failed: %s", sms.tag(inbound.number), type(exc).__name__)
@@ -303,7 +333,7 @@ def create_app(
         if wait:
             return too_many(wait)
         try:
-            body, media_type = await run.other(
+            body, media_type = await run.render(
                 links.render_page, data, parts[1], parts[0], settings
             )
         except PlanbotError as exc:

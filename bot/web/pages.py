@@ -17,12 +17,15 @@ and each client over all links, may be opened ``PLANBOT_LINK_VIEWS_PER_MINUTE`` 
 (twice that for a client); past it the answer is 429 with ``Retry-After``.
 
 The page is ``easyread.html``'s; the PDF, picture and sound are made by ``easyread.files``, the
-one place that knows each format's recipe.
+one place that knows each format's recipe. Every form is made in a child process, stopped
+after ``PLANBOT_RENDER_SECONDS`` (``bot._renders``), and kept by what it shows
+(``storage.cached_render``): asked for again, the same file comes back at once.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import re
 import tempfile
@@ -32,11 +35,19 @@ from pathlib import Path
 from sqlmodel import Session
 
 import storage
+from bot._renders import (
+    Kept,
+    keep,
+    kept_render,
+    mark_too_slow,
+    render_bounded,
+    too_slow_lately,
+)
 from easyread import Profile, build_profile, build_review
-from easyread.files import write_profile
+from easyread.files import fingerprint, write_profile
 from easyread.html import render_html
 from easyread.text import render_text
-from planbot.errors import PlanbotError, RenderError
+from planbot.errors import PlanbotError, RenderBusy, RenderError, RenderTimeout
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.web")
@@ -83,6 +94,7 @@ class PageData:
 
     profile: Profile
     photo: storage.Photo | None
+    person_id: int = 0
 
 
 def split_name(name: str) -> tuple[str, str] | None:
@@ -151,14 +163,42 @@ def load_page(
             return None
         seen = document if fmt == "html" else f"{document}.{fmt}"
         _seen_by_link(session, person, "saw", seen, now)
-        return PageData(build(session, person), storage.person_photo(session, person))
+        photo = storage.person_photo(session, person)
+        return PageData(build(session, person), photo, person.id or 0)
 
 
 def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tuple[bytes, str]:
-    """The file for ``fmt`` as (bytes, media type).
+    """The file for ``fmt`` as (bytes, media type): the kept one, or made (bounded) and kept.
 
-    Raises ``RenderError`` when a renderer fails (the caller answers 503).
+    Blocks: call it from a worker thread. Raises ``RenderError`` when a renderer fails and
+    ``RenderTimeout`` when it takes too long (the caller answers 503).
     """
+    content = fingerprint(data.profile, data.photo.data if data.photo else b"", settings)
+    # A page holds its own links (with the token); the other forms are the same for any link.
+    variant = fmt
+    if fmt in ("html", "words"):
+        variant = f"{fmt}-{hashlib.sha256(token.encode()).hexdigest()[:16]}"
+    where = Kept(data.person_id, data.profile.document, content)
+    found = kept_render(settings, where, variant)
+    if found is not None:
+        return found, FORMATS[fmt]
+    if too_slow_lately(settings, where, variant):
+        raise RenderTimeout(f"the {fmt} took too long to make a short while ago")
+    try:
+        made = render_bounded(
+            make_page, data, fmt, token, settings, seconds=settings.render_seconds
+        )
+    except RenderBusy:
+        raise
+    except RenderTimeout:
+        mark_too_slow(settings, where, variant)
+        raise
+    keep(settings, where, variant, made)
+    return made, FORMATS[fmt]
+
+
+def make_page(data: PageData, fmt: str, token: str, settings: Settings) -> bytes:
+    """The file for ``fmt``, made now (in the render's child process)."""
     with tempfile.TemporaryDirectory(prefix="planbot-page-") as folder:
         work = Path(folder)
         profile = data.profile
@@ -173,7 +213,7 @@ def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tup
             raise
         except Exception as exc:  # a renderer's own library failed: keep the person's words out
             raise RenderError(f"the {fmt} renderer failed: {type(exc).__name__}") from exc
-    return made, FORMATS[fmt]
+    return made
 
 
 def _render(profile: Profile, fmt: str, token: str, settings: Settings, work: Path) -> bytes:

@@ -2,6 +2,13 @@
 
 "done", "nah thats all" or 👍 end the topic; "dunno" after a thing ends it too; "yes" means more
 is coming; a hello or "wat" is never saved as a thing.
+
+What one person can keep has limits (the numbers below). Why: every thing kept is read back,
+fitted into a text message and laid out on the page, the PDF, the picture and the sound, so
+without a limit one person could make planbot slow for everyone (a 2,000-character message of
+"a;b;c" alone is about 400 things). Real plans are far below them: a topic rarely holds more
+than 10 things, and a thing is a phrase or a few sentences. At a limit the person hears what
+was kept and why, in easy read, and nothing over the limit is kept.
 """
 
 from __future__ import annotations
@@ -11,6 +18,13 @@ from dialogues import _just_for_me as just_for_me
 from dialogues._script import Step
 from dialogues._turn_base import TurnBase
 from dialogues._understand import bullet_lines, split_items
+
+# Things one topic can hold (voice notes count too): a full topic moves on to the next one.
+MAX_ITEMS_PER_TOPIC = 40
+# Characters kept of one thing: a long paragraph still fits; the rest of it is not kept.
+MAX_ITEM_CHARS = 500
+# Things kept from one message: a list longer than this is cut to its first ones.
+MAX_ITEMS_PER_MESSAGE = 20
 
 
 def answer(turn: TurnBase, step: Step) -> None:
@@ -47,11 +61,42 @@ def answer(turn: TurnBase, step: Step) -> None:
     items = list(got.items)
     if len(items) > 1 and words.is_answer("yes", items[0]):
         items.pop(0)  # "yes, my dog": the yes answers "anything else?", the dog is the thing
+    items, notes, full = _within_limits(turn, step, items)
     for item in items:
         turn.store(step.id, item)
     storage.set_retries(turn.conv, 0)
-    turn.say(f"{turn.msg('saved_items')}\n{bullet_lines(items)}")
-    if got.ended:
+    if items:
+        turn.say(f"{turn.msg('saved_items')}\n{bullet_lines(items)}")
+    for note in notes:
+        turn.say(note)
+    if got.ended or full:
         turn.advance()
     else:
         turn.say(turn.msg("ask_more"), kind="ask")
+
+
+def room_in_topic(turn: TurnBase, section: str) -> int:
+    """How many more things the topic can hold (every thing kept counts, whoever said it)."""
+    assert turn.ctx.person is not None
+    kept = storage.answers_for(turn.ctx.session, turn.ctx.person, section)
+    return MAX_ITEMS_PER_TOPIC - sum(a.status == storage.ANSWER for a in kept)
+
+
+def _within_limits(
+    turn: TurnBase, step: Step, items: list[str]
+) -> tuple[list[str], list[str], bool]:
+    """The things of one message that fit the limits, what to tell the person about it, and
+    whether the topic is now full."""
+    notes = []
+    if len(items) > MAX_ITEMS_PER_MESSAGE:
+        items = items[:MAX_ITEMS_PER_MESSAGE]
+        notes.append(turn.msg("limit_message", most=MAX_ITEMS_PER_MESSAGE))
+    if any(len(item) > MAX_ITEM_CHARS for item in items):
+        items = [item[:MAX_ITEM_CHARS].rstrip() for item in items]
+        notes.append(turn.msg("limit_item", most=MAX_ITEM_CHARS))
+    room = room_in_topic(turn, step.id)
+    full = len(items) >= room
+    if full:
+        items = items[: max(room, 0)]
+        notes.append(turn.msg("limit_topic", most=MAX_ITEMS_PER_TOPIC))
+    return items, notes, full

@@ -1,0 +1,165 @@
+"""Renders (text, page, PDF, picture, sound) off the event loop and bounded in time.
+
+Why a child process for each: a thread cannot be stopped, and a long layout in a thread still
+takes turns at the interpreter with the event loop, so every other texter waits a little.
+A child process runs on its own, and when it takes longer than ``settings.render_seconds``
+it is killed: the caller gets ``RenderTimeout`` and gives a kind answer (or a 503), and
+nobody else waits for it. At most ``RENDERS_AT_ONCE`` run at a time (a flood of requests
+for PDFs waits its turn, within the same time limit, instead of starting 100 layouts). A
+page's file that ran out of time is not tried again for ``TRY_AGAIN_AFTER`` (unless what it
+shows changes): asking for it again and again costs nothing.
+
+The children come from a fork server that has already loaded the renderers, so a child
+starts in milliseconds. ``render_bounded`` blocks: call it from a worker thread (the web
+app's ``render`` does), or from code already off the loop (the Telegram engine thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+import storage
+from planbot.errors import PlanbotError, RenderBusy, RenderError, RenderTimeout, SealError
+from planbot.settings import Settings
+
+log = logging.getLogger("planbot.render")
+
+T = TypeVar("T")
+RENDERS_AT_ONCE = 2  # this many layouts at a time; more would only share the same cores
+TRY_AGAIN_AFTER = 600.0  # seconds before a file that took too long to make is tried again
+_CONTEXT = multiprocessing.get_context("forkserver")
+# Loaded once in the fork server, so no child loads them again.
+_CONTEXT.set_forkserver_preload(["easyread.files", "easyread.text", "bot.web.pages"])
+# Texts (the SMS short form) have slots of their own: they take milliseconds, and must never
+# wait behind PDFs that take seconds (Twilio waits 15 seconds for an answer).
+_SLOTS = {
+    "files": threading.BoundedSemaphore(RENDERS_AT_ONCE),
+    "text": threading.BoundedSemaphore(RENDERS_AT_ONCE),
+}
+
+
+def render_bounded(work: Callable[..., T], *args: Any, seconds: float, slots: str = "files") -> T:
+    """``work(*args)`` in a child process, waiting at most ``seconds`` in all (for a free
+    slot too: ``slots`` "text" for the SMS short form, "files" for the rest). ``work`` and
+    its arguments must pickle (a module's function, dataclasses).
+
+    Raises ``RenderTimeout`` when time runs out (the child is killed), ``RenderError`` when
+    the child fails; a ``PlanbotError`` the work raised comes back as a ``RenderError`` with
+    its words.
+    """
+    deadline = time.monotonic() + seconds
+    pool = _SLOTS[slots]
+    if not pool.acquire(timeout=seconds):
+        raise RenderBusy(f"no free slot to render within {seconds:g} s")
+    try:
+        return _in_child(work, args, deadline)
+    finally:
+        pool.release()
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Where a rendered file is kept: its person, document ("profile", "review") and the
+    fingerprint of what it shows (``easyread.files.fingerprint``)."""
+
+    person_id: int
+    document: str
+    content: str
+
+
+def kept_render(settings: Settings, kept: Kept, variant: str) -> bytes | None:
+    """The file kept for this content and variant ("pdf", "png", ...), or None. Kept files
+    are sealed with the key, as the database is (one that does not open is not kept)."""
+    blob = storage.cached_render(
+        settings.data_dir, kept.person_id, kept.document, kept.content, variant
+    )
+    if blob is None:
+        return None
+    try:
+        return storage.open_file(blob, storage.keys_of(settings))
+    except SealError:
+        return None
+
+
+def keep(settings: Settings, kept: Kept, variant: str, data: bytes) -> None:
+    """Keep a file just made for next time (a cache that cannot be written stops nothing)."""
+    try:
+        storage.keep_render(
+            settings.data_dir,
+            kept.person_id,
+            kept.document,
+            kept.content,
+            variant,
+            storage.seal_file(data, storage.keys_of(settings)),
+            limit_bytes=settings.render_cache_mb * 1024 * 1024,
+        )
+    except OSError as exc:
+        log.warning("rendered file not kept: %s", exc.strerror)
+
+
+def too_slow_lately(settings: Settings, kept: Kept, variant: str) -> bool:
+    """True when making this very file ran out of time a short while ago: asked for again
+    (a link can be asked for over and over), it gets its 503 at once, without a new try."""
+    found = kept_render(settings, kept, f"{variant}.slow")
+    try:
+        return found is not None and time.time() - float(found) < TRY_AGAIN_AFTER
+    except ValueError:
+        return False
+
+
+def mark_too_slow(settings: Settings, kept: Kept, variant: str) -> None:
+    """Remember that making this file ran out of time (until the content changes)."""
+    keep(settings, kept, f"{variant}.slow", str(time.time()).encode())
+
+
+def warm_up() -> None:
+    """Start the fork server now (it loads the renderers: seconds), not at the first render,
+    which would then keep a person waiting for it."""
+    try:
+        render_bounded(len, "", seconds=120)
+    except RenderError as exc:
+        log.warning("renders not warmed up: %s", exc)
+
+
+def _in_child(work: Callable[..., T], args: tuple[Any, ...], deadline: float) -> T:
+    receiver, sender = _CONTEXT.Pipe(duplex=False)
+    child = _CONTEXT.Process(target=_run, args=(sender, work, args), daemon=True)
+    try:
+        child.start()
+        sender.close()
+        if not receiver.poll(max(deadline - time.monotonic(), 0.0)):
+            log.warning("render %s stopped: it took too long", getattr(work, "__name__", "?"))
+            raise RenderTimeout("the render took too long")
+        outcome, value = receiver.recv()
+    except EOFError as exc:  # the child died without an answer
+        raise RenderError("the render stopped without a result") from exc
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if outcome == "ok":
+        return value
+    raise RenderError(value)
+
+
+def _run(sender: Connection, work: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """In the child: the work's result, or what went wrong (never the person's words)."""
+    try:
+        result: tuple[str, Any] = ("ok", work(*args))
+    except PlanbotError as exc:
+        result = ("error", str(exc))
+    except Exception as exc:  # a renderer's library failed: its message may hold words
+        result = ("error", f"the renderer failed: {type(exc).__name__}")
+    try:
+        sender.send(result)
+        sender.close()
+    except OSError:  # the waiting side stopped (time ran out, or the server is stopping)
+        pass
