@@ -84,7 +84,9 @@ class TelegramWebhook(TelegramChannel):
         try:
             data = json.loads(body)
             update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError):
+            # Not an update: bad JSON, wrong types, or a date no clock can hold (python-telegram-bot
+            # reads "date" with fromtimestamp, which raises OverflowError or OSError).
             update = None
         if update is None:
             return Response("Send an update from Telegram.\n", status_code=400)
