@@ -31,11 +31,11 @@ HOSTILE: dict[str, str] = {
 }
 
 # The characters planbot never keeps (engine.clean_text drops them as it stores a message):
-# controls (but new lines and tabs) and the bidirectional overrides and isolates.
+# controls (but new lines and tabs), the bidirectional overrides and isolates, noncharacters.
 DROPPED = frozenset(
     [chr(c) for c in range(0x20) if chr(c) not in "\n\t"]
-    + ["\x7f"]
-    + list("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + list("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufffe\uffff")
 )
 
 
