@@ -10,6 +10,7 @@ The tally counts the generated cases the fuzz tests sent and the server errors (
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 HOSTILE: dict[str, str] = {
@@ -59,3 +60,9 @@ class Tally:
 
 
 TALLY = Tally({}, {})
+
+
+def examples(default: int) -> int:
+    """How many examples a fuzz test makes: modest by default, so the suite stays fast; to
+    search harder for one run, ``PLANBOT_FUZZ_EXAMPLES=500 .venv/bin/python -m pytest ...``."""
+    return int(os.environ.get("PLANBOT_FUZZ_EXAMPLES", default))

@@ -14,7 +14,6 @@ at the end of the run (tests/auxil/hostile.py).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from twilio.request_validator import RequestValidator
 import storage
 from bot.web.app import create_app
 from tests.auxil.fake_telegram import TOKEN, FakeBotApi, fake_bot_api
-from tests.auxil.hostile import HOSTILE, TALLY
+from tests.auxil.hostile import HOSTILE, TALLY, examples
 from tests.auxil.twilio import AUTH_TOKEN, PUBLIC_URL, make_settings, read_twiml, sms_form
 from tests.conftest import Clock
 
@@ -47,11 +46,8 @@ OPERATIONS = [
     ("GET", "/r/{name}"),
     ("GET", "/healthz"),
 ]
-# Modest counts: the whole suite must stay fast. To search harder, raise them for one run:
-# PLANBOT_FUZZ_EXAMPLES=500 .venv/bin/python -m pytest tests/bot/test_fuzz_web.py
-EXAMPLES = int(os.environ.get("PLANBOT_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
-    max_examples=EXAMPLES,
+    max_examples=examples(30),
     deadline=None,
     # No shrinking: each example runs the whole app, and a failure prints its request anyway.
     phases=[Phase.explicit, Phase.reuse, Phase.generate],

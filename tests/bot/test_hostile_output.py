@@ -31,6 +31,7 @@ from tests.bot.test_telegram import Bot, agree, telegram_settings
 from tests.conftest import Clock
 
 NAME = "Dev <i>{{7*7}}</i>"
+INVISIBLE = "\ufeff\u200b\u2060"  # zero-width: an SMS may drop them at a word's edge
 # Elements a page of planbot's own has; the person's words must add none.
 OWN_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "img", "h1", "h2", "h3", "h4",
@@ -96,17 +97,17 @@ def test_the_table_holds_every_kind_of_trick() -> None:
         assert needle in joined, needle
 
 
-@pytest.mark.parametrize("name", sorted(HOSTILE))
-async def test_twiml_carries_hostile_words_as_text(texter: Texter, name: str) -> None:
+async def test_twiml_carries_hostile_words_as_text(texter: Texter) -> None:
     await consent(texter)
-    bodies = await texter.send(HOSTILE[name])
-    assert texter.last is not None
-    root = read_twiml(texter.last.text)  # exactly <Response> of <Message>s, no other element
-    assert root == bodies
-    kept = "".join(ch for ch in HOSTILE[name] if ch not in DROPPED)
-    words = [w for w in re.split(r"[\s;,]+", kept) if w.strip("\ufeff\u200b\u2060")]
-    shown = " ".join(bodies)
-    assert all(w.strip("\ufeff\u200b\u2060") in shown for w in words), (words, bodies)
+    for text in HOSTILE.values():
+        bodies = await texter.send(text)
+        assert texter.last is not None
+        # exactly a <Response> of <Message>s holding only text: no element of the person's
+        assert read_twiml(texter.last.text) == bodies
+        kept = "".join(ch for ch in text if ch not in DROPPED)
+        words = [w.strip(INVISIBLE) for w in re.split(r"[\s;,]+", kept)]
+        shown = " ".join(bodies)
+        assert all(w in shown for w in words), (words, bodies)
 
 
 @pytest.mark.parametrize("form", ["", ".words"])
