@@ -56,7 +56,7 @@ def described_operations() -> list[tuple[str, str]]:
 
 OPERATIONS = described_operations()
 FUZZ = settings(
-    max_examples=examples(30),
+    max_examples=examples(20),
     deadline=None,
     # No shrinking: each example runs the whole app, and a failure prints its request anyway.
     phases=[Phase.explicit, Phase.reuse, Phase.generate],

@@ -193,9 +193,7 @@ async def bot(
         await app.shutdown()
 
 
-async def test_telegram_sends_hostile_words_as_plain_text(
-    bot: Bot, db: storage.Database
-) -> None:
+async def test_telegram_sends_hostile_words_as_plain_text(bot: Bot, db: storage.Database) -> None:
     await agree(bot, NAME)
     await bot.press("no")  # no photo
     for text in HOSTILE.values():

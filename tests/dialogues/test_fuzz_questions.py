@@ -161,7 +161,7 @@ def check(replies: list[Reply], text: str) -> None:
 
 @pytest.mark.parametrize("kind", list(QUESTIONS))
 @settings(
-    max_examples=examples(8),
+    max_examples=examples(6),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
