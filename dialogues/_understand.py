@@ -31,14 +31,22 @@ _REASON_COMMANDS = {"skip": "skip", "back": "back", "go back": "back"}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
+def _shown(ch: str) -> bool:
+    """Not a control, a lone surrogate (JSON can carry one; no database can store it) or a
+    noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF: never text, and XML cannot hold U+FFFF)."""
+    code = ord(ch)
+    noncharacter = 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+    return not noncharacter and unicodedata.category(ch) not in ("Cc", "Cs")
+
+
 def clean_text(raw: str) -> str:
-    """The message as stored: control and bidi-override characters removed, ends trimmed.
+    """The message as stored: controls, bidi overrides and non-text removed, ends trimmed.
 
     Everything else (emoji, accents, HTML-looking text) is kept exactly: answers are verbatim and
     escaping happens wherever they are shown.
     """
     text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
-    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    kept = "".join(ch for ch in text if ch in "\n\t" or _shown(ch)).strip()
     # Only invisible characters (a byte-order mark, zero-width spaces) is no message at all.
     if all(unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp") or ch.isspace() for ch in kept):
         return ""

@@ -23,6 +23,9 @@ def voice_note_label(when: date) -> str:
     return VOICE_NOTE_LABEL.format(day=f"{when.day} {when:%B %Y}")
 
 
+WHOSE = "{name} says"  # beside an item someone else said: "Mum says: ..."
+
+
 @dataclass(frozen=True)
 class ProfileItem:
     """One thing the person (or someone who knows them) said, exactly as typed."""
@@ -38,7 +41,7 @@ class ProfileItem:
         """Who said it, for showing beside the item ("Mum says"), or "" for the person."""
         if self.perspective == "person" or not self.said_by:
             return ""
-        return f"{self.said_by} says"
+        return WHOSE.format(name=self.said_by)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread._model import WHOSE, Profile, ProfileItem, ProfileSection
 from easyread.icons import (
     OPENMOJI_LICENCE,
     OPENMOJI_LICENCE_URL,
@@ -97,7 +97,7 @@ class ItemView:
     """One item as the template shows it (``Markup`` only when emoji became pictures)."""
 
     text: str | Markup
-    whose: str
+    whose: Markup  # "Mum says", the name isolated (see ``_whose``), or empty
     audio_url: str = ""  # a voice note's sound, played in the item
 
 
@@ -146,6 +146,14 @@ def _with_emoji_pictures(text: str) -> Markup:
     return out
 
 
+def _whose(item: ProfileItem) -> Markup:
+    """ "Mum says" with the name in its own ``<bdi>``: a name in a right-to-left script keeps
+    "says" after it, and cannot reorder the words around it."""
+    if not item.whose:
+        return Markup("")
+    return Markup(escape(WHOSE)).format(name=Markup("<bdi>{}</bdi>").format(item.said_by))
+
+
 def _view(
     sections: Iterable[ProfileSection], emoji_pictures: bool, voice_url: str | None = None
 ) -> list[SectionView]:
@@ -153,7 +161,7 @@ def _view(
         text = _with_emoji_pictures(i.text) if emoji_pictures else i.text
         # Only an id of digits goes in an address: nothing else could sneak into the URL.
         playable = voice_url is not None and i.audio.isdecimal() and i.audio.isascii()
-        return ItemView(text, i.whose, f"{voice_url}/{i.audio}.ogg" if playable else "")
+        return ItemView(text, _whose(i), f"{voice_url}/{i.audio}.ogg" if playable else "")
 
     views = []
     part = ""

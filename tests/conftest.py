@@ -12,6 +12,7 @@ import storage
 from dialogues import Engine
 from planbot.settings import Settings
 from tests.auxil.databases import backends, make_database
+from tests.auxil.hostile import TALLY
 
 
 @pytest.fixture(params=backends())
@@ -49,3 +50,11 @@ def clock() -> Clock:
 @pytest.fixture
 def engine(db: storage.Database, settings: Settings, clock: Clock) -> Engine:
     return Engine(db, settings, clock=clock)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz tests' figures: cases sent and server errors met (tests/auxil/hostile.py)."""
+    if TALLY.cases:
+        terminalreporter.section("fuzzing")
+        for line in TALLY.lines():
+            terminalreporter.write_line(line)

@@ -193,6 +193,8 @@ class SmsChannel(Channel):
     def delivery_status(self, form: Mapping[str, str]) -> None:
         """A delivery report from Twilio; error 21610 means the number opted out."""
         to = (form.get("To") or "").strip()
+        if not to.isprintable():
+            to = ""  # not a number Twilio sends to (a NUL in it would stop PostgreSQL)
         status = form.get("MessageStatus") or form.get("SmsStatus") or "?"
         error = (form.get("ErrorCode") or "").strip()
         log.info("sms delivery to %s: %s %s", self.tag(to) if to else "-", status, error)

@@ -47,6 +47,8 @@ class InboundSms:
         sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
         if not number or not sid or len(sid) > 200 or len(number) > 100:
             return None
+        if not (number.isprintable() and sid.isprintable()):
+            return None  # Twilio's are plain: a NUL here is no message (PostgreSQL refuses it)
         raw = (form.get("NumMedia") or "0").strip()
         count = min(int(raw), MAX_MEDIA) if raw.isdigit() else 0
         media = tuple(

@@ -86,9 +86,24 @@ class TelegramWebhook(TelegramChannel):
         try:
             data = json.loads(body)
             update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
-        except Exception:  # not JSON, nested too deep (RecursionError), or not an update
+        except Exception:  # not JSON, nested too deep (RecursionError), a date no clock can
+            # hold (OverflowError, OSError), wrong types: not an update
             update = None
-        if update is None:
+        if update is None or not _ids_are_numbers(update):
             return Response("Send an update from Telegram.\n", status_code=400)
         await self.app.process_update(update)
         return Response(status_code=200)
+
+
+def _ids_are_numbers(update: Update) -> bool:
+    """Whether the chat and user ids are whole numbers, as Telegram's always are.
+
+    python-telegram-bot takes the JSON's types as they come, and a list for an id stops it
+    with a TypeError (it keeps the ids in a set): such an update is refused, not processed.
+    """
+    ids = [update.update_id]
+    if update.effective_chat is not None:
+        ids.append(update.effective_chat.id)
+    if update.effective_user is not None:
+        ids.append(update.effective_user.id)
+    return all(type(i) is int for i in ids)

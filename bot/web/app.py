@@ -52,6 +52,7 @@ from bot.sms.bodies import sms_bodies
 from bot.sms.channel import SmsChannel
 from bot.sms.inbound import InboundSms
 from bot.sms.twilio_client import TwilioSender, check_sender_settings
+from bot.web import openapi
 from bot.web import pages as links
 from bot.web.body import read_body
 from bot.web.channels import check_settings, sms_on
@@ -225,7 +226,7 @@ def create_app(
             return Response("Forbidden\n", status_code=403, media_type="text/plain")
         return form
 
-    @app.post("/sms")
+    @app.post("/sms", openapi_extra=openapi.SMS)
     async def sms_webhook(request: Request) -> Response:
         form = await signed_form(request)
         if isinstance(form, Response):
@@ -251,13 +252,13 @@ def create_app(
             bodies = [sms.engine.script.message("sorry")]
         return Response(twiml(bodies), media_type="application/xml")
 
-    @app.post("/telegram")
+    @app.post("/telegram", openapi_extra=openapi.TELEGRAM)
     async def telegram_webhook(request: Request) -> Response:
         if telegram is None:
             return Response("Telegram is not set up here.\n", status_code=404)
         return await telegram.handle(request)
 
-    @app.post("/sms/status")
+    @app.post("/sms/status", openapi_extra=openapi.SMS_STATUS)
     async def sms_status(request: Request) -> Response:
         form = await signed_form(request)
         if isinstance(form, Response):

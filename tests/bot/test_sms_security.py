@@ -10,6 +10,7 @@ import pytest
 import storage
 from bot.sms.bodies import MAX_SEGMENTS
 from easyread.sms_text import sms_segments
+from tests.auxil import hostile
 from tests.auxil.twilio import (
     PUBLIC_URL,
     Texter,
@@ -81,15 +82,10 @@ async def test_requests_that_are_not_twilio_forms_are_refused(client: httpx.Asyn
 
 
 HOSTILE = {
+    **hostile.HOSTILE,  # the table every output is tested with
     "20,000 characters": "a" * 20_000,
     "20,000 characters with spaces": "word " * 4_000,
-    "NUL bytes": "sw\x00imm\x00ing\x00",
-    "TwiML": "</Message><Redirect>http://evil.example.org</Redirect><Message>",
-    "HTML": "<script>alert('x')</script> & <b>bold</b>",
-    "right-to-left override": "\u202egnimmiws\u202c swimming",
-    "not XML": "swim\ufffeming\uffff \x0b\x1b[31m",
     "emoji only": "🏊‍♀️🐶",
-    "SQL": "'); DROP TABLE answer; --",
 }
 
 
@@ -114,7 +110,7 @@ async def test_hostile_input_is_answered_kindly_with_nothing_lost(
 
 async def test_twiml_in_a_message_stays_text(texter: Texter) -> None:
     await consent(texter)
-    bodies = await texter.send(HOSTILE["TwiML"])
+    bodies = await texter.send(HOSTILE["twiml"])
     assert texter.last is not None
     assert "<Redirect>" not in texter.last.text
     assert "&lt;Redirect&gt;" in texter.last.text
