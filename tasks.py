@@ -121,6 +121,8 @@ def pins(frozen: str) -> list[str]:
     sorted, without planbot itself and without pip."""
     kept = []
     for line in frozen.splitlines():
+        if line.lstrip().startswith("#"):  # pip's notes, such as on an editable install
+            continue
         name, sep, version = line.strip().partition("==")
         if sep and name and name.lower() not in NOT_PINNED | {"planbot"}:
             kept.append(f"{name}=={version}")
