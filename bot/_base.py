@@ -33,6 +33,15 @@ def address_tag(address: str, settings: Settings, length: int = 10) -> str:
     return hmac.new(key, address.encode("utf-8"), hashlib.sha256).hexdigest()[:length]
 
 
+def drop_caches_when_erased(db: storage.Database, settings: Settings) -> None:
+    """Cached sound and kept rendered files hold people's words, and an erase cannot say which
+    of them speak the words that went: whenever words are erased (delete last, restart, STOP
+    LINK, links revoked...), all of them go (each is made again when next asked for)."""
+    db.when_erased("sound cache", functools.partial(clear_cache, settings))
+    drop_renders = functools.partial(storage.drop_every_render, settings.data_dir)
+    db.when_erased("rendered files", drop_renders)
+
+
 class Channel:
     """One channel for one database; holds no conversation state (any worker can answer)."""
 
@@ -50,9 +59,7 @@ class Channel:
         self.clock = clock or storage.utcnow
         self.engine = Engine(db, settings, clock=self.clock, profile_hook=self.profile_hook)
         private_folder(settings.data_dir)
-        # Cached sound speaks people's words and cannot be told apart by person: whenever
-        # words are erased (delete last, restart, STOP LINK...), all of it goes.
-        db.when_erased("sound cache", functools.partial(clear_cache, settings))
+        drop_caches_when_erased(db, settings)
         self.limits = RateLimits(db, settings, self.clock)  # per sender, kept in the database
 
     def tag(self, address: str) -> str:

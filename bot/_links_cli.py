@@ -7,7 +7,6 @@ or sent again, without the person having to text anything.
 from __future__ import annotations
 
 import asyncio
-import functools
 import sys
 import uuid
 from collections.abc import Callable
@@ -17,11 +16,11 @@ import typer
 from sqlmodel import Session
 
 import storage
+from bot._base import drop_caches_when_erased
 from bot._keys import local_settings, open_with_keys
 from bot._where import not_found_hint
 from bot.web.channels import web_missing
 from dialogues import Reply
-from easyread.speech import clear_cache
 from planbot.errors import PersonNotFound, PlanbotError
 from planbot.settings import Settings
 
@@ -37,8 +36,8 @@ def _with_person(
     try:
         settings = local_settings()
         db = open_with_keys(settings)
-        # Turning links off drops the sound made for their pages, as SMS STOP LINK does.
-        db.when_erased("sound cache", functools.partial(clear_cache, settings))
+        # Turning links off drops what was made for their pages, as SMS STOP LINK does.
+        drop_caches_when_erased(db, settings)
         with db.transaction() as session:
             return work(settings, db, session, storage.get_person(session, name))
     except PersonNotFound as exc:

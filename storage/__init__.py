@@ -182,6 +182,7 @@ from storage._processed import (
 )
 from storage._renders import (
     cached_render,
+    drop_every_render,
     drop_renders,
     keep_render,
     render_key,
@@ -325,6 +326,7 @@ __all__ = [
     "delete_conversation",
     "delete_last_answer",
     "delete_person_photo",
+    "drop_every_render",
     "drop_renders",
     "end_visit",
     "erase_person",

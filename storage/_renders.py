@@ -83,6 +83,17 @@ def drop_renders(data_dir: Path, person_id: int) -> int:
     return count
 
 
+def drop_every_render(data_dir: Path) -> int:
+    """Remove every kept file of everyone: after an erase that cannot say whose files hold the
+    words (a kept file is made again when it is next asked for)."""
+    root = data_dir / RENDERS
+    if not root.is_dir():
+        return 0
+    count = sum(1 for path in root.rglob("*") if path.is_file())
+    shutil.rmtree(root, ignore_errors=True)
+    return count
+
+
 def trim_renders(data_dir: Path, limit_bytes: int) -> int:
     """Remove the files used longest ago until the cache is at most ``limit_bytes``."""
     root = data_dir / RENDERS

@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 
 import storage
+from tests.auxil.databases import TEST_KEY, TEST_KEYS
 from tests.auxil.servers import free_port
 from tests.auxil.twilio import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, read_twiml, sign, sms_form
 
@@ -247,7 +248,7 @@ async def _run(
 
 def _compare(result: CrashResult, url: str, things: int, options: dict[str, object]) -> None:
     """Count what is lost, doubled or out of place, person by person."""
-    db = storage.Database(url, engine_options=options)
+    db = storage.Database(url, keys=TEST_KEYS, engine_options=options)
     try:
         with db.transaction() as session:
             for n in range(result.texters):
@@ -296,6 +297,7 @@ def crash_run(
         "PLANBOT_DATABASE_URL": url,
         "PLANBOT_PUBLIC_URL": PUBLIC_URL,
         "PLANBOT_TTS": "off",
+        "PLANBOT_SECRET_KEY": TEST_KEY,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
     }

@@ -21,8 +21,9 @@ import storage
 from bot.cli import app as cli
 from bot.telegram.channel import TelegramChannel
 from bot.web.app import create_app
+from planbot.errors import SealError
 from planbot.settings import Settings
-from tests.auxil.databases import make_database
+from tests.auxil.databases import TEST_KEYS, make_database
 from tests.auxil.fake_telegram import FakeBotApi, fake_bot_api, make_photo_update
 from tests.auxil.twilio import PNG_BYTES, PUBLIC_URL
 from tests.bot.test_telegram import CHAT, Bot, agree, joined, telegram_settings
@@ -134,6 +135,8 @@ async def test_a_backup_restored_brings_back_answers_photo_voice_note_and_links(
     stored, backed_up = on_disk(Path(db.url.removeprefix("sqlite:///"))), kept.read_bytes()
     for word in (*WORDS, "Dev"):
         assert (word.encode() in backed_up) == (word.encode() in stored), word
+    assert db.keys is not None  # encryption is on: the backup holds none of the words
+    assert not any(word.encode() in backed_up for word in (*WORDS, "Dev"))
 
     # A new server: its database made (migrated) and empty, then the backup put back.
     new_url = f"sqlite:///{tmp_path / 'new' / 'planbot.sqlite3'}"
@@ -143,7 +146,13 @@ async def test_a_backup_restored_brings_back_answers_photo_voice_note_and_links(
     assert code == 0, said
     new_file = tmp_path / "new" / "planbot.sqlite3"
     assert said.strip() == f"Restored 1 person from {kept} into {new_file}."
-    restored = storage.open_database(new_url)
+    without_key = storage.open_database(new_url)
+    try:
+        with pytest.raises(SealError):  # the backup opens with the key, and only with it
+            export(without_key)
+    finally:
+        without_key.dispose()
+    restored = storage.open_database(new_url, keys=TEST_KEYS)
     try:
         assert export(restored) == before  # answers, photo, voice note, links, consents...
         web = create_app(voice_settings, restored, clock=clock)

@@ -21,6 +21,7 @@ import storage
 from bot.cli import app as cli
 from bot.web.app import create_app
 from planbot.settings import Settings
+from tests.auxil.databases import TEST_KEY
 from tests.auxil.fake_telegram import FakeBotApi, fake_bot_api, make_text_update
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings, post_signed, sms_form
 from tests.bot.test_sms_conversation import consent, counts, link_in
@@ -282,6 +283,7 @@ def test_serve_warns_in_one_line_when_the_public_address_is_not_https(
     monkeypatch.setenv("PLANBOT_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", settings.twilio_auth_token or "")
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", settings.twilio_account_sid or "")
+    monkeypatch.setenv("PLANBOT_SECRET_KEY", TEST_KEY)
     monkeypatch.delenv("PLANBOT_DATABASE_URL", raising=False)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.auxil.databases import TEST_KEY
 from tests.auxil.servers import free_port
 from tests.auxil.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, PUBLIC_URL, Texter
 from tests.e2e.test_serve_process import planbot_command, wait_healthy
@@ -46,6 +47,7 @@ async def test_a_real_server_logs_no_traceback_and_no_transitions(tmp_path: Path
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "PLANBOT_TTS": "off",
+        "PLANBOT_SECRET_KEY": TEST_KEY,
     }
     cmd = [*planbot_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
