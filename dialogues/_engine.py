@@ -173,6 +173,7 @@ class Engine:
                 reply=reply.to_dict(),
                 due=reply.due or now,
                 key=f"{incoming.channel}:{incoming.message_id}:{n}",
+                about=reply.about,
             )
         return [r for r in replies if not r.for_outbox]
 

@@ -126,6 +126,8 @@ class Reply:
     voice: bool = False  # a question to send as a voice note too (the chat turned voice on)
     to: Recipient | None = None  # None: the sender of the message being answered
     due: datetime | None = None  # None: now
+    # For the outbox: what it asks about ("item:12"), so it can be withdrawn once answered.
+    about: str | None = None
 
     @property
     def for_outbox(self) -> bool:

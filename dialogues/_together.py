@@ -47,6 +47,18 @@ def code_key(turn: TurnBase) -> str:
     return turn.engine.settings.secret_key or "planbot-invite-codes"
 
 
+def not_the_holder(turn: TurnBase, key: str) -> bool:
+    """True (after saying ``key``, "Only Dev can ...", and the question again) when this
+    message does not come from the plan's holder: commands about the whole plan are theirs."""
+    ctx = turn.ctx
+    person = ctx.person
+    if person is not None and storage.is_holder(ctx.session, person, ctx.address):
+        return False
+    turn.say(turn.msg(key, name=holder_name(turn, person)))
+    turn.ask()
+    return True
+
+
 def holder_name(turn: TurnBase, person: storage.Person | None) -> str:
     name = storage.person_name(person) if person is not None else None
     return name or turn.msg("unnamed_person")
@@ -105,6 +117,14 @@ class Request:
     item: storage.AnswerView | None = None
 
     @property
+    def about(self) -> str:
+        """What the question is about, as the outbox tags it ("item:12", "access:3")."""
+        if self.item is not None:
+            return f"item:{self.item.id}"
+        assert self.access is not None
+        return f"access:{self.access.id}"
+
+    @property
     def created_at(self) -> datetime:
         made = self.access or self.item
         assert made is not None
@@ -159,6 +179,7 @@ def question_reply(turn: TurnBase, request: Request, to: Recipient | None = None
         kind="ask",
         question=step.id,
         to=to,
+        about=request.about,
     )
 
 
@@ -214,6 +235,8 @@ def decide(turn: TurnBase, request: Request, yes: bool) -> None:
         decide_item(turn, request.item, yes)
     else:
         decide_supporter(turn, request, yes)
+    # The question may still wait in the outbox (answered here first): it is not sent now.
+    storage.withdraw(ctx.session, request.about)
     if turn.conv.flow == APPROVE_FLOW:
         back_to_where_they_were(turn)
     following = first_request(turn)

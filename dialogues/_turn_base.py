@@ -487,6 +487,15 @@ class TurnBase:
         self.say(self.msg("saved_dont_know"))
         self.advance()
 
+    def clear_yes_no(self) -> str | None:
+        """The answer to "delete ...?": its yes or no words first, then the number of its
+        choices ("1" is Yes); deleting needs a clear yes, so "yes no" is neither."""
+        said = self.words.restart_yes_no(self.ctx.text)
+        if said is None:
+            picked = choose_by_number(self.ctx.text, self.script.yes_no_choices)
+            said = picked.value if picked else None
+        return said
+
     def yes_no(self, step: Step) -> str | None:
         """ "yes", "no", "dont_know" or None: a number of the step's choices, or its words
         and the common ones ("done" is "No, it is done" at the read-back)."""

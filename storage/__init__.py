@@ -163,6 +163,7 @@ from storage._outbox import (
     outbox_summary,
     queue_message,
     release,
+    withdraw,
 )
 from storage._people import (
     create_person,
@@ -442,6 +443,7 @@ __all__ = [
     "waiting_for",
     "waiting_items",
     "wants_voice",
+    "withdraw",
     "write_conversation",
     "write_file",
 ]

@@ -13,18 +13,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from planbot.private import private_folder
+
 FILE_MODE = 0o600
 FOLDER_MODE = 0o700
-
-
-def private_folder(folder: Path) -> Path:
-    """``folder`` made if needed, readable by its owner only (and so is each parent folder
-    it had to make)."""
-    missing = [folder, *(p for p in folder.parents if not p.exists())]
-    for made in reversed(missing):
-        made.mkdir(mode=FOLDER_MODE, exist_ok=True)
-        os.chmod(made, FOLDER_MODE)
-    return folder
 
 
 def write_file(path: Path, data: bytes) -> None:

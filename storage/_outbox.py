@@ -98,6 +98,7 @@ def queue_message(
     reply: dict[str, object],
     due: datetime,
     key: str,
+    about: str | None = None,
 ) -> bool:
     """Queue ``reply`` for ``address`` on ``channel`` at ``due``, in the caller's transaction.
 
@@ -111,6 +112,7 @@ def queue_message(
     when = _utc(due)
     values = {
         "key": key,
+        "about": about,
         "channel": channel,
         "lookup": lookup,
         "address_id": address_id,
@@ -133,6 +135,21 @@ def queue_message(
         .returning(col(OutboxMessage.id))
     )
     return session.execute(statement).first() is not None
+
+
+def withdraw(session: Session, about: str) -> int:
+    """Drop the messages about ``about`` that are not sent yet (the question was answered
+    another way): they are not sent, and their words go. Returns how many went."""
+    rows = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.about == about, OutboxMessage.status == WAITING
+        )
+    ).all()
+    for row in rows:
+        session.delete(row)
+    if rows:
+        session.flush()
+    return len(rows)
 
 
 def is_queued(session: Session, key: str) -> bool:

@@ -9,9 +9,10 @@ times), so they happen when due even across restarts, once, whichever worker tid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Subquery, func, or_
+from sqlalchemy import ColumnElement, Subquery, func, or_
 from sqlmodel import Session, col, select
 
 from storage._tables import Conversation, Person
@@ -32,20 +33,29 @@ def _last_used() -> Subquery:
     )
 
 
-def plans_to_ask(session: Session, now: datetime, days: int) -> list[Person]:
-    """People whose plan nobody used for ``days``, not asked since they last used it."""
+def _people(
+    session: Session, where: Callable[[ColumnElement[datetime]], list[ColumnElement[bool]]]
+) -> list[Person]:
+    """The people ``where`` picks, given when each last used their plan (their newest
+    conversation's time, or when they were made)."""
     last = _last_used()
     used = func.coalesce(last.c.last, Person.created_at)
     query = (
         select(Person)
         .outerjoin(last, last.c.person_id == Person.id)
-        .where(
-            used < now - timedelta(days=days),
-            or_(col(Person.retention_asked_at).is_(None), col(Person.retention_asked_at) < used),
-        )
+        .where(*where(used))
         .order_by(col(Person.id))
     )
     return list(session.exec(query))
+
+
+def plans_to_ask(session: Session, now: datetime, days: int) -> list[Person]:
+    """People whose plan nobody used for ``days``, not asked since they last used it."""
+    asked = col(Person.retention_asked_at)
+    return _people(
+        session,
+        lambda used: [used < now - timedelta(days=days), or_(asked.is_(None), asked < used)],
+    )
 
 
 def mark_asked(session: Session, person: Person, now: datetime) -> None:
@@ -56,16 +66,12 @@ def mark_asked(session: Session, person: Person, now: datetime) -> None:
 
 def plans_to_erase(session: Session, now: datetime) -> list[Person]:
     """People asked ``ANSWER_DAYS`` ago or more who have sent nothing since."""
-    last = _last_used()
-    used = func.coalesce(last.c.last, Person.created_at)
-    query = (
-        select(Person)
-        .outerjoin(last, last.c.person_id == Person.id)
-        .where(
-            col(Person.retention_asked_at).is_not(None),
-            col(Person.retention_asked_at) <= now - timedelta(days=ANSWER_DAYS),
-            used < col(Person.retention_asked_at),
-        )
-        .order_by(col(Person.id))
+    asked = col(Person.retention_asked_at)
+    return _people(
+        session,
+        lambda used: [
+            asked.is_not(None),
+            asked <= now - timedelta(days=ANSWER_DAYS),
+            used < asked,
+        ],
     )
-    return list(session.exec(query))

@@ -220,9 +220,13 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("key", name="uq_outbox_message_key"),
         Index("ix_outbox_message_waiting", "status", "channel", "available_at"),
+        Index("ix_outbox_message_about", "about"),
     )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200)
+    # What it asks about ("item:12": a thing waiting for the holder's OK), so that a question
+    # answered another way is withdrawn before it is sent; None for most messages.
+    about: str | None = Field(default=None, max_length=40)
     channel: str = Field(max_length=20)
     lookup: str = Field(sa_type=Text)
     address_id: int | None = Field(default=None, foreign_key="address.id", ondelete="CASCADE")

@@ -17,7 +17,6 @@ import storage
 from dialogues import _together as together
 from dialogues._machine import CONFIRM_ERASE, CONFIRM_ERASE_AGAIN, MODAL_STATES
 from dialogues._turn_base import TurnBase
-from dialogues._understand import choose_by_number
 
 # What planbot says it erased, in this order: a kind of thing and its message keys (one, many).
 _ERASED = (
@@ -31,11 +30,7 @@ _ERASED = (
 
 
 def run(turn: TurnBase, _words: str) -> None:
-    ctx = turn.ctx
-    person = ctx.person
-    if person is None or not storage.is_holder(ctx.session, person, ctx.address):
-        turn.say(turn.msg("erase_not_holder", name=together.holder_name(turn, person)))
-        turn.ask()
+    if together.not_the_holder(turn, "erase_not_holder"):
         return
     if turn.state not in MODAL_STATES:
         storage.set_return_to(turn.conv, turn.state)
@@ -46,11 +41,7 @@ def run(turn: TurnBase, _words: str) -> None:
 
 def answer(turn: TurnBase) -> None:
     """The first and the second yes; anything but a clear yes keeps everything."""
-    said = turn.words.restart_yes_no(turn.ctx.text)
-    if said is None:
-        picked = choose_by_number(turn.ctx.text, turn.script.yes_no_choices)
-        said = picked.value if picked else None
-    if said != "yes":
+    if turn.clear_yes_no() != "yes":
         turn.say(turn.msg("erase_kept"))
         turn.go_to_saved_place()
         turn.ask()

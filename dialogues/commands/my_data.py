@@ -9,19 +9,14 @@ it holds what the holder keeps just for them.
 
 from __future__ import annotations
 
-import storage
 from dialogues import _together as together
 from dialogues._turn_base import TurnBase
 
 
 def run(turn: TurnBase, _words: str) -> None:
-    ctx = turn.ctx
-    person = ctx.person
-    if person is None or not storage.is_holder(ctx.session, person, ctx.address):
-        turn.say(turn.msg("my_data_not_holder", name=together.holder_name(turn, person)))
-        turn.ask()
+    if together.not_the_holder(turn, "my_data_not_holder"):
         return
     turn.say(turn.msg("my_data_coming"), kind="my_data")
     turn.note("exported", "data")
-    ctx.wants_data = True
+    turn.ctx.wants_data = True
     turn.ask()

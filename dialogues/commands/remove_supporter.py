@@ -11,10 +11,9 @@ from dialogues._turn_base import TurnBase
 def run(turn: TurnBase, name: str) -> None:
     ctx = turn.ctx
     person = ctx.person
-    if person is None or not storage.is_holder(ctx.session, person, ctx.address):
-        turn.say(turn.msg("remove_not_holder", name=together.holder_name(turn, person)))
-        turn.ask()
+    if together.not_the_holder(turn, "remove_not_holder"):
         return
+    assert person is not None  # the holder's plan
     found = storage.find_access(ctx.session, person, name)
     if len(found) != 1:
         shown = found[0].name if found else name

@@ -6,7 +6,6 @@ from __future__ import annotations
 import storage
 from dialogues._machine import CONFIRM_RESTART, MODAL_STATES
 from dialogues._turn_base import TurnBase
-from dialogues._understand import choose_by_number
 
 
 def run(turn: TurnBase, _topic: str) -> None:
@@ -17,12 +16,7 @@ def run(turn: TurnBase, _topic: str) -> None:
 
 
 def answer(turn: TurnBase) -> None:
-    # yes/no words first, then the numbers: deleting everything needs a clear yes.
-    said = turn.words.restart_yes_no(turn.ctx.text)
-    if said is None:
-        # The question showed numbered Yes/No choices: "1" means Yes.
-        picked = choose_by_number(turn.ctx.text, turn.script.yes_no_choices)
-        said = picked.value if picked else None
+    said = turn.clear_yes_no()
     if said not in ("yes", "no") and turn.conv.retries == 0:
         # Neither ("yes no", "why?"): asked once more, then everything is kept.
         storage.set_retries(turn.conv, 1)

@@ -38,10 +38,9 @@ _LINES = {
 def run(turn: TurnBase, _words: str) -> None:
     ctx = turn.ctx
     person = ctx.person
-    if person is None or not storage.is_holder(ctx.session, person, ctx.address):
-        turn.say(turn.msg("remove_not_holder", name=together.holder_name(turn, person)))
-        turn.ask()
+    if together.not_the_holder(turn, "remove_not_holder"):
         return
+    assert person is not None  # the holder's plan
     me = turn.said_by()
     events = [
         e

@@ -72,3 +72,40 @@ def test_only_the_holder_can_delete_the_plan(engine: Engine, db: storage.Databas
     with db.transaction() as session:
         (dev,) = storage.find_people(session, "Dev")
         assert [a.text for a in storage.answers_for(session, dev)] == list(WORDS)
+
+
+def test_a_thing_the_holder_said_no_to_leaves_no_byte_behind(
+    tmp_path: Path, settings: Settings, clock: Clock
+) -> None:
+    """Sam said something about Dev; Dev said no to it: its words are nowhere on disk (the
+    row stays, with no words, to say it was declined), and Dev's own words are all still
+    there."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    db = storage.Database(f"sqlite:///{folder / 'planbot.sqlite3'}")
+    db.migrate()
+    try:
+        engine = Engine(db, settings, clock=clock)
+        _dev_with_a_plan(engine)
+        code = _say(engine, "invite").split("JOIN ", 1)[1][:6]
+        sam = "07700 900456"
+        for text in (f"join {code}", "yes", "Sam", "friend"):
+            _say(engine, text, address=sam)
+        assert "Is that OK?" in _say(engine, "done")
+        assert "Sam can see your plan now" in _say(engine, "yes")
+        _say(engine, "hello", address=sam)
+        declined = "Quixotic-declined-thing"
+        _say(engine, declined, address=sam)
+        assert f"Sam said about you: {declined}." in _say(engine, "hello again")
+        assert _found(folder, (declined,)) == {declined}  # the test sees it while kept
+        assert "I have deleted it." in _say(engine, "no")
+        assert _found(folder, (declined, *WORDS)) == set(WORDS)
+        # The question the outbox held for Dev was withdrawn (answered here first): only
+        # Sam's news waits to be sent, and it does not repeat the words.
+        with db.transaction() as session:
+            waiting = storage.claim_due(session, now=clock(), channels=["sms"], limit=50)
+        assert {i.address for i in waiting} == {sam}  # "Dev said yes" to Sam, and the no
+        assert "Dev said no to one thing you said." in str(waiting[-1].reply["text"])
+        assert not any(declined in str(i.reply) for i in waiting)
+    finally:
+        db.dispose()
