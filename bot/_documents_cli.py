@@ -69,16 +69,9 @@ def write_document(
         with db.transaction() as session:
             person = storage.get_person(session, name)
             document = build(session, person)
-            seen = "review" if document.document == "review" else "profile"
-            storage.note_event(
-                session,
-                person,
-                "saw",
-                seen if fmt == "html" else f"{seen}.{fmt}",
-                by=None,
-                by_role=storage.ADMIN,
-                channel="cli",
-                now=storage.utcnow(),
+            seen = storage.document_seen(document.document, fmt)
+            storage.note_unnamed(
+                session, person, "saw", seen, by_role=storage.ADMIN, channel="cli"
             )
         if out is None:
             if fmt == "txt":

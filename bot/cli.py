@@ -188,15 +188,8 @@ def export(name: str = typer.Argument(..., help="The person's name.")) -> None:
         with db.transaction() as session:
             person = storage.get_person(session, name)
             data = storage.export_json(session, person)
-            storage.note_event(
-                session,
-                person,
-                "exported",
-                "data",
-                by=None,
-                by_role=storage.ADMIN,
-                channel="cli",
-                now=storage.utcnow(),
+            storage.note_unnamed(
+                session, person, "exported", "data", by_role=storage.ADMIN, channel="cli"
             )
     except PlanbotError as exc:
         raise not_found(exc, settings) from exc

@@ -1,6 +1,6 @@
 """Dialogues: the conversation engine and its question scripts (data in ``scripts/``)."""
 
-from dialogues._engine import MY_DATA, Engine, ProfileHook
+from dialogues._engine import MY_DATA, Engine, ProfileHook, after_asking
 from dialogues._machine import FlowMachine
 from dialogues._messages import (
     Attachment,
@@ -32,6 +32,7 @@ __all__ = [
     "ScriptChoice",
     "Step",
     "Vocabulary",
+    "after_asking",
     "clean_text",
     "load_script",
     "normalise",

@@ -39,9 +39,10 @@ profile, the review sheet: text, files). The easy-read renderers plug in here. C
 MY_DATA = "my_data"  # the reply kind, and the hook's name, of "send me my data"
 
 
-def _after_it(replies: list[Reply], given: list[Reply]) -> list[Reply]:
-    """The hook's replies right after the reply that asked for them (the end of a flow, or
-    "here is everything I keep"), before the question that follows it."""
+def after_asking(replies: list[Reply], given: list[Reply]) -> list[Reply]:
+    """``given`` (what a channel adds: the profile, everything kept) right after the reply
+    that asked for it (the end of a flow, or "here is everything I keep"), before the
+    question that follows it."""
     asked = [n for n, r in enumerate(replies) if r.kind in ("finished", MY_DATA)]
     at = asked[-1] + 1 if asked else len(replies)
     return [*replies[:at], *given, *replies[at:]]
@@ -88,7 +89,7 @@ class Engine:
                 log.info("trying a message again after a database conflict (%s)", incoming.channel)
                 continue
             if finished is not None and self.profile_hook is not None:
-                replies = _after_it(replies, self.profile_hook(*finished))
+                replies = after_asking(replies, self.profile_hook(*finished))
             return replies
         raise AssertionError("unreachable")
 

@@ -63,7 +63,16 @@ from storage._answers import (
     shared_answers,
     waiting_items,
 )
-from storage._audit import ACTIONS, ADMIN, LINK, AuditView, audit_of, note_event
+from storage._audit import (
+    ACTIONS,
+    ADMIN,
+    LINK,
+    AuditView,
+    audit_of,
+    document_seen,
+    note_event,
+    note_unnamed,
+)
 from storage._backup import Copied, backup_sqlite, is_empty, restore_sqlite, sqlite_path
 from storage._codes import (
     CODE_DAYS,
@@ -327,6 +336,7 @@ __all__ = [
     "delete_conversation",
     "delete_last_answer",
     "delete_person_photo",
+    "document_seen",
     "drop_every_render",
     "drop_renders",
     "end_visit",
@@ -375,6 +385,7 @@ __all__ = [
     "next_due",
     "not_current",
     "note_event",
+    "note_unnamed",
     "note_warned",
     "note_wrong_code",
     "open_address",

@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from storage._personal import seal_optional, unseal_optional
-from storage._tables import AuditEvent, Person, as_utc
+from storage._tables import AuditEvent, Person, as_utc, utcnow
 
 # What someone did. "saw": read the plan or a page of it; "added", "deleted": things in a
 # part; "hid" (just for me), "shared" (shared again); "agreed", "declined": the holder's
@@ -92,6 +92,36 @@ def note_event(
             "channel": channel[:20],
         },
     )
+
+
+def note_unnamed(
+    session: Session,
+    person: Person,
+    action: str,
+    what: str,
+    *,
+    by_role: str,
+    channel: str,
+    now: datetime | None = None,
+) -> None:
+    """An event by someone planbot cannot name: whoever holds a private link (``LINK``, on
+    the web) or whoever runs planbot on its host (``ADMIN``, the command line)."""
+    note_event(
+        session,
+        person,
+        action,
+        what,
+        by=None,
+        by_role=by_role,
+        channel=channel,
+        now=now or utcnow(),
+    )
+
+
+def document_seen(document: str, fmt: str) -> str:
+    """The part of a plan an opened document names: "profile", or "profile.pdf" for one of
+    its files ("who looked at my plan" counts both as the profile)."""
+    return document if fmt == "html" else f"{document}.{fmt}"
 
 
 def audit_of(session: Session, person: Person, *, limit: int | None = None) -> list[AuditView]:

@@ -53,7 +53,7 @@ from bot.sms.inbound import (
 )
 from bot.sms.words import keyword
 from bot.sms.words import text as sms_text
-from dialogues import MY_DATA, Incoming, Media, ReceivedPhoto, Reply
+from dialogues import MY_DATA, Incoming, Media, ReceivedPhoto, Reply, after_asking
 from easyread import build_profile, build_review
 from easyread.sms_text import gsm_friendly
 from easyread.text import clean, render_text
@@ -204,8 +204,9 @@ class SmsChannel(Channel):
     # --- profile links ---------------------------------------------------------------------
 
     def link_url(self, token: str, document: str = "profile") -> str:
-        """The private link: ``/p/<token>`` opens the profile, ``/r/<token>`` the review sheet."""
-        where = "r" if document == "review" else "p"
+        """The private link: ``/p/<token>`` opens the profile, ``/r/<token>`` the review sheet,
+        ``/d/<token>`` (a data link) everything kept about the person."""
+        where = {"review": "r", "data": "d"}.get(document, "p")
         return f"{(self.settings.public_url or '').rstrip('/')}/{where}/{token}"
 
     def _outcome(self, inbound: InboundSms, replies: list[Reply]) -> Outcome:
@@ -330,10 +331,9 @@ class SmsChannel(Channel):
             opts_in=opening,
         )
         replies = self.engine.handle(incoming)
-        asked = [n for n, r in enumerate(replies) if r.kind == MY_DATA]
-        if asked:  # "send me my data": the private link, right after "Here is everything"
-            at = asked[0] + 1
-            replies = [*replies[:at], *self._data_link(inbound), *replies[at:]]
+        if any(r.kind == MY_DATA for r in replies):
+            # "send me my data": the private link, right after "Here is everything I keep"
+            replies = after_asking(replies, self._data_link(inbound))
         return replies
 
     def _data_link(self, inbound: InboundSms) -> list[Reply]:
@@ -355,7 +355,7 @@ class SmsChannel(Channel):
                 message_id=f"{inbound.message_sid}:data",
                 kind=storage.DATA_LINK,
             )
-        link = f"{(self.settings.public_url or '').rstrip('/')}/d/{token}"
+        link = self.link_url(token, "data")
         return [Reply(self.engine.script.message("my_data_link", link=link))]
 
     def _opt_out(self, inbound: InboundSms) -> list[Reply]:

@@ -32,8 +32,6 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session
-
 import storage
 from bot._renders import (
     Kept,
@@ -127,23 +125,10 @@ def load_data(db: storage.Database, token: str, now: datetime | None = None) -> 
         person = storage.person_for_token(session, token, now, kind=storage.DATA_LINK)
         if person is None:
             return None
-        _seen_by_link(session, person, "exported", "data", now)
+        storage.note_unnamed(
+            session, person, "exported", "data", by_role=storage.LINK, channel="web", now=now
+        )
         return storage.export_json(session, person).encode("utf-8")
-
-
-def _seen_by_link(
-    session: Session, person: storage.Person, action: str, what: str, now: datetime | None
-) -> None:
-    storage.note_event(
-        session,
-        person,
-        action,
-        what,
-        by=None,
-        by_role=storage.LINK,
-        channel="web",
-        now=now or storage.utcnow(),
-    )
 
 
 def load_page(
@@ -161,8 +146,10 @@ def load_page(
         person = storage.person_for_token(session, token, now)
         if person is None:
             return None
-        seen = document if fmt == "html" else f"{document}.{fmt}"
-        _seen_by_link(session, person, "saw", seen, now)
+        seen = storage.document_seen(document, fmt)
+        storage.note_unnamed(
+            session, person, "saw", seen, by_role=storage.LINK, channel="web", now=now
+        )
         photo = storage.person_photo(session, person)
         return PageData(build(session, person), photo, person.id or 0)
 
