@@ -233,15 +233,14 @@ def set_answer_consent(session: Session, answer_id: int, consent: str) -> None:
     row = session.get(Answer, answer_id)
     assert row is not None
     row.consent, row.updated_at = consent, utcnow()
+    session.add(row)
     if consent == DECLINED:
         row.text_sealed = seal("")
-    session.add(row)
-    session.flush()
-    if consent == DECLINED:
         person = session.get(Person, row.person_id)
         assert person is not None
         forget_replies(session, person=person)
         mark_erased(session)
+    session.flush()
 
 
 def set_answer_private(session: Session, answer_id: int, private: bool) -> None:

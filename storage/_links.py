@@ -108,9 +108,14 @@ def person_for_token(
     now = now or utcnow()
     query = select(ProfileLink).where(ProfileLink.token_hash == token_hash(token))
     row = session.exec(query).first()
-    if row is None or row.kind != kind or row.revoked_at is not None:
+    if (
+        row is None
+        or row.kind != kind
+        or row.revoked_at is not None
+        or as_utc(row.expires_at) <= now
+    ):
         return None
-    return session.get(Person, row.person_id) if as_utc(row.expires_at) > now else None
+    return session.get(Person, row.person_id)
 
 
 def revoke_links(session: Session, person: Person, now: datetime | None = None) -> int:
