@@ -44,9 +44,7 @@ class VoiceNotes(TurnBase):
             self.say(self.msg(problem if problem in VOICE_PROBLEMS else "voice_failed"))
             self.ask()
             return
-        if room_in_topic(self, step.id) <= 0:  # a full topic keeps no more, voice notes too
-            self.say(self.msg("limit_topic", most=MAX_ITEMS_PER_TOPIC))
-            self.advance()
+        if self.moved_on_when_full(step.id):  # a full topic keeps no more, voice notes too
             return
         said_by, perspective = self.said_by()
         storage.add_voice_note(
@@ -64,11 +62,16 @@ class VoiceNotes(TurnBase):
         )
         storage.set_retries(self.conv, 0)
         self.say(self.msg("voice_saved"))
-        if room_in_topic(self, step.id) <= 0:
-            self.say(self.msg("limit_topic", most=MAX_ITEMS_PER_TOPIC))
-            self.advance()
-            return
-        self.say(self.msg("ask_more"), kind="ask")
+        if not self.moved_on_when_full(step.id):
+            self.say(self.msg("ask_more"), kind="ask")
+
+    def moved_on_when_full(self, section: str) -> bool:
+        """At a full topic: say so and go on to the next question (True); else nothing."""
+        if room_in_topic(self, section) > 0:
+            return False
+        self.say(self.msg("limit_topic", most=MAX_ITEMS_PER_TOPIC))
+        self.advance()
+        return True
 
     def switch_voice(self) -> None:
         """``/voice``: each question as a voice note too, or not any more; then the question."""
