@@ -124,15 +124,17 @@ def warm_up() -> None:
     which would then keep a person waiting for it."""
     try:
         render_bounded(len, "", seconds=120)
-    except RenderError as exc:
-        log.warning("renders not warmed up: %s", exc)
+    except Exception as exc:  # a warm-up is a nicety: it never stops a start or a stop
+        log.warning("renders not warmed up: %s", type(exc).__name__)
 
 
 def _in_child(work: Callable[..., T], args: tuple[Any, ...], deadline: float) -> T:
     receiver, sender = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(target=_run, args=(sender, work, args), daemon=True)
+    started = False
     try:
         child.start()
+        started = True
         sender.close()
         if not receiver.poll(max(deadline - time.monotonic(), 0.0)):
             log.warning("render %s stopped: it took too long", getattr(work, "__name__", "?"))
@@ -140,10 +142,14 @@ def _in_child(work: Callable[..., T], args: tuple[Any, ...], deadline: float) ->
         outcome, value = receiver.recv()
     except EOFError as exc:  # the child died without an answer
         raise RenderError("the render stopped without a result") from exc
+    except OSError as exc:  # no child could start (the fork server is gone: shutting down)
+        raise RenderError(f"no render could start: {type(exc).__name__}") from exc
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
+        if started:
+            if child.is_alive():
+                child.kill()
+            child.join()
+        sender.close()
         receiver.close()
     if outcome == "ok":
         return value

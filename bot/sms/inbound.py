@@ -50,7 +50,9 @@ class InboundSms:
         if not (number.isprintable() and sid.isprintable()):
             return None  # Twilio's are plain: a NUL here is no message (PostgreSQL refuses it)
         raw = (form.get("NumMedia") or "0").strip()
-        count = min(int(raw), MAX_MEDIA) if raw.isdigit() else 0
+        # Plain digits only: "²" is a digit to str.isdigit but not to int().
+        plain = raw.isascii() and raw.isdigit() and len(raw) <= 9
+        count = min(int(raw), MAX_MEDIA) if plain else 0
         media = tuple(
             Media(url, form.get(f"MediaContentType{i}") or "")
             for i in range(count)

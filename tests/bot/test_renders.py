@@ -56,6 +56,17 @@ def test_a_failing_render_says_why_without_the_words(tmp_path: Path) -> None:
     assert not isinstance(raised.value, RenderTimeout)
 
 
+def test_a_render_whose_child_never_starts_says_so_and_frees_its_slot() -> None:
+    """A child that cannot start (here: work that cannot be sent to it; at shutdown: the fork
+    server gone) fails with that reason, never with a join of a process that never ran."""
+    for _ in range(RENDERS_AT_ONCE + 1):  # had a slot leaked, the last try would wait
+        with pytest.raises(Exception) as raised:
+            render_bounded(lambda: 1, seconds=5)
+        assert not isinstance(raised.value, AssertionError)
+        assert "lambda" in str(raised.value)
+    assert render_bounded(sorted, "ba", seconds=30) == ["a", "b"]
+
+
 @pytest.fixture
 def busy_renders() -> Iterator[None]:
     """Every render slot taken by a render that runs for a few seconds."""

@@ -81,6 +81,17 @@ async def test_requests_that_are_not_twilio_forms_are_refused(client: httpx.Asyn
     assert (await post_signed(client, "/sms", no_sid)).status_code == 400
 
 
+@pytest.mark.parametrize("count", ["²", "٣", "1" * 5000, "-1", " 2 ", "lots"])
+async def test_an_odd_media_count_is_a_text_without_pictures(
+    client: httpx.AsyncClient, count: str
+) -> None:
+    """NumMedia is Twilio's to fill; anything but plain digits means no pictures, not a 500."""
+    form = {**sms_form(NUMBER, "hello"), "NumMedia": count}
+    response = await post_signed(client, "/sms", form)
+    assert response.status_code == 200
+    assert "Something went wrong" not in " ".join(read_twiml(response.text))
+
+
 HOSTILE = {
     **hostile.HOSTILE,  # the table every output is tested with
     "20,000 characters": "a" * 20_000,
