@@ -41,8 +41,18 @@ ROLES: dict[str, tuple[str, ...]] = {
     "join_consent": ("yes_no",),
     "relation": ("choice",),
     "approve": ("yes_no",),
+    # Planning Live: the facilitator names the group, runs it, and it ends (the lead flow);
+    # someone joining says whether the plan is theirs and, helping, whom they came with (the
+    # live_join flow); a participant waits between topics and practises on "Helen".
+    "group_name": ("text",),
+    "lead_running": ("text",),
+    "lead_ended": ("text",),
+    "live_role": ("choice",),
+    "came_with": ("text",),
+    "live_wait": ("text",),
+    "practice": ("list",),
 }
-REPEATED_ROLES = ("topic",)
+REPEATED_ROLES = ("topic", "practice")
 DEFAULT_FLOW = "profile"
 COMMANDS = (
     "back",
@@ -64,6 +74,7 @@ COMMANDS = (
     "my_data",
     "keep_plan",
     "who_looked",
+    "live",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
 
@@ -146,6 +157,8 @@ class Script:
     # are skipped when the conversation knows both, and "this is my profile" at the who step
     # starts the typist's own plan in the profile flow.
     about_someone_else: bool = False
+    # Topics say "Topic 3 of 9" when first asked; Planning Live numbers its agenda instead.
+    numbered_topics: bool = True
 
     def step(self, step_id: str) -> Step:
         return self.by_id[step_id]
@@ -356,6 +369,7 @@ def read_flow(folder: Traversable, shared: Traversable | None = None) -> Script:
         yes_no_choices=yes_no,
         command_args={k: tuple(v) for k, v in words.get("command_args", {}).items()},
         about_someone_else=about.get("about_someone_else", False) is True,
+        numbered_topics=about.get("numbered_topics", True) is not False,
     )
 
 

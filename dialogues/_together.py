@@ -361,6 +361,16 @@ def join_with_code(turn: TurnBase, code: str) -> None:
         return
     code = code.replace(" ", "")
     person_id = storage.use_invite_code(session, code, key=code_key(turn), now=ctx.now)
+    group = (
+        storage.live.group_for_code(session, code, key=code_key(turn))
+        if person_id is None and code.isascii() and code.isdecimal()
+        else None
+    )
+    if group is not None:  # one word serves both: this code is a Planning Live group's
+        from dialogues._live_join import join_group
+
+        join_group(turn, group)
+        return
     if person_id is None:
         storage.note_wrong_code(session, sender, ctx.now)
         key = "join_bad_code" if code.isdecimal() else "join_no_code"

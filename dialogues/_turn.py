@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import storage
+from dialogues import _live_turn as live
 from dialogues import _together as together
 from dialogues._machine import (
     CONFIRM_ERASE,
@@ -51,13 +52,13 @@ class _Turn(VoiceNotes):
         if ctx.switch_voice:
             self.switch_voice()
             return
-        if together.before_turn(self):
+        if together.before_turn(self) or live.before_turn(self):
             return
         if ctx.fresh:
             # The first message of a new conversation is a hello, whatever it says; REVIEW
             # starts the review instead.
-            if self.said_command == ("review", ""):
-                self.command("review", "")
+            if self.said_command in (("review", ""), ("live", "")):
+                self.command(*self.said_command)
             else:
                 self.ask(first_time=True)
             return
@@ -130,7 +131,7 @@ class _Turn(VoiceNotes):
         """Only help, repeat and review (the same consent, worded for the review) work before
         the person agrees; nothing else is stored."""
         command = self.said_command
-        if command is not None and command[0] in ("help", "repeat", "review"):
+        if command is not None and command[0] in ("help", "repeat", "review", "live"):
             self.command(*command)
             return
         if self.state != self.first_state:

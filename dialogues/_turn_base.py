@@ -102,6 +102,9 @@ class TurnContext:
     wants_data: bool = False
     # What this message did with the plan, for the audit log: (action, part) -> how many.
     audit: dict[tuple[str, str], int] = field(default_factory=dict)
+    # A Planning Live participant's group and membership, read once when first needed
+    # (``dialogues._live.seat``).
+    live: object | None = None
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""
@@ -185,6 +188,12 @@ class TurnBase:
         step = self.script.by_id.get(step_id)
         if step is None:
             return False
+        if step.role == "topic" and not self.script.numbered_topics:
+            from dialogues._live import skip_in_live  # Planning Live: only the group's topic
+
+            in_live = skip_in_live(self, step)
+            if in_live is not None:
+                return in_live
         if step.role == "consent":
             return self.ctx.person is not None  # a plan agreed to already (REVIEW, later)
         if step.role in ("who", "helper_name") and self.knows_typist():
@@ -314,6 +323,11 @@ class TurnBase:
             self.say(self.msg("pick_person"), self.engine.person_choices(people), "ask")
             return
         step = self.script.step(state)
+        if step.role == "live_wait":
+            from dialogues._live import ask_wait  # Planning Live: between topics
+
+            ask_wait(self, first_time)
+            return
         if step.role == "readback" and not reword:
             self.say(self.readback())
         if first_time and step.say:
@@ -321,7 +335,7 @@ class TurnBase:
         question = self.fill(step.rewording(self.other) if reword else step.question(self.other))
         lines = []
         if step.kind == "list":
-            if first_time or reword:
+            if (first_time or reword) and self.script.numbered_topics:
                 number, total = self.list_number(step), len(self.script.list_steps)
                 lines.append(
                     self.msg(
@@ -371,6 +385,8 @@ class TurnBase:
         return [a for a in found if a.consent != storage.DECLINED]  # no words: they are erased
 
     def section_items(self, section: str) -> list[storage.AnswerView]:
+        if self.script.has_role(section, "practice"):
+            return []  # practice answers are about Helen: nothing of the person's own plan
         return self.visible_answers(section)
 
     def show_topic(self, section: str, intro: bool = True) -> None:
@@ -634,6 +650,12 @@ class TurnBase:
 
     def store(self, section: str, text: str, status: str = storage.ANSWER) -> None:
         assert self.ctx.person is not None
+        if self.script.has_role(section, "practice"):
+            from dialogues._live import store_practice  # about Helen: kept apart
+
+            if status == storage.ANSWER:
+                store_practice(self, section, text)
+            return
         said_by, perspective = self.said_by()
         # A supporter's thing goes on the profile only after the holder's OK.
         waiting = status == storage.ANSWER and self.by_supporter

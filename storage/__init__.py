@@ -1,5 +1,6 @@
 """Storage: the tables, the repository functions and migrations; the only code touching SQL."""
 
+from storage import _live as live
 from storage._access import (
     ACTIVE,
     HOLDER,
@@ -209,6 +210,9 @@ from storage._tables import (
     ConsentRecord,
     Conversation,
     InviteCode,
+    LiveGroup,
+    LiveMember,
+    LivePractice,
     OutboxMessage,
     Person,
     PersonAddress,
@@ -288,6 +292,9 @@ __all__ = [
     "InviteCode",
     "Keyring",
     "LinkView",
+    "LiveGroup",
+    "LiveMember",
+    "LivePractice",
     "OutboxItem",
     "OutboxMessage",
     "OutboxSummary",
@@ -369,6 +376,7 @@ __all__ = [
     "link_for_message",
     "link_person",
     "links_for",
+    "live",
     "made_for",
     "mark_asked",
     "mark_erased",

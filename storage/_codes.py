@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, delete, select
 
-from storage._tables import CodeAttempt, InviteCode, Person, as_utc
+from storage._tables import CodeAttempt, InviteCode, LiveGroup, Person, as_utc
 
 CODE_DIGITS = 6
 CODE_DAYS = 7
@@ -44,12 +44,17 @@ def sender_hash(lookup: str, key: str) -> str:
     return _keyed(f"sender:{lookup}", key)
 
 
-def _fresh_code(session: Session, key: str, now: datetime) -> tuple[str, str]:
-    """A code no other working code has (with a million, a clash is rare: try again)."""
+def fresh_code(session: Session, key: str, now: datetime) -> tuple[str, str]:
+    """A code (and its hash) no working code has, of either kind: an invite's or an open
+    Planning Live group's, so the code alone says which (with a million, a clash is rare:
+    try again)."""
     while True:
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         hashed = code_hash(code, key)
-        if _working(session, hashed, now) is None:
+        group = session.exec(
+            select(LiveGroup.id).where(LiveGroup.code_hash == hashed, LiveGroup.status == "open")
+        ).first()
+        if group is None and _working(session, hashed, now) is None:
             return code, hashed
 
 
@@ -70,7 +75,7 @@ def new_invite_code(
     works. Should a row for the message be here all the same, it gets the new code.
     """
     assert person.id is not None
-    code, hashed = _fresh_code(session, key, now)
+    code, hashed = fresh_code(session, key, now)
     row = session.exec(
         select(InviteCode).where(InviteCode.channel == channel, InviteCode.message_id == message_id)
     ).first()

@@ -29,6 +29,8 @@ from storage._tables import (
     AuditEvent,
     ConsentRecord,
     Conversation,
+    LiveGroup,
+    LivePractice,
     OutboxMessage,
     Person,
     PersonPhoto,
@@ -74,6 +76,8 @@ SEALED = (
     Sealed(_table(Access), ("name_sealed",)),
     Sealed(_table(ConsentRecord), ("by_sealed", "reason_sealed")),
     Sealed(_table(AuditEvent), ("actor_sealed",)),
+    Sealed(_table(LiveGroup), ("name_sealed",)),
+    Sealed(_table(LivePractice), ("text_sealed",)),
 )
 
 

@@ -365,3 +365,61 @@ class RateCount(SQLModel, table=True):
     day: int = Field(sa_type=BigInteger)
     day_hits: int = Field(default=0)
     warned_day: int = Field(default=0, sa_type=BigInteger)
+
+
+class LiveGroup(SQLModel, table=True):
+    """A Planning Live group: a peer supporter (the facilitator's address) runs it, people
+    join with its code (only a keyed hash is kept), and ``topic`` says where the agenda is
+    (0: not begun; ``practice`` while everyone practises on "Helen"). ``board_token_hash``
+    opens the board page until ``board_expires_at``; ``follow_up_at`` is the next session."""
+
+    __tablename__ = "live_group"
+    id: int | None = Field(default=None, primary_key=True)
+    facilitator_address_id: int = Field(foreign_key="address.id", ondelete="CASCADE")
+    name_sealed: str | None = Field(default=None, sa_type=Text)
+    code_hash: str | None = Field(default=None, max_length=64, index=True)
+    status: str = Field(max_length=20)  # naming | open | ended
+    topic: int = Field(default=0)
+    practice: bool = Field(default=False)
+    topic_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    board_token_hash: str | None = Field(default=None, max_length=64, index=True)
+    board_expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    follow_up_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+    ended_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class LiveMember(SQLModel, table=True):
+    """Someone in a group: a participant (``person_id`` is their own plan, empty until they
+    say yes to keeping their answers) or an ally (``person_id`` is the participant they came
+    with). ``help`` is set when they asked for help during the session."""
+
+    __tablename__ = "live_member"
+    __table_args__ = (UniqueConstraint("group_id", "address_id", name="uq_live_member"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="live_group.id", ondelete="CASCADE")
+    address_id: int = Field(foreign_key="address.id", ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    role: str = Field(max_length=20)  # participant | ally
+    help: bool = Field(default=False)
+    joined_at: datetime = Field(default_factory=utcnow, sa_column=_when())
+
+
+class LivePractice(SQLModel, table=True):
+    """A thing said about the made-up "Helen" while practising: kept apart from every plan
+    (sealed all the same), and gone when the session ends."""
+
+    __tablename__ = "live_practice"
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="live_member.id", ondelete="CASCADE")
+    section: str = Field(max_length=40)
+    text_sealed: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_when())

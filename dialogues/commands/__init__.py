@@ -27,6 +27,7 @@ from dialogues.commands import (
     invite,
     join,
     keep_plan,
+    live,
     my_answers,
     my_data,
     pause,
@@ -63,6 +64,7 @@ COMMANDS: dict[str, RunCommand] = {
     "my_data": my_data.run,
     "keep_plan": keep_plan.run,
     "who_looked": who_looked.run,
+    "live": live.run,
 }
 
 SIDE_QUESTIONS: dict[str, Callable[[TurnBase], None]] = {

@@ -32,7 +32,8 @@ def answer(turn: TurnBase, step: Step) -> None:
         return
     text, words = turn.ctx.text, turn.words
     if words.is_done(text):
-        if not turn.section_items(step.id):
+        # Practice answers (about Helen) are kept apart: no "nothing is saved" for them.
+        if not turn.section_items(step.id) and step.role != "practice":
             turn.say(turn.msg("nothing_saved"))
         turn.advance()
         return
