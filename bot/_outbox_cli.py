@@ -57,7 +57,7 @@ async def _senders(
     """A sender for each channel set up here, and the channels nobody here can send on."""
     from bot.sms.twilio_client import TwilioSender, check_sender_settings  # Twilio: only now
 
-    senders: list[ChannelSender] = [TerminalSender()]
+    senders: list[ChannelSender] = [TerminalSender(db=db)]
     missing: list[str] = []
     if check_sender_settings(settings):
         missing.append("sms")

@@ -7,6 +7,8 @@ end of a plan the plain-text profile is printed.
 The terminal's outbox sender prints a message queued for a terminal address, headed with
 whom it is for (several people can share one terminal: ``planbot chat --address``). ``planbot
 chat`` prints what is due after each line; ``planbot outbox --once`` prints what is due.
+A message with ``profile_of`` is followed by that person's plain-text profile, made when it
+is printed (nothing more if the person was erased).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import storage
 from bot._base import Channel
 from bot._outbox import OutboxSender
 from dialogues import MY_DATA, Incoming, Reply
-from easyread import document_of
+from easyread import document_of, profile_of
 from easyread.text import render_text
 from planbot.settings import Settings
 
@@ -37,16 +39,32 @@ def format_reply(reply: Reply) -> str:
 
 
 class TerminalSender:
-    """The outbox's sender for the terminal: prints each message, headed with whom it is for."""
+    """The outbox's sender for the terminal: prints each message, headed with whom it is for.
+
+    ``db`` is read for a profile that goes with a message (``Reply.profile_of``).
+    """
 
     channel = CHANNEL
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, *, db: storage.Database) -> None:
         self.out = out or sys.stdout
+        self.db = db
 
     async def deliver(self, address: str, reply: Reply) -> str:
-        print(f"[for {address}]\n{format_reply(reply)}\n", file=self.out, flush=True)
+        parts = [format_reply(reply)]
+        if reply.profile_of is not None:  # read and written out in a thread: it blocks
+            profile = await asyncio.to_thread(profile_text, self.db, reply.profile_of)
+            parts += [profile] if profile else []
+        text = "\n\n".join(parts)
+        print(f"[for {address}]\n{text}\n", file=self.out, flush=True)
         return "sent"
+
+
+def profile_text(db: storage.Database, person_id: int) -> str | None:
+    """The person's plain-text profile, as the terminal shows it at the end of a plan (None
+    if they were erased)."""
+    profile = profile_of(db, person_id)
+    return render_text(profile) if profile is not None else None
 
 
 class TerminalChat(Channel):
@@ -70,7 +88,7 @@ class TerminalChat(Channel):
         self.person = person
         self.out = out or sys.stdout
         self.prompt = prompt
-        self.outbox = OutboxSender(db, [TerminalSender(self.out)], clock=self.clock)
+        self.outbox = OutboxSender(db, [TerminalSender(self.out, db=db)], clock=self.clock)
 
     def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
         """The plain-text one-page profile (or review sheet), shown when a flow is finished;

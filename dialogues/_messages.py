@@ -114,6 +114,10 @@ class Reply:
     asked to agree to a supporter, a group moved on) or ``due`` (a reminder) is written to the
     outbox in the same transaction as the change that caused it, and a channel sender delivers
     it when it is due.
+
+    ``profile_of`` (for the outbox) is the id of a person whose profile goes with the words, in
+    the recipient's channel's form. Only the id is stored: the sender makes the profile when it
+    delivers, so it shows the answers as they are then (and nothing if the person was erased).
     """
 
     text: str
@@ -128,6 +132,7 @@ class Reply:
     due: datetime | None = None  # None: now
     # For the outbox: what it asks about ("item:12"), so it can be withdrawn once answered.
     about: str | None = None
+    profile_of: int | None = None  # a person whose profile the outbox sender adds, when sent
 
     @property
     def for_outbox(self) -> bool:
@@ -135,7 +140,7 @@ class Reply:
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly form, for storing the answer to a message that may come again."""
-        return {
+        data: dict[str, object] = {
             "text": self.text,
             "kind": self.kind,
             "choices": [[c.label, c.value] for c in self.choices],
@@ -143,12 +148,17 @@ class Reply:
             "question": self.question,
             "voice": self.voice,
         }
+        if self.profile_of is not None:  # left out otherwise: stored forms stay as they were
+            data["profile_of"] = self.profile_of
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Reply:
         choices = data.get("choices") or []
         attachments = data.get("attachments") or []
         assert isinstance(choices, list) and isinstance(attachments, list)
+        profile_of = data.get("profile_of")  # absent from forms stored before it existed
+        assert profile_of is None or isinstance(profile_of, int)
         return cls(
             text=str(data["text"]),
             kind=str(data.get("kind", "say")),
@@ -156,4 +166,5 @@ class Reply:
             attachments=tuple(Attachment(Path(a[0]), str(a[1]), str(a[2])) for a in attachments),
             question=str(data.get("question", "")),
             voice=bool(data.get("voice", False)),
+            profile_of=profile_of,
         )

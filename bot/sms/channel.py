@@ -50,6 +50,7 @@ from bot.sms.inbound import (
     InboundSms,
     Outcome,
     ShortProfile,
+    link_url,
 )
 from bot.sms.words import keyword
 from bot.sms.words import text as sms_text
@@ -204,10 +205,8 @@ class SmsChannel(Channel):
     # --- profile links ---------------------------------------------------------------------
 
     def link_url(self, token: str, document: str = "profile") -> str:
-        """The private link: ``/p/<token>`` opens the profile, ``/r/<token>`` the review sheet,
-        ``/d/<token>`` (a data link) everything kept about the person."""
-        where = {"review": "r", "data": "d"}.get(document, "p")
-        return f"{(self.settings.public_url or '').rstrip('/')}/{where}/{token}"
+        """The private link to a document (``inbound.link_url``)."""
+        return link_url(self.settings, token, document)
 
     def _outcome(self, inbound: InboundSms, replies: list[Reply]) -> Outcome:
         """The engine's replies; after the text that finished a plan, with what comes next."""

@@ -25,6 +25,14 @@ def number_tag(number: str, settings: Settings) -> str:
     return address_tag(number, settings)
 
 
+def link_url(settings: Settings, token: str, document: str = "profile") -> str:
+    """A private link: ``/p/<token>`` opens the profile, ``/r/<token>`` the review sheet,
+    ``/d/<token>`` (a data link) everything kept about the person. Here, not on the channel:
+    the outbox's sender sends profile links too."""
+    where = {"review": "r", "data": "d"}.get(document, "p")
+    return f"{(settings.public_url or '').rstrip('/')}/{where}/{token}"
+
+
 @dataclass(frozen=True)
 class InboundSms:
     """The fields of Twilio's inbound message webhook that planbot uses."""

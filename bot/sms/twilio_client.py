@@ -21,7 +21,8 @@ from twilio.rest import Client
 
 import storage
 from bot.sms.bodies import sms_bodies, sms_clean, split_sms
-from bot.sms.inbound import CHANNEL, OPTED_OUT_ERROR, number_tag
+from bot.sms.inbound import CHANNEL, OPTED_OUT_ERROR, link_url, number_tag
+from bot.sms.words import text as sms_text
 from dialogues import Reply
 from planbot.errors import ChannelError, SettingsError
 from planbot.settings import Settings
@@ -93,10 +94,34 @@ class TwilioSender:
 
         The outbox checked the stored opt-out when it claimed the message. Raises
         ``ChannelError`` to be tried again (the texts already sent go again: at least once).
+        With ``profile_of``, a fresh private link to that person's profile follows the words
+        (nothing more if the person was erased).
         """
-        bodies = sms_bodies([reply])
+        replies = [reply]
+        if reply.profile_of is not None:
+            replies += await asyncio.to_thread(self._profile_link, reply.profile_of)
+        bodies = sms_bodies(replies)
         sent = await asyncio.to_thread(self._send_bodies, address, bodies)
         return "opted_out" if sent is None else "sent"
+
+    def _profile_link(self, person_id: int) -> list[Reply]:
+        """A new link to the person's profile page, to follow the words; none if the person
+        is gone. It is made (and committed) before the texts go, so it works when they arrive.
+
+        No ``message_id``: the outbox does not tell a sender which row it sends, and a second
+        message with the same id would give the first one's link row (maybe another
+        person's, or one revoked) a new token. So a retry makes a new link; one whose text
+        never went opens nothing to anyone (its token was never kept or sent).
+        """
+        with self.db.transaction() as session:
+            person = storage.person_by_id(session, person_id)
+            if person is None:
+                return []
+            token = storage.new_link(session, person, days=self.settings.link_days, channel=CHANNEL)
+        text = sms_text(
+            "profile_link", days=self.settings.link_days, link=link_url(self.settings, token)
+        )
+        return [Reply(text, kind="profile")]
 
     def _send_bodies(self, to: str, bodies: list[str]) -> list[str] | None:
         """Send each body; Twilio's message ids, or None when Twilio says the number opted

@@ -60,6 +60,8 @@ TEXTS: dict[str, str] = {
     "link_not_ready": "Your profile is saved. Send PROFILE to get a link to it.",
     "profile_busy": "Sorry. I cannot make your profile just now. Please try again later.",
     "link_sent": "Here is the link to your profile. It works for {days} days.\n{link}",
+    # A profile that comes with a message from the outbox (``Reply.profile_of``).
+    "profile_link": "Here is your profile. It is private. The link works for {days} days.\n{link}",
     "review_link": (
         "Here is the review sheet, to take to the meeting. It works for {days} days.\n{link}"
     ),

@@ -35,7 +35,7 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -93,6 +93,7 @@ OUTBOX = "telegram-outbox"  # profile files wait here only until they are sent
 MENU_PREFIX = "menu_"  # messages.toml keys that are Telegram menu commands
 MENU_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram allows as a command's name
 VOICE_COMMAND = "voice"
+PROFILE_FILES = ("pdf", "png", "ogg")  # the profile as a file to print, a picture, a voice note
 
 TelegramApp = Application  # the built app: its type parameters are python-telegram-bot's defaults
 
@@ -391,22 +392,7 @@ class TelegramChannel(Channel):
             review = review_of(self.db, person_id)
             return [self._with_files(review, person_id, "review", ("pdf",))] if review else []
         profile = profile_of(self.db, person_id)
-        kinds = ("pdf", "png", "ogg")
-        return [self._with_files(profile, person_id, "profile", kinds)] if profile else []
-
-    def _made(self, document: Profile, kept: Kept, kind: str, pdf: bytes | None) -> bytes:
-        """One of the document's files: the kept one, or made in a child process, bounded in
-        time (``RenderTimeout`` when too slow), then kept. A picture is drawn from ``pdf``."""
-        found = kept_render(self.settings, kept, kind)
-        if found is not None:
-            return found
-        seconds = self.settings.render_seconds
-        if kind == "png" and pdf is not None:
-            made = render_bounded(picture_bytes, pdf, seconds=seconds)
-        else:
-            made = render_bounded(profile_bytes, document, kind, self.settings, seconds=seconds)
-        keep(self.settings, kept, kind, made)
-        return made
+        return [self._with_files(profile, person_id, "profile", PROFILE_FILES)] if profile else []
 
     def _data_file(self, person_id: int) -> list[Reply]:
         """Everything kept about the person as a JSON file, in a folder of its own in the
@@ -425,37 +411,70 @@ class TelegramChannel(Channel):
     def _with_files(
         self, document: Profile, person_id: int, name: str, kinds: tuple[str, ...]
     ) -> Reply:
-        """The document's text, with its files made in a folder of their own (removed once
-        they are sent); the words alone if the files cannot be made. ``name`` ("profile",
-        "review") names the files and their captions (``<name>_pdf`` and so on)."""
-        text = render_text(document)
-        if self.settings.tts == "off":
-            kinds = tuple(k for k in kinds if k != "ogg")
-        kept = Kept(person_id, name, fingerprint(document, settings=self.settings))
-        outbox = private_folder(self.settings.data_dir / OUTBOX)
-        folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=outbox))
+        """The document with its files (``document_files``), captions from its flow."""
         caption = self.engine.flows[name].script.message  # "profile_pdf", "review_pdf", ...
-        actions = chat_actions.current()  # "sending a file..." while each is made
-        show = actions.show if actions is not None else (lambda _action: None)
-        captions = {"pdf": f"{name}_pdf", "png": f"{name}_picture", "ogg": f"{name}_voice"}
-        shows = {"pdf": ChatAction.UPLOAD_DOCUMENT, "png": ChatAction.UPLOAD_PHOTO}
-        try:
-            files, pdf = [], None
-            for kind in kinds:
-                show(shows.get(kind, ChatAction.RECORD_VOICE))
-                made = self._made(document, kept, kind, pdf)
-                pdf = made if kind == "pdf" else pdf
-                path = folder / f"{name}.{kind}"
-                storage.write_file(path, made)
-                files.append(Attachment(path, kind, caption(captions[kind])))
-        except PlanbotError as exc:
-            log.error("%s files not made: %s", name, type(exc).__name__)
-            shutil.rmtree(folder, ignore_errors=True)
-            return Reply(text, kind="profile")
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        return Reply(text, kind="profile", attachments=tuple(files))
+        return document_files(self.settings, document, person_id, name, kinds, caption)
+
+
+def document_files(
+    settings: Settings,
+    document: Profile,
+    person_id: int,
+    name: str,
+    kinds: tuple[str, ...],
+    caption: Callable[[str], str],
+) -> Reply:
+    """The document's text, with its files made in a folder of their own (removed once they
+    are sent); the words alone if the files cannot be made. ``name`` ("profile", "review")
+    names the files and their captions (``caption("<name>_pdf")`` and so on).
+
+    A module function, not the channel's: the outbox's sender makes a profile this way too
+    (``Reply.profile_of``). Blocks (renders in child processes): call it from a thread.
+    """
+    text = render_text(document)
+    if settings.tts == "off":
+        kinds = tuple(k for k in kinds if k != "ogg")
+    kept = Kept(person_id, name, fingerprint(document, settings=settings))
+    outbox = private_folder(settings.data_dir / OUTBOX)
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=outbox))
+    actions = chat_actions.current()  # "sending a file..." while each is made
+    show = actions.show if actions is not None else (lambda _action: None)
+    captions = {"pdf": f"{name}_pdf", "png": f"{name}_picture", "ogg": f"{name}_voice"}
+    shows = {"pdf": ChatAction.UPLOAD_DOCUMENT, "png": ChatAction.UPLOAD_PHOTO}
+    try:
+        files, pdf = [], None
+        for kind in kinds:
+            show(shows.get(kind, ChatAction.RECORD_VOICE))
+            made = _made(settings, document, kept, kind, pdf)
+            pdf = made if kind == "pdf" else pdf
+            path = folder / f"{name}.{kind}"
+            storage.write_file(path, made)
+            files.append(Attachment(path, kind, caption(captions[kind])))
+    except PlanbotError as exc:
+        log.error("%s files not made: %s", name, type(exc).__name__)
+        shutil.rmtree(folder, ignore_errors=True)
+        return Reply(text, kind="profile")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Reply(text, kind="profile", attachments=tuple(files))
+
+
+def _made(
+    settings: Settings, document: Profile, kept: Kept, kind: str, pdf: bytes | None
+) -> bytes:
+    """One of the document's files: the kept one, or made in a child process, bounded in
+    time (``RenderTimeout`` when too slow), then kept. A picture is drawn from ``pdf``."""
+    found = kept_render(settings, kept, kind)
+    if found is not None:
+        return found
+    seconds = settings.render_seconds
+    if kind == "png" and pdf is not None:
+        made = render_bounded(picture_bytes, pdf, seconds=seconds)
+    else:
+        made = render_bounded(profile_bytes, document, kind, settings, seconds=seconds)
+    keep(settings, kept, kind, made)
+    return made
 
 
 async def send_replies(
