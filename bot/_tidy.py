@@ -7,8 +7,9 @@ repeat delivery from queueing a message twice. Invite codes that are used or out
 a sender's count of wrong codes once its day is over, go too (a keyed hash a stranger, kept no
 longer than it is needed). So do addresses that never said yes to keeping anything, a day
 after they last wrote, with their conversation and handled messages. So do the rate limits'
-counts of days that are over. Plans nobody used for ``PLANBOT_RETENTION_DAYS`` are asked
-about, and erased when nobody answers (``bot/_retention.py``).
+counts of days that are over, and Planning Live groups a week after their follow-up.
+Plans nobody used for ``PLANBOT_RETENTION_DAYS`` are asked about, and erased when nobody
+answers (``bot/_retention.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
         storage.forget_old_codes(session, now)
         unconsented = storage.forget_unconsented(session, now)
         storage.forget_old_counts(session, now)
+        storage.live.forget_old_groups(session, now)
     keep_or_forget_idle_plans(db, settings, now)
     db.scrub(drop_files=False)  # an erase that met a reader left the WAL full: empty it now
     if count:

@@ -292,3 +292,24 @@ def people_by_id(session: Session, ids: list[int]) -> dict[int, Person]:
     if not ids:
         return {}
     return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(ids))) if p.id}
+
+
+KEEP_ENDED = timedelta(days=7)  # after the follow-up day, the group's name and members go
+
+
+def forget_old_groups(session: Session, now: datetime) -> int:
+    """Groups whose follow-up day (or end, without one) is a week past go, with their
+    members; groups never named within a day go too (the hourly tidy). How many went."""
+    old = session.exec(
+        select(LiveGroup.id).where(
+            (
+                (LiveGroup.status == ENDED)
+                & (func.coalesce(LiveGroup.follow_up_at, LiveGroup.ended_at) < now - KEEP_ENDED)
+            )
+            | ((LiveGroup.status == NAMING) & (col(LiveGroup.created_at) < now - timedelta(days=1)))
+        )
+    ).all()
+    if old:
+        session.exec(delete(LiveMember).where(col(LiveMember.group_id).in_(old)))
+        session.exec(delete(LiveGroup).where(col(LiveGroup.id).in_(old)))
+    return len(old)

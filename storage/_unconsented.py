@@ -3,8 +3,9 @@ keeping anything is forgotten a day after it last wrote (the hourly tidy).
 
 Why: "Can I keep your answers safe?" unanswered is not a yes, so nothing of it should stay:
 not the number, its conversation or the messages it sent. An address that said yes for
-someone (linked to a person), a supporter's address on a plan (joining or joined), or one that
-asked for no more texts (kept only to honour that: the number and the flag) stays.
+someone (linked to a person), a supporter's address on a plan (joining or joined), a peer
+supporter's while their Planning Live group runs or has a session to come, or one that asked
+for no more texts (kept only to honour that: the number and the flag) stays.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from storage._tables import (
     Access,
     Address,
     Conversation,
+    LiveGroup,
     OutboxMessage,
     PersonAddress,
     ProcessedMessage,
@@ -39,6 +41,11 @@ def forget_unconsented(session: Session, now: datetime) -> int:
             col(Address.active_person_id).is_(None),
             ~exists().where(col(PersonAddress.address_id) == Address.id),
             ~exists().where(col(Access.address_id) == Address.id),
+            # A peer supporter running a Planning Live group, or one with a session to come.
+            ~exists().where(
+                col(LiveGroup.facilitator_address_id) == Address.id,
+                (col(LiveGroup.status) != "ended") | (col(LiveGroup.follow_up_at) >= now),
+            ),
             ~exists(wrote_lately),
             exists(wrote) | (col(Address.created_at) < before),
         )
