@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, delete, select
 
 from storage._codes import code_hash, fresh_code
@@ -302,11 +302,16 @@ def forget_old_groups(session: Session, now: datetime) -> int:
     members; groups never named within a day go too (the hourly tidy). How many went."""
     old = session.exec(
         select(LiveGroup.id).where(
-            (
-                (LiveGroup.status == ENDED)
-                & (func.coalesce(LiveGroup.follow_up_at, LiveGroup.ended_at) < now - KEEP_ENDED)
+            or_(
+                and_(
+                    col(LiveGroup.status) == ENDED,
+                    func.coalesce(LiveGroup.follow_up_at, LiveGroup.ended_at) < now - KEEP_ENDED,
+                ),
+                and_(
+                    col(LiveGroup.status) == NAMING,
+                    col(LiveGroup.created_at) < now - timedelta(days=1),
+                ),
             )
-            | ((LiveGroup.status == NAMING) & (col(LiveGroup.created_at) < now - timedelta(days=1)))
         )
     ).all()
     if old:
