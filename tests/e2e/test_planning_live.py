@@ -48,6 +48,7 @@ from tests.auxil.fake_telegram import (
 )
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
 from tests.auxil.twilio_server import TwilioDouble, twilio_double
+from tests.bot.test_review import pdf_text
 from tests.conftest import Clock
 
 SECRET = "webhook-secret-for-tests"
@@ -471,8 +472,11 @@ async def test_a_whole_planning_live_session_over_sms_and_telegram(
     assert png.files["photo"].startswith(b"\x89PNG")
     [voice] = files["sendVoice"]
     assert voice.files["voice"].startswith(b"OggS") and len(voice.files["voice"]) > 2000
+    printed = pdf_text(pdf.files["document"])
     for word in SAID["Tom"]:
-        assert word in tom_got  # the profile's text, in Tom's own words
+        assert word in tom_got and word in printed  # the profile, in Tom's own words
+    others = [*SAID["Dev"], *SAID["Amy"], SAM_SAID, *ALL_HELEN]
+    assert_none_of(others, printed, "Tom's PDF")
     dev_got = g.dev.got(before)
     assert "The Redcar session has ended." in dev_got
     [profile_link] = [p for p in links_in(dev_got) if p.startswith("/p/")]
