@@ -391,7 +391,8 @@ def _end(turn: TurnBase, group: LiveGroup) -> None:
         ctx.replies.append(live.send_to(who, reply, f"live:{group.id}:end"))
     storage.live.end_group(session, group, ctx.now, days)
     _remind(turn, group, everyone)
-    things = sum(sum(r.counts) for r in board.rows)
+    said = sum(sum(r.counts) for r in board.rows)
+    things = turn.msg("live_one_thing") if said == 1 else turn.msg("live_things", count=said)
     helped = sum(r.help for r in board.rows)
     turn.say(
         turn.msg(
