@@ -67,7 +67,8 @@ def test_reminders_go_once_with_two_workers_and_never_after_stop(
     with db.transaction() as session:
         storage.set_opted_out(session, "sms", AMY, True)  # Amy texted STOP after the session
     asyncio.run(OutboxSender(db, [TwilioSender(sms, db)], clock=clock).send_due())
-    assert not [b for b in double.bodies() if "meets again" in b]  # not yet: the profile links went, the reminder waits
+    # Not yet: the profile links went, the reminder waits.
+    assert not [b for b in double.bodies() if "meets again" in b]
     clock.advance(days=13, hours=1)  # the day before the follow-up (planbot was down till now)
     other = twin(db)  # a second worker on the same database
     start = threading.Barrier(2)
