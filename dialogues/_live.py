@@ -78,8 +78,15 @@ def ask_wait(turn: TurnBase, first_time: bool) -> None:
     if first_time and came_from is not None and came_from.role in JOINING_ROLES:
         welcome(turn)
         return
-    step = turn.script.step(turn.state)
-    turn.say(f"{step.ask}\n{step.example}")
+    found = seat(turn)
+    group = found.group if found is not None else None
+    if group is not None and group.topic == 0 and not group.practice:
+        turn.say(turn.msg("live_wait_first"))  # back from "Is that OK?" before the start
+    elif group is not None and group.topic >= len(agenda()) and not group.practice:
+        turn.say(turn.msg("live_wait_last"))
+    else:
+        step = turn.script.step(turn.state)
+        turn.say(f"{step.ask}\n{step.example}")
 
 
 def welcome(turn: TurnBase) -> None:

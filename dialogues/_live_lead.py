@@ -120,11 +120,21 @@ def _name(turn: TurnBase, group: LiveGroup) -> None:
     if not text or len(text) > MAX_NAME_CHARS or turn.words.is_confused(text):
         turn.ask(reword=True)
         return
-    code = storage.live.name_group(ctx.session, group, text, key=code_key(turn), now=ctx.now)
+    code = storage.live.name_group(
+        ctx.session, group, _without_group(text), key=code_key(turn), now=ctx.now
+    )
     turn.say(_ready(turn, code))
     turn.say(turn.msg("live_code_rules", most=storage.live.MAX_PARTICIPANTS))
     turn.say(turn.msg(_by_channel(turn, "live_lead_help")))
     turn.state = "running"
+
+
+def _without_group(name: str) -> str:
+    """ "Redcar group" is kept as "Redcar": the messages say "the Redcar group"."""
+    words = name.split()
+    if len(words) > 1 and normalise(words[-1]) == "group":
+        return " ".join(words[:-1])
+    return name
 
 
 def _ready(turn: TurnBase, code: str) -> str:
