@@ -151,16 +151,22 @@ def test_an_ally_joins_with_the_code_and_waits_for_the_persons_yes(
     assert "Sam says they are in your family" in asked and "Is that OK?" in asked
     assert "Sam can see your plan now" in group.say("a", "yes")
     assert "- Dev, with Sam" in group.say(LEAD, "who")
-    # What Sam adds waits for Dev's OK, as for any supporter.
+    # Sam follows the group's agenda, asked about Dev; what Sam adds waits for Dev's OK.
     told = texts_for(group.outbox(), "sam")
     assert "Dev said yes" in told
-    group.say("sam", "hello")
+    assert "Please wait for the first topic" in group.say("sam", "hello")
+    assert "Topic 1 of 6 sent to 1 person" in group.say(LEAD, "next")
+    assert "What do you like about Dev?" in texts_for(group.outbox(), "sam")
     group.say("sam", "always on time")
     with db.transaction() as session:
         (dev,) = storage.find_people(session, "Dev")
         kept = storage.answers_for(session, dev)
     assert [(a.text, a.consent) for a in kept] == [("always on time", storage.WAITING_OK)]
     assert "Sam said about you: always on time" in texts_for(group.outbox(), "a")
+    group.say(LEAD, "end")
+    ended = group.outbox()
+    assert "Thank you for helping Dev" in texts_for(ended, "sam")
+    assert [r.profile_of for a, r in ended if a == "sam"] == [None]  # Dev's profile is Dev's
 
 
 def test_someone_planbot_knows_joins_at_once_and_gets_back_to_their_profile(
