@@ -1,6 +1,7 @@
 """Dialogues: the conversation engine and its question scripts (data in ``scripts/``)."""
 
 from dialogues._engine import MY_DATA, Engine, ProfileHook, after_asking
+from dialogues._live_board import Board, BoardRow, board_of
 from dialogues._machine import FlowMachine
 from dialogues._messages import (
     Attachment,
@@ -18,6 +19,8 @@ from dialogues._understand import Vocabulary, clean_text, normalise, split_items
 __all__ = [
     "MY_DATA",
     "Attachment",
+    "Board",
+    "BoardRow",
     "Choice",
     "Engine",
     "FlowMachine",
@@ -33,6 +36,7 @@ __all__ = [
     "Step",
     "Vocabulary",
     "after_asking",
+    "board_of",
     "clean_text",
     "load_script",
     "normalise",

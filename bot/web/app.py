@@ -1,4 +1,5 @@
-"""The web app ``planbot serve`` runs: the SMS webhook, delivery reports, profile pages, health.
+"""The web app ``planbot serve`` runs: the SMS webhook, delivery reports, profile pages, the
+Planning Live board, health.
 
 Why it looks like this:
 
@@ -52,7 +53,7 @@ from bot.sms.bodies import sms_bodies
 from bot.sms.channel import SmsChannel
 from bot.sms.inbound import InboundSms
 from bot.sms.twilio_client import TwilioSender, check_sender_settings
-from bot.web import openapi
+from bot.web import board, openapi
 from bot.web import pages as links
 from bot.web.body import read_body
 from bot.web.channels import check_settings, sms_on
@@ -300,6 +301,17 @@ def create_app(
         return Response(
             data, media_type="application/json", headers={**links.PRIVATE_HEADERS, **download}
         )
+
+    # The Planning Live board: /live/<token> (bot/web/board.py).
+    board.add_route(
+        app,
+        db=database,
+        run=run,
+        limits=sms.limits,
+        clock=now,
+        unnamed=sms.engine.script.message("live_no_name"),
+        too_many=too_many,
+    )
 
     async def private_page(name: str, document: str, request: Request) -> Response:
         """One document behind a link: the profile (/p/) or the review sheet (/r/).
