@@ -15,7 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlmodel import Session
+
 import storage
+from dialogues._flows import Flows
 from dialogues._live_agenda import LIVE_FLOW, PRACTICE_FLOW, Topic, agenda, topic
 from dialogues._messages import Recipient, Reply
 from dialogues._script import Step
@@ -78,8 +81,20 @@ def ask_wait(turn: TurnBase, first_time: bool) -> None:
     if first_time and came_from is not None and came_from.role in JOINING_ROLES:
         welcome(turn)
         return
+    turn.say(_wait_words(turn))
+
+
+def _wait_words(turn: TurnBase) -> str:
+    """ "Please wait for the first topic" before it, "that was the last topic" after it, and
+    "Please wait for the next topic" between."""
+    found = seat(turn)
+    group = found.group if found is not None else None
+    if group is not None and group.topic == 0 and not group.practice:
+        return turn.msg("live_wait_first")
+    if group is not None and group.topic >= len(agenda()) and not group.practice:
+        return turn.msg("live_wait_last")
     step = turn.script.step(turn.state)
-    turn.say(f"{step.ask}\n{step.example}")
+    return f"{step.ask}\n{step.example}"
 
 
 def welcome(turn: TurnBase) -> None:
@@ -117,10 +132,13 @@ def participant_turn(turn: TurnBase) -> bool:
         storage.live.mark_help(found.member)
         turn.say(turn.msg("live_help_told"))
         return False
+    if turn.ctx.fresh:  # an ally's first message after the person's yes
+        welcome(turn)
+        return True
     step = turn.current_step()
     waiting = step is not None and step.role == WAIT_ROLE
     if waiting and command is None and turn.ctx.text and not turn.ctx.opening:
-        turn.say(turn.msg("live_waiting"))
+        turn.say(_wait_words(turn))
         return True
     return False
 
@@ -151,19 +169,31 @@ def topic_line(turn: TurnBase, now: Topic) -> str:
 
 @dataclass(frozen=True)
 class Participant:
-    """A participant with a plan, their address and their conversation in the group."""
+    """A participant with a plan (or an ally, with the plan of the person they help), their
+    address and their conversation in the group."""
 
     member: LiveMember
     person: storage.Person
     address: storage.Address
     conv: Conversation
 
+    @property
+    def ally(self) -> bool:
+        return self.member.role == storage.live.ALLY
 
-def participants(turn: TurnBase, group: LiveGroup) -> list[Participant]:
+
+def participants(turn: TurnBase, group: LiveGroup, allies: bool = False) -> list[Participant]:
     """The group's participants whose conversation is in the group's flows (one joining,
-    still at consent or their name, is not moved: they come to the topic when they are in)."""
+    still at consent or their name, is not moved: they come to the topic when they are in);
+    with ``allies``, the allies the person said yes to, whose conversation is in it too."""
     session = turn.ctx.session
     found = storage.live.participants_with_plans(session, group)
+    if allies:
+        found += [
+            m
+            for m in storage.live.members(session, group, storage.live.ALLY)
+            if m.person_id is not None
+        ]
     people = storage.live.people_by_id(session, storage.live.person_ids_of(found))
     out = []
     for member in found:
@@ -176,6 +206,24 @@ def participants(turn: TurnBase, group: LiveGroup) -> list[Participant]:
             continue
         out.append(Participant(member, person, address, conv))
     return out
+
+
+def place_ally(
+    flows: Flows, session: Session, address: storage.Address, conv: Conversation
+) -> None:
+    """An ally the person said yes to starts in the group, at the topic it is on (or
+    waiting), not at the profile's first topic: NEXT moves them with everyone."""
+    found = storage.live.membership(session, address)
+    if found is None:
+        return
+    member, group = found
+    if member.role != storage.live.ALLY or member.person_id != conv.person_id:
+        return
+    live = flows[LIVE_FLOW]
+    now = topic(group.topic)
+    at_topic = now is not None and not group.practice
+    state = now.steps[0] if at_topic and now is not None else live.script.steps[-1].id
+    storage.move_to_flow(conv, LIVE_FLOW, live.version, state)
 
 
 def _flow_of(conv: Conversation) -> str:
@@ -195,19 +243,22 @@ def move(turn: TurnBase, who: Participant, flow_name: str, state: str) -> None:
     conv = who.conv
     flow = turn.engine.flows[flow_name]
     if conv.resume_flow is not None:
-        conv.resume_flow, conv.resume_state = flow_name, state
+        storage.set_visit_return(conv, flow_name, state)
     else:
         storage.move_to_flow(conv, flow_name, flow.version, state, profile_state=conv.profile_state)
     storage.save_conversation(turn.ctx.session, conv, turn.ctx.now)
 
 
-def question_for(turn: TurnBase, step: Step, person: storage.Person, intro: str = "") -> Reply:
+def question_for(
+    turn: TurnBase, step: Step, person: storage.Person, intro: str = "", other: bool = False
+) -> Reply:
     """A topic's question as sent to a participant: the topic line, the step's first words,
-    the question and its example (in "you" words: participants type for themselves)."""
+    the question and its example (in "you" words: participants type for themselves; an
+    ally, ``other``, is asked about the person: "What do you like about Dev?")."""
     name = storage.person_name(person) or turn.msg("unknown_name")
     lines = [intro] if intro else []
     lines += [line.format(name=name) for line in step.say]
-    lines += [step.ask.format(name=name), step.example.format(name=name)]
+    lines += [step.question(other).format(name=name), step.example_for(other).format(name=name)]
     return Reply(text="\n".join(lines), choices=as_choices(step.choices), kind="ask")
 
 
@@ -224,8 +275,7 @@ def back_to_profile(turn: TurnBase, conv: Conversation) -> None:
     profile was (or at its end: the plan made in the group is their profile)."""
     profile = turn.engine.flows.default
     if conv.resume_flow in LIVE_FLOWS:
-        conv.resume_flow = profile.name
-        conv.resume_state = conv.profile_state or "finished"
+        storage.set_visit_return(conv, profile.name, conv.profile_state or "finished")
         return
     place = profile.carry_on_at(conv.profile_state or "") or "finished"
     storage.move_to_flow(conv, profile.name, profile.version, place)

@@ -120,11 +120,21 @@ def _name(turn: TurnBase, group: LiveGroup) -> None:
     if not text or len(text) > MAX_NAME_CHARS or turn.words.is_confused(text):
         turn.ask(reword=True)
         return
-    code = storage.live.name_group(ctx.session, group, text, key=code_key(turn), now=ctx.now)
+    code = storage.live.name_group(
+        ctx.session, group, _without_group(text), key=code_key(turn), now=ctx.now
+    )
     turn.say(_ready(turn, code))
     turn.say(turn.msg("live_code_rules", most=storage.live.MAX_PARTICIPANTS))
     turn.say(turn.msg(_by_channel(turn, "live_lead_help")))
     turn.state = "running"
+
+
+def _without_group(name: str) -> str:
+    """ "Redcar group" is kept as "Redcar": the messages say "the Redcar group"."""
+    words = name.split()
+    if len(words) > 1 and normalise(words[-1]) == "group":
+        return " ".join(words[:-1])
+    return name
 
 
 def _ready(turn: TurnBase, code: str) -> str:
@@ -203,13 +213,13 @@ def _send_topic(turn: TurnBase, group: LiveGroup, number: int) -> int:
     about = f"live:{group.id}:topic"
     storage.withdraw(turn.ctx.session, about)
     step = turn.engine.flows[LIVE_FLOW].script.step(now.steps[0])
-    everyone = live.participants(turn, group)
+    everyone = live.participants(turn, group, allies=True)
     for who in everyone:
         live.move(turn, who, LIVE_FLOW, step.id)
         intro = turn.msg("live_topic", number=number, total=len(agenda()), title=now.title)
-        question = live.question_for(turn, step, who.person, intro)
+        question = live.question_for(turn, step, who.person, intro, other=who.ally)
         turn.ctx.replies.append(live.send_to(who, question, about))
-    return len(everyone)
+    return sum(not who.ally for who in everyone)
 
 
 def _topic_sent(turn: TurnBase, number: int, count: int) -> None:
@@ -380,25 +390,31 @@ def _end(turn: TurnBase, group: LiveGroup) -> None:
     ctx = turn.ctx
     session = ctx.session
     board = board_of(session, group, turn.msg("live_no_name"))
-    everyone = live.participants(turn, group)
+    everyone = live.participants(turn, group, allies=True)
     days = _days_until(group, ctx.now)
     name = storage.live.group_name(group)
     storage.withdraw(session, f"live:{group.id}:topic")
     for who in everyone:
         live.back_to_profile(turn, who.conv)
         storage.save_conversation(session, who.conv, ctx.now)
-        reply = Reply(text=_end_words(turn, who, name), kind="profile", profile_of=who.person.id)
+        if who.ally:  # the profile is the person's to share: the ally is thanked
+            helped = storage.person_name(who.person) or turn.msg("unnamed_person")
+            reply = Reply(turn.msg("live_end_ally", group=name, name=helped))
+        else:
+            reply = Reply(_end_words(turn, who, name), kind="profile", profile_of=who.person.id)
         ctx.replies.append(live.send_to(who, reply, f"live:{group.id}:end"))
+    everyone = [who for who in everyone if not who.ally]
     storage.live.end_group(session, group, ctx.now, days)
     _remind(turn, group, everyone)
-    things = sum(sum(r.counts) for r in board.rows)
-    helped = sum(r.help for r in board.rows)
+    said = sum(sum(r.counts) for r in board.rows)
+    things = turn.msg("live_one_thing") if said == 1 else turn.msg("live_things", count=said)
+    asked = sum(r.help for r in board.rows)
     turn.say(
         turn.msg(
             "live_ended",
             people=_people(turn, len(everyone)),
             things=things,
-            helped=_people(turn, helped) if helped else turn.msg("live_nobody"),
+            helped=_people(turn, asked) if asked else turn.msg("live_nobody"),
             date=_date(group.follow_up_at),
         )
     )
@@ -448,8 +464,7 @@ def _follow_up(turn: TurnBase, group: LiveGroup, words: str) -> None:
     if not (words.isascii() and words.isdecimal()) or not 1 <= int(words) <= MAX_FOLLOW_UP_DAYS:
         turn.say(turn.msg("live_follow_up_bad", most=MAX_FOLLOW_UP_DAYS))
         return
-    group.follow_up_at = ctx.now + timedelta(days=int(words))
-    ctx.session.add(group)
+    storage.live.set_follow_up(ctx.session, group, ctx.now + timedelta(days=int(words)))
     if group.status == storage.live.ENDED:
         storage.withdraw(ctx.session, f"live:{group.id}:reminder")
         _remind(turn, group, _ended_participants(turn, group))

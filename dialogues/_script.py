@@ -115,6 +115,9 @@ class Step:
     choices: tuple[ScriptChoice, ...] = ()
     aliases: tuple[str, ...] = ()
     ask_apart: tuple[AskApart, ...] = ()
+    # A list step whose things hold commas ("what, who will help, by when"): only new
+    # lines and semicolons separate them.
+    keep_commas: bool = False
 
     def question(self, other: bool) -> str:
         return self.ask_other if other and self.ask_other else self.ask
@@ -283,6 +286,7 @@ def parse_step(where: str, raw: dict[str, Any]) -> Step:
         choices=choices,
         aliases=tuple(raw.get("aliases", [])),
         ask_apart=_ask_apart(where, raw.get("ask_apart", []), choices),
+        keep_commas=raw.get("keep_commas", False) is True,
     )
 
 

@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 import storage
 from dialogues._flows import Flows
+from dialogues._live import place_ally
 from dialogues._machine import FINISHED
 from dialogues._messages import Recipient, Reply
 from dialogues._script import Step
@@ -516,6 +517,7 @@ def supporter_conversation(
     )
     storage.set_typist(conv, TYPIST_OF_ROLE.get(access.role, "other"))
     storage.set_conversation_said_by(conv, access.name)
+    place_ally(turn_flows, session, address, conv)  # an ally in a Planning Live group
     return conv
 
 

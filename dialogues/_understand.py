@@ -356,15 +356,16 @@ class ListAnswer:
     ended: bool
 
 
-def split_items(text: str, vocabulary: Vocabulary) -> ListAnswer:
+def split_items(text: str, vocabulary: Vocabulary, *, commas: bool = True) -> ListAnswer:
     """Split one message into things: new lines, commas, semicolons and bullets separate them.
 
     "and" never splits ("fish and chips" is one thing), nor a comma inside a number ("£1,000").
     Each thing keeps the person's exact words, without a leading bullet or number.
+    ``commas=False``: commas belong to the thing ("find a class, Mum helps, by March").
     """
     parts = []
     for line in _LINE_SPLIT.split(text):
-        pieces = _COMMA.split(line)
+        pieces = _COMMA.split(line) if commas else [line]
         if len(pieces) > 1 and _reads_as_sentence(pieces, vocabulary):
             pieces = [line]
         parts += [_BULLET.sub("", p, count=1).strip() for p in pieces]

@@ -121,6 +121,7 @@ from storage._conversations import (
     set_return_to,
     set_state,
     set_typist,
+    set_visit_return,
     visit_flow,
     write_conversation,
 )
@@ -446,6 +447,7 @@ __all__ = [
     "set_return_to",
     "set_state",
     "set_typist",
+    "set_visit_return",
     "set_voice",
     "shared_answers",
     "sqlite_path",

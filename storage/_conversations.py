@@ -177,6 +177,12 @@ def visit_flow(conv: Conversation, flow: str, version: int, state: str) -> None:
     conv.retries = 0
 
 
+def set_visit_return(conv: Conversation, flow: str, state: str) -> None:
+    """Where a conversation visiting another flow goes back to when the visit ends (a
+    Planning Live group moved on while the person answered "Is that OK?")."""
+    conv.resume_flow, conv.resume_state = flow, state
+
+
 def end_visit(conv: Conversation, version: int) -> None:
     """Back to where the conversation was before its visit (``version``: that flow's now)."""
     if conv.resume_flow is None or conv.resume_state is None:

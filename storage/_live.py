@@ -177,6 +177,13 @@ def set_topic(group: LiveGroup, topic: int, *, practice: bool, now: datetime) ->
     group.topic, group.practice, group.topic_at = topic, practice, now
 
 
+def set_follow_up(session: Session, group: LiveGroup, at: datetime) -> None:
+    """When the group meets next (FOLLOW UP)."""
+    group.follow_up_at = at
+    session.add(group)
+    session.flush()
+
+
 def mark_help(member: LiveMember) -> None:
     member.help = True
 

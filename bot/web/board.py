@@ -137,7 +137,7 @@ p{margin:0 0 12px}
 ul{list-style:none;margin:0;padding:0}
 img{flex:none}
 .row{display:flex;align-items:center;gap:12px}
-.row>div,.row>p{min-width:0}
+.row>*{min-width:0}
 .where{font-size:24px;background:#fff3b0;border:3px solid #111;border-radius:8px;padding:12px;
 margin:0 0 12px}
 .card{border:3px solid #0b2e59;border-radius:8px;padding:12px;margin:0 0 16px}

@@ -58,7 +58,7 @@ def answer(turn: TurnBase, step: Step) -> None:
         else:
             turn.unclear()
         return
-    got = split_items(text, words)
+    got = split_items(text, words, commas=not step.keep_commas)
     items = list(got.items)
     if len(items) > 1 and words.is_answer("yes", items[0]):
         items.pop(0)  # "yes, my dog": the yes answers "anything else?", the dog is the thing

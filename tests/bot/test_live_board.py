@@ -17,7 +17,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-import storage
 from bot.web.board import render_board, where_now
 from bot.web.hardening import SECURITY_HEADERS
 from bot.web.pages import NOT_FOUND_PAGE
@@ -164,16 +163,11 @@ async def test_a_second_board_replaces_the_first_link(client: httpx.AsyncClient)
     assert (await client.get(second)).status_code == 200
 
 
-async def test_the_board_closes_when_the_session_ends(
-    client: httpx.AsyncClient, db: storage.Database, clock: Clock
-) -> None:
-    """The session's end, as END does it (storage.live.end_group), closes the board."""
+async def test_the_board_closes_when_the_session_ends(client: httpx.AsyncClient) -> None:
+    """FINISH, as planbot tells the facilitator to say (END by SMS is the opt-out word)."""
     group = await make_group(client)
-    with db.transaction() as session:
-        live = storage.live.group_for_board(session, group.board.rsplit("/", 1)[1], clock())
-        assert live is not None
-        storage.live.end_group(session, live, clock(), storage.live.FOLLOW_UP_DAYS)
-    assert (await client.get(group.board)).status_code == 404
+    ended = "\n".join(await group.facilitator.send("FINISH"))
+    assert (await client.get(group.board)).status_code == 404, ended
 
 
 async def test_names_people_typed_are_shown_not_run(client: httpx.AsyncClient) -> None:
