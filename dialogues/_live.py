@@ -181,6 +181,11 @@ class Participant:
     def ally(self) -> bool:
         return self.member.role == storage.live.ALLY
 
+    @property
+    def reachable(self) -> bool:
+        """Not opted out (STOP): they are sent nothing, so not counted as sent to."""
+        return not self.address.opted_out
+
 
 def participants(turn: TurnBase, group: LiveGroup, allies: bool = False) -> list[Participant]:
     """The group's participants whose conversation is in the group's flows (one joining,

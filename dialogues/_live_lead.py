@@ -216,10 +216,12 @@ def _send_topic(turn: TurnBase, group: LiveGroup, number: int) -> int:
     everyone = live.participants(turn, group, allies=True)
     for who in everyone:
         live.move(turn, who, LIVE_FLOW, step.id)
+        if not who.reachable:
+            continue
         intro = turn.msg("live_topic", number=number, total=len(agenda()), title=now.title)
         question = live.question_for(turn, step, who.person, intro, other=who.ally)
         turn.ctx.replies.append(live.send_to(who, question, about))
-    return sum(not who.ally for who in everyone)
+    return sum(who.reachable and not who.ally for who in everyone)
 
 
 def _topic_sent(turn: TurnBase, number: int, count: int) -> None:
@@ -264,9 +266,11 @@ def _practice(turn: TurnBase, group: LiveGroup) -> None:
     everyone = live.participants(turn, group)
     for who in everyone:
         live.move(turn, who, PRACTICE_FLOW, step.id)
-        question = live.question_for(turn, step, who.person, turn.msg("live_practice_intro"))
-        turn.ctx.replies.append(live.send_to(who, question, about))
-    turn.say(turn.msg("live_practice_sent", people=_people(turn, len(everyone))))
+        if who.reachable:
+            question = live.question_for(turn, step, who.person, turn.msg("live_practice_intro"))
+            turn.ctx.replies.append(live.send_to(who, question, about))
+    sent = sum(who.reachable for who in everyone)
+    turn.say(turn.msg("live_practice_sent", people=_people(turn, sent)))
 
 
 def _nudge(turn: TurnBase, group: LiveGroup) -> None:
@@ -276,7 +280,9 @@ def _nudge(turn: TurnBase, group: LiveGroup) -> None:
         turn.say(turn.msg("live_not_started"))
         return
     session = turn.ctx.session
-    since = group.topic_at or turn.ctx.now
+    # Said in this session (not only since the last NEXT: after BACK and NEXT, what they
+    # said the first time round counts).
+    since = group.created_at
     practised = storage.live.practice_counts(session, group) if group.practice else {}
     flow = PRACTICE_FLOW if group.practice else LIVE_FLOW
     script = turn.engine.flows[flow].script
@@ -284,6 +290,8 @@ def _nudge(turn: TurnBase, group: LiveGroup) -> None:
     steps = steps or (now.steps if now is not None else ())
     sent = 0
     for who in live.participants(turn, group):
+        if not who.reachable:
+            continue
         if group.practice:
             quiet = not practised.get(who.member.id or 0)
         else:

@@ -669,6 +669,7 @@ class TurnBase:
             perspective=perspective,
             status=status,
             consent=storage.WAITING_OK if waiting else storage.PERSON,
+            now=self.ctx.now,
         )
         if waiting:
             self.ctx.new_waiting.append(answer_id)

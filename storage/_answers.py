@@ -82,14 +82,18 @@ def add_answer(
     perspective: str,
     status: str = ANSWER,
     consent: str = "person",
+    now: datetime | None = None,
 ) -> int:
     """Store one answer verbatim (``consent`` "waiting" for what a supporter adds); its id.
+
+    ``now``: the time of the message that said it (the turn's clock, so an answer and the
+    outbox question about it agree on when it was said).
 
     A plain INSERT on the table, not an ORM object: a message can store several answers and
     the ORM's unit of work costs more than the rest of the message (see bench/engine.py).
     """
     assert person.id is not None
-    now = utcnow()
+    now = now or utcnow()
     result = cast(
         "CursorResult[Any]",
         session.execute(

@@ -286,3 +286,28 @@ def test_old_groups_are_forgotten_and_a_running_facilitator_is_kept(
         assert storage.live.forget_old_groups(session, clock() + timedelta(days=22)) == 1
         assert session.exec(select(storage.LiveMember)).all() == []
         assert storage.find_people(session, "Dev")  # the plan is the person's, and stays
+
+
+def test_someone_who_texted_stop_is_not_counted_as_sent_to(
+    group: Group, db: storage.Database
+) -> None:
+    group.join("a", "Dev")
+    group.join("b", "Amy")
+    with db.transaction() as session:
+        storage.set_opted_out(session, CHANNEL, "b", True)
+    assert "Topic 1 of 6 sent to 1 person" in group.say(LEAD, "next")
+    assert [a for a, _r in group.outbox()] == ["a"]
+    assert "A kind reminder went to 1 person." in group.say(LEAD, "nudge")
+
+
+def test_nudge_after_back_and_next_counts_what_was_said_the_first_time(group: Group) -> None:
+    group.join("a", "Dev")
+    group.join("b", "Amy")
+    group.say(LEAD, "next")
+    group.say(LEAD, "next")
+    group.say("a", "swimming")
+    group.say(LEAD, "back")
+    group.say(LEAD, "next")
+    group.outbox()
+    assert "A kind reminder went to 1 person." in group.say(LEAD, "nudge")
+    assert [a for a, _r in group.outbox()] == ["b"]

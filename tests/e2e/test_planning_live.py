@@ -555,13 +555,6 @@ async def test_a_whole_planning_live_session_over_sms_and_telegram(
     assert_none_of([*SAID["Amy"], *SAID["Tom"], *ALL_HELEN], sam_saw, "what Sam got")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the holder's first yes to a thing asked through the outbox is read as an answer "
-    "to their own question: storage.add_answer stamps created_at with the wall clock after "
-    "the turn's clock, and storage.asked_by_outbox wants a sent row due at or after it",
-)
 async def test_the_first_yes_answers_a_thing_asked_through_the_outbox(live: Live) -> None:
     """Dev, in topic 1, is asked through the outbox about what Sam added; Dev's yes is the
     answer to that question (as it is for "Is that OK?" when Sam joined)."""
