@@ -22,49 +22,18 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import storage  # noqa: E402
 from dialogues import Engine, Incoming  # noqa: E402
 from planbot.settings import Settings  # noqa: E402
+from tests.auxil.databases import bench_database  # noqa: E402
 
 IDS = count()
-
-
-@contextmanager
-def database(url: str | None, folder: Path) -> Iterator[storage.Database]:
-    if url is None:
-        db = storage.Database(f"sqlite:///{folder / 'codes.sqlite3'}")
-        db.migrate()
-        try:
-            yield db
-        finally:
-            db.dispose()
-        return
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = storage.Database(
-        url, engine_options={"connect_args": {"options": f"-csearch_path={schema}"}}
-    )
-    try:
-        db.migrate()
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def send(engine: Engine, address: str, text: str) -> str:
@@ -87,7 +56,9 @@ def line(name: str, ms: list[float]) -> str:
 
 
 def run(url: str | None, guesses: int) -> None:
-    with tempfile.TemporaryDirectory() as folder, database(url, Path(folder)) as db:
+    with tempfile.TemporaryDirectory() as folder, bench_database(
+        url, Path(folder) / "codes.sqlite3"
+    ) as db:
         settings = Settings.from_env(
             {
                 "PLANBOT_DATA_DIR": folder,

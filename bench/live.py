@@ -45,9 +45,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -61,6 +58,7 @@ from bot import OutboxSender  # noqa: E402
 from dialogues import Engine, Incoming, Reply  # noqa: E402
 from dialogues._live_agenda import agenda  # noqa: E402
 from planbot.settings import Settings  # noqa: E402
+from tests.auxil.databases import bench_database  # noqa: E402
 
 POSTGRES_ENV = "PLANBOT_TEST_DATABASE_URL"
 NAMES = ["Dev", "Amy", "Bilal", "Carys", "Dean", "Esme", "Femi", "Gail", "Hari", "Iris"]
@@ -307,34 +305,6 @@ async def run_session(
     assert {a for _, a, _ in ended} == everyone, "each participant hears the session ended"
 
 
-@contextmanager
-def database(url: str | None, folder: Path, keys: storage.Keyring) -> Iterator[storage.Database]:
-    """A migrated database: an SQLite file in ``folder``, or a fresh schema at ``url``."""
-    if url is None:
-        db = storage.open_database(f"sqlite:///{folder / 'live.sqlite3'}", keys)
-        try:
-            yield db
-        finally:
-            db.dispose()
-        return
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    db = storage.Database(url, keys=keys, engine_options=options)
-    try:
-        db.migrate()
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
 async def run(url: str | None, participants: int, allies: int, topics: int) -> Figures:
     secret = storage.new_secret()
     with tempfile.TemporaryDirectory(prefix="planbot-live-") as folder:
@@ -345,7 +315,8 @@ async def run(url: str | None, participants: int, allies: int, topics: int) -> F
                 "PLANBOT_SECRET_KEY": secret,
             }
         )
-        with database(url, Path(folder), storage.Keyring(secret)) as db:
+        keys = storage.Keyring(secret)
+        with bench_database(url, Path(folder) / "live.sqlite3", keys) as db:
             server = ServerCpu(db) if url else None
             sender = RecordingSender()
             group = Group(Engine(db, settings), OutboxSender(db, [sender]), sender)

@@ -199,17 +199,25 @@ def participants(turn: TurnBase, group: LiveGroup, allies: bool = False) -> list
             for m in storage.live.members(session, group, storage.live.ALLY)
             if m.person_id is not None
         ]
+    return [
+        who
+        for who in with_plans(turn, found)
+        if _flow_of(who.conv) in LIVE_FLOWS and not _still_joining(turn, who.conv)
+    ]
+
+
+def with_plans(turn: TurnBase, found: list[LiveMember]) -> list[Participant]:
+    """Each member with their person, address and conversation about that person (those
+    whose plan, address or conversation is gone are left out)."""
+    session = turn.ctx.session
     people = storage.live.people_by_id(session, storage.live.person_ids_of(found))
     out = []
     for member in found:
         person = people.get(member.person_id or 0)
         address = session.get(storage.Address, member.address_id)
-        if person is None or address is None:
-            continue
-        conv = storage.conversation_for(session, address, person)
-        if conv is None or _flow_of(conv) not in LIVE_FLOWS or _still_joining(turn, conv):
-            continue
-        out.append(Participant(member, person, address, conv))
+        conv = storage.conversation_for(session, address, person) if person and address else None
+        if person is not None and address is not None and conv is not None:
+            out.append(Participant(member, person, address, conv))
     return out
 
 

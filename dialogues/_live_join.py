@@ -38,21 +38,10 @@ def join_group(turn: TurnBase, group: LiveGroup) -> None:
     if found is not None and found[1].id == group.id and found[0].role != storage.live.JOINING:
         turn.say(turn.msg("live_already_in", group=name))
         return
-    if turn.conv.person_id is None:
-        storage.delete_conversation(session, turn.conv)  # a hello, or a consent not given
-    pending = storage.conversation_for(session, address, None)
-    if pending is not None and pending is not turn.conv:
-        storage.delete_conversation(session, pending)
     storage.live.add_member(
         session, group, address, role=storage.live.JOINING, person_id=None, now=ctx.now
     )
-    storage.set_active_person(session, address, None)
-    flow = turn.engine.flows[LIVE_JOIN_FLOW]
-    conv = storage.new_conversation(
-        session, address, None, flow.script.steps[0].id, flow=flow.name, flow_version=flow.version
-    )
-    ctx.person = None
-    turn.use_conversation(conv)
+    together.talk_about_nobody(turn, LIVE_JOIN_FLOW)
     turn.say(turn.msg("live_join_hello", group=name))
     turn.ask(first_time=True)
 

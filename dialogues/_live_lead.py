@@ -22,7 +22,7 @@ from dialogues._live_agenda import LIVE_FLOW, PRACTICE_FLOW, agenda, topic
 from dialogues._live_board import Board, board_of, first_name
 from dialogues._messages import Reply
 from dialogues._script import scripts_folder
-from dialogues._together import code_key
+from dialogues._together import code_key, talk_about_nobody
 from dialogues._turn_base import MAX_NAME_CHARS, TurnBase
 from dialogues._understand import bullet_lines, normalise
 from planbot.errors import ScriptError
@@ -73,24 +73,8 @@ def start(turn: TurnBase) -> None:
     if led is not None and led.status == storage.live.OPEN:
         turn.say(turn.msg(_by_channel(turn, "live_busy")))
         return
-    if turn.conv.person_id is None and turn.conv.flow != LEAD_FLOW:
-        storage.delete_conversation(session, turn.conv)  # a hello, or a consent not given
-    for old in [storage.conversation_for(session, address, None)]:
-        if old is not None and old is not turn.conv:
-            storage.delete_conversation(session, old)
     storage.live.start_group(session, address, ctx.now)
-    storage.set_active_person(session, address, None)
-    flow = turn.engine.flows[LEAD_FLOW]
-    first = flow.script.steps[0].id
-    if turn.conv.flow == LEAD_FLOW:
-        storage.move_to_flow(turn.conv, LEAD_FLOW, flow.version, first)
-        conv = turn.conv
-    else:
-        conv = storage.new_conversation(
-            session, address, None, first, flow=LEAD_FLOW, flow_version=flow.version
-        )
-    ctx.person = None
-    turn.use_conversation(conv)
+    talk_about_nobody(turn, LEAD_FLOW)
     turn.say(turn.msg("live_start"))
     turn.ask(first_time=True)
 
@@ -481,17 +465,7 @@ def _follow_up(turn: TurnBase, group: LiveGroup, words: str) -> None:
 
 def _ended_participants(turn: TurnBase, group: LiveGroup) -> list[live.Participant]:
     """The participants of a group that has ended (their plans are back in the profile)."""
-    session = turn.ctx.session
-    found = storage.live.participants_with_plans(session, group)
-    people = storage.live.people_by_id(session, storage.live.person_ids_of(found))
-    out = []
-    for member in found:
-        person = people.get(member.person_id or 0)
-        address = session.get(storage.Address, member.address_id)
-        conv = storage.conversation_for(session, address, person) if person and address else None
-        if person is not None and address is not None and conv is not None:
-            out.append(live.Participant(member, person, address, conv))
-    return out
+    return live.with_plans(turn, storage.live.participants_with_plans(turn.ctx.session, group))
 
 
 def _date(at: datetime | None) -> str:

@@ -383,21 +383,31 @@ def join_with_code(turn: TurnBase, code: str) -> None:
     if person in storage.people_for_address(session, address):
         turn.say(turn.msg("join_already", name=name))
         return
-    if ctx.fresh and ctx.conversation is not None:
-        storage.delete_conversation(session, ctx.conversation)
+    storage.start_joining(session, person, address, ctx.now)
+    talk_about_nobody(turn, JOIN_FLOW)
+    turn.say(turn.msg("join_hello", name=name))
+    ask_join(turn)
+
+
+def talk_about_nobody(turn: TurnBase, flow_name: str) -> None:
+    """This address's messages go to a new conversation about nobody, at the first step of
+    ``flow_name``: a supporter waiting for a yes, someone joining a Planning Live group, a
+    facilitator running one. A hello or an unanswered consent about nobody goes; the plans
+    the address talks for stay, and come back when that conversation is over."""
+    ctx = turn.ctx
+    session, address = ctx.session, ctx.address
+    if ctx.fresh or turn.conv.person_id is None:
+        storage.delete_conversation(session, turn.conv)
     pending = storage.conversation_for(session, address, None)
     if pending is not None:
         storage.delete_conversation(session, pending)
-    storage.start_joining(session, person, address, ctx.now)
     storage.set_active_person(session, address, None)
-    flow = turn.engine.flows[JOIN_FLOW]
+    flow = turn.engine.flows[flow_name]
     conv = storage.new_conversation(
         session, address, None, flow.script.steps[0].id, flow=flow.name, flow_version=flow.version
     )
     ctx.person = None
     turn.use_conversation(conv)
-    turn.say(turn.msg("join_hello", name=name))
-    ask_join(turn)
 
 
 def _say_and_tidy(turn: TurnBase, text: str) -> None:

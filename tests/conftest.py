@@ -12,7 +12,9 @@ import storage
 from dialogues import Engine
 from planbot.settings import Settings
 from tests.auxil.databases import backends, make_database
+from tests.auxil.fake_telegram import FakeBotApi, fake_bot_api
 from tests.auxil.hostile import TALLY
+from tests.auxil.twilio_server import TwilioDouble, twilio_double
 
 
 @pytest.fixture(params=backends())
@@ -27,6 +29,20 @@ def settings(tmp_path: Path) -> Settings:
     return Settings.from_env(
         {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_HELP_CONTACT": "Call Sam on 0123"}
     )
+
+
+@pytest.fixture
+def twilio() -> Iterator[TwilioDouble]:
+    """A Twilio double on 127.0.0.1 (texts sent by planbot land in it)."""
+    with twilio_double() as server:
+        yield server
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeBotApi]:
+    """A fake Telegram Bot API on 127.0.0.1 (what planbot sends lands in it)."""
+    with fake_bot_api() as server:
+        yield server
 
 
 class Clock:

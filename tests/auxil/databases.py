@@ -45,9 +45,10 @@ def postgres_url() -> str:
 
 
 @contextmanager
-def postgres_schema() -> Iterator[tuple[str, str]]:
-    """A new empty schema on the test server: yields (url, schema) and drops it afterwards."""
-    url = postgres_url()
+def postgres_schema(server: str | None = None) -> Iterator[tuple[str, str]]:
+    """A new empty schema on the test server (or at ``server``): yields (url, schema) and
+    drops it afterwards."""
+    url = server or postgres_url()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
@@ -96,6 +97,29 @@ def make_database(backend: str, folder: Path) -> Iterator[storage.Database]:
         db = storage.Database(url, keys=TEST_KEYS, engine_options=options)
         db.migrate()
         try:
+            yield db
+        finally:
+            db.dispose()
+
+
+@contextmanager
+def bench_database(
+    server: str | None, sqlite_path: Path, keys: storage.Keyring | None = None
+) -> Iterator[storage.Database]:
+    """A migrated database for a bench: the SQLite file at ``sqlite_path``, or a fresh schema
+    on the PostgreSQL ``server`` (dropped afterwards)."""
+    if server is None:
+        db = storage.open_database(f"sqlite:///{sqlite_path}", keys)
+        try:
+            yield db
+        finally:
+            db.dispose()
+        return
+    with postgres_schema(server) as (url, schema):
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+        db = storage.Database(url, keys=keys, engine_options=options)
+        try:
+            db.migrate()
             yield db
         finally:
             db.dispose()

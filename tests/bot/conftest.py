@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -13,6 +13,7 @@ import storage
 from bot.web.app import create_app
 from planbot.settings import Settings
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
+from tests.auxil.twilio_server import TwilioDouble, twilio_double
 from tests.conftest import Clock
 
 
@@ -36,3 +37,16 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def texter(client: httpx.AsyncClient) -> Texter:
     return Texter(client)
+
+
+@pytest.fixture
+def double() -> Iterator[TwilioDouble]:
+    """A Twilio double on 127.0.0.1 that the outbox's SMS sender talks to."""
+    with twilio_double() as server:
+        yield server
+
+
+@pytest.fixture
+def sms(tmp_path: Path, double: TwilioDouble) -> Settings:
+    """Settings that send texts to ``double``."""
+    return make_settings(tmp_path, PLANBOT_TWILIO_API_URL=double.url)

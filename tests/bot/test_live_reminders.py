@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,8 +20,7 @@ from bot.sms.twilio_client import TwilioSender
 from dialogues import Engine, Incoming
 from planbot.settings import Settings
 from tests.auxil.replies import shown
-from tests.auxil.twilio import make_settings
-from tests.auxil.twilio_server import TwilioDouble, twilio_double
+from tests.auxil.twilio_server import TwilioDouble
 from tests.bot.test_outbox import twin
 from tests.conftest import Clock
 
@@ -46,17 +44,6 @@ def run_a_session(engine: Engine) -> None:
             say(number, text)
     say(LEAD, "next")
     assert "The next session is on" in say(LEAD, "finish")
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    with twilio_double() as server:
-        yield server
-
-
-@pytest.fixture
-def sms(tmp_path: Path, double: TwilioDouble) -> Settings:
-    return make_settings(tmp_path, PLANBOT_TWILIO_API_URL=double.url)
 
 
 def test_reminders_go_once_with_two_workers_and_never_after_stop(

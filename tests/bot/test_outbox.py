@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,22 +31,11 @@ from planbot.settings import Settings
 from tests.auxil.databases import TEST_KEY
 from tests.auxil.fake_telegram import TOKEN, FakeBotApi, fake_bot_api
 from tests.auxil.twilio import make_settings
-from tests.auxil.twilio_server import TwilioDouble, twilio_double
+from tests.auxil.twilio_server import TwilioDouble
 from tests.conftest import Clock
 
 NUMBER = "+447700900123"
 SAM = "+447700900456"
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    with twilio_double() as server:
-        yield server
-
-
-@pytest.fixture
-def sms(tmp_path: Path, double: TwilioDouble) -> Settings:
-    return make_settings(tmp_path, PLANBOT_TWILIO_API_URL=double.url)
 
 
 def queue(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +26,9 @@ from fastapi import FastAPI
 
 import storage
 from bot.web.app import create_app
-from tests.auxil.fake_telegram import TOKEN, Call, FakeBotApi, fake_bot_api, make_text_update
+from tests.auxil.fake_telegram import TOKEN, Call, FakeBotApi, make_text_update
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
-from tests.auxil.twilio_server import TwilioDouble, twilio_double
+from tests.auxil.twilio_server import TwilioDouble
 from tests.conftest import Clock
 
 DEV = "+447700900123"  # the person, on SMS
@@ -107,18 +107,6 @@ def code_in(text: str) -> str:
     found = re.findall(r"JOIN (\d{6})", text)
     assert found, text
     return str(found[0])
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioDouble]:
-    with twilio_double() as server:
-        yield server
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeBotApi]:
-    with fake_bot_api() as server:
-        yield server
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,11 @@ from tests.auxil.fake_telegram import (
     TOKEN,
     Call,
     FakeBotApi,
-    fake_bot_api,
     make_button_update,
     make_text_update,
 )
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
-from tests.auxil.twilio_server import TwilioDouble, twilio_double
+from tests.auxil.twilio_server import TwilioDouble
 from tests.bot.test_review import pdf_text
 from tests.conftest import Clock
 
@@ -208,18 +207,6 @@ def links_in(text: str) -> list[str]:
 def assert_none_of(words: tuple[str, ...] | list[str], text: str, where: str) -> None:
     seen = [w for w in words if w.casefold() in text.casefold()]
     assert not seen, f"{seen} in {where}: {text}"
-
-
-@pytest.fixture
-def twilio() -> Iterator[TwilioDouble]:
-    with twilio_double() as server:
-        yield server
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeBotApi]:
-    with fake_bot_api() as server:
-        yield server
 
 
 @pytest.fixture
