@@ -291,12 +291,7 @@ def create_app(
             return too_many(wait)
         data = await run.db(links.load_data, database, token, now())
         if data is None:
-            return Response(
-                links.NOT_FOUND_PAGE,
-                status_code=404,
-                media_type=links.FORMATS["html"],
-                headers=links.PRIVATE_HEADERS,
-            )
+            return links.not_found()
         download = {"Content-Disposition": 'attachment; filename="my-planbot-data.json"'}
         return Response(
             data, media_type="application/json", headers={**links.PRIVATE_HEADERS, **download}
@@ -336,12 +331,7 @@ def create_app(
             else None
         )
         if parts is None or data is None:
-            return Response(
-                links.NOT_FOUND_PAGE,
-                status_code=404,
-                media_type=links.FORMATS["html"],
-                headers=links.PRIVATE_HEADERS,
-            )
+            return links.not_found()
         wait = await run.db(sms.limits.link, parts[0])
         if wait:
             return too_many(wait)

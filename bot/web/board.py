@@ -279,12 +279,7 @@ def add_route(
             return too_many(wait)
         board = await run.db(load_board, db, token, clock(), unnamed)
         if board is None:
-            return Response(
-                pages.NOT_FOUND_PAGE,
-                status_code=404,
-                media_type=pages.FORMATS["html"],
-                headers=pages.PRIVATE_HEADERS,
-            )
+            return pages.not_found()
         wait = await run.db(limits.link, token)
         if wait:
             return too_many(wait)

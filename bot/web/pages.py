@@ -32,6 +32,8 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from fastapi.responses import Response
+
 import storage
 from bot._renders import (
     Kept,
@@ -84,6 +86,14 @@ max-width:36em;margin:2em auto;padding:0 1em;color:#111;background:#fff}</style>
 </html>
 """
 UNAVAILABLE_TEXT = "Sorry. This file cannot be made just now. Please try again later.\n"
+
+
+def not_found() -> Response:
+    """The one answer to a link that does not open (wrong, old, turned off): whatever kind of
+    link it was, it looks the same, so the answer says nothing about which tokens exist."""
+    return Response(
+        NOT_FOUND_PAGE, status_code=404, media_type=FORMATS["html"], headers=PRIVATE_HEADERS
+    )
 
 
 @dataclasses.dataclass(frozen=True)
