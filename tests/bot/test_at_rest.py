@@ -16,12 +16,10 @@ from sqlalchemy import inspect, text
 
 import storage
 from tests.auxil.databases import opened
-from tests.bot.test_together_story import (  # noqa: F401 - fixtures, used by name
+from tests.bot.test_together_story import (  # noqa: F401 - the story fixture, used by name
     Story,
     code_in,
     story,
-    telegram,
-    twilio,
 )
 
 NUMBER = "+447700900123"
