@@ -26,6 +26,7 @@ from easyread.icons import (
     emoji_runs,
     icon_data_uri,
 )
+from easyread.item_pictures import item_picture, starts_with_emoji
 from planbot.errors import RenderError
 
 MIN_BODY_PT = 16.0
@@ -69,7 +70,9 @@ class Style:
 
     @property
     def icon_mm(self) -> float:
-        return round(16 + 8 * self.space, 1)
+        """The topic picture: a third bigger than it was (16 + 8 x space), so it reads at a
+        glance on paper and on a phone."""
+        return round((16 + 8 * self.space) * 1.35, 1)
 
     @property
     def words_mm(self) -> float:
@@ -99,6 +102,7 @@ class ItemView:
     text: str | Markup
     whose: Markup  # "Mum says", the name isolated (see ``_whose``), or empty
     audio_url: str = ""  # a voice note's sound, played in the item
+    picture: str = ""  # the item's picture as a ``data:`` URI (easyread/item_pictures.py), or ""
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,15 @@ def _view(
         text = _with_emoji_pictures(i.text) if emoji_pictures else i.text
         # Only an id of digits goes in an address: nothing else could sneak into the URL.
         playable = voice_url is not None and i.audio.isdecimal() and i.audio.isascii()
-        return ItemView(text, _whose(i), f"{voice_url}/{i.audio}.ogg" if playable else "")
+        # A voice note's words are only a label ("A voice note from ..."): no picture. An item
+        # that starts with the person's own emoji already shows that picture first.
+        code = None if i.audio or starts_with_emoji(i.text) else item_picture(i.text)
+        return ItemView(
+            text,
+            _whose(i),
+            f"{voice_url}/{i.audio}.ogg" if playable else "",
+            icon_data_uri(code) if code else "",
+        )
 
     views = []
     part = ""
