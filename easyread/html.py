@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from markupsafe import Markup, escape
 
 from easyread._model import WHOSE, Profile, ProfileItem, ProfileSection
 from easyread.icons import (
-    OPENMOJI_LICENCE,
+    OPENMOJI_CREDIT,
+    OPENMOJI_LICENCE_NAME,
     OPENMOJI_LICENCE_URL,
     OPENMOJI_URL,
     emoji_runs,
@@ -39,6 +41,20 @@ _PHOTO_TYPES = {
     ".gif": "image/gif",
 }
 _PHOTO_MAX_BYTES = 8 * 1024 * 1024
+# The one script a page may run (the big "Listen" button), served by planbot as a file: the
+# page's policy allows scripts from planbot itself and nothing inline.
+LISTEN_SCRIPT = Path(__file__).with_name("static") / "listen.js"
+
+
+@cache
+def listen_script() -> bytes:
+    """The "Listen" button's script, as served."""
+    return LISTEN_SCRIPT.read_bytes()
+
+
+def listen_script_version() -> str:
+    """A short hash of the script: its address changes when it does, so it can be cached long."""
+    return hashlib.sha256(listen_script()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,7 @@ class ItemView:
     whose: Markup  # "Mum says", the name isolated (see ``_whose``), or empty
     audio_url: str = ""  # a voice note's sound, played in the item
     picture: str = ""  # the item's picture as a ``data:`` URI (easyread/item_pictures.py), or ""
+    label: str = ""  # the item as plain text, for an attribute (``text`` may hold pictures)
 
 
 @dataclass(frozen=True)
@@ -150,12 +167,17 @@ def _with_emoji_pictures(text: str) -> Markup:
     return out
 
 
-def _whose(item: ProfileItem) -> Markup:
+def _has_emoji(text: str) -> bool:
+    return any(code is not None for _, code in emoji_runs(text))
+
+
+def _whose(item: ProfileItem, emoji_pictures: bool = False) -> Markup:
     """ "Mum says" with the name in its own ``<bdi>``: a name in a right-to-left script keeps
     "says" after it, and cannot reorder the words around it."""
     if not item.whose:
         return Markup("")
-    return Markup(escape(WHOSE)).format(name=Markup("<bdi>{}</bdi>").format(item.said_by))
+    name = _with_emoji_pictures(item.said_by) if emoji_pictures else item.said_by
+    return Markup(escape(WHOSE)).format(name=Markup("<bdi>{}</bdi>").format(name))
 
 
 def _view(
@@ -168,12 +190,9 @@ def _view(
         # A voice note's words are only a label ("A voice note from ..."): no picture. An item
         # that starts with the person's own emoji already shows that picture first.
         code = None if i.audio or starts_with_emoji(i.text) else item_picture(i.text)
-        return ItemView(
-            text,
-            _whose(i),
-            f"{voice_url}/{i.audio}.ogg" if playable else "",
-            icon_data_uri(code) if code else "",
-        )
+        audio = f"{voice_url}/{i.audio}.ogg" if playable else ""
+        picture = icon_data_uri(code) if code else ""
+        return ItemView(text, _whose(i, emoji_pictures), audio, picture, i.text)
 
     views = []
     part = ""
@@ -224,6 +243,8 @@ def page_html(
     style: Style = SCREEN,
     emoji_pictures: bool = False,
     icons_as_backgrounds: bool = False,
+    script_url: str | None = None,
+    listen_length: str | None = None,
 ) -> str:
     """The page with ``first`` on page 1 and ``more`` under "More about me" (used by the PDF).
 
@@ -231,20 +252,39 @@ def page_html(
     section, with the sections' headings a level below.
 
     ``emoji_pictures`` draws emoji as OpenMoji pictures (the PDF engine has no colour emoji
-    font); ``icons_as_backgrounds`` makes section pictures CSS backgrounds, which a tagged PDF
-    marks as decoration (an ``<img>`` would need alt text that repeats the heading).
+    font; a phone may have none either); ``icons_as_backgrounds`` makes section pictures CSS
+    backgrounds, which a tagged PDF marks as decoration (an ``<img>`` would need alt text that
+    repeats the heading). ``script_url`` adds the big "Listen" button (its script, the one a
+    page may run, served by planbot) and ``listen_length`` says how long the sound is; neither
+    is in print. Every form that shows an OpenMoji picture (a section's, or an emoji drawn as
+    one, words-only too) carries the credit.
     """
     lang = profile.language if _LANG.match(profile.language or "") else "en-GB"
+    shown = (*first, *more)
+    emoji_drawn = emoji_pictures and (
+        _has_emoji(profile.title)
+        or any(
+            _has_emoji(i.text) or (bool(i.whose) and _has_emoji(i.said_by))
+            for s in shown
+            for i in s.items
+        )
+    )
+    title = _with_emoji_pictures(profile.title) if emoji_pictures else profile.title
+    listen = audio_url is not None and not for_print
     context = {
         "lang": lang,
         "title": profile.title,
+        "shown_title": title,
         "made_by": profile.made_by,
         "more_heading": profile.more_heading,
         "in_parts": any(s.part for s in (*first, *more)),
         "name": profile.name,
         "pictures": not words_only,
-        "photo_url": None if words_only else photo_url,
-        "audio_url": None if for_print else audio_url,
+        # The person's own photo is on every form, words-only too: it says whose page it is.
+        "photo_url": photo_url,
+        "audio_url": audio_url if listen else None,
+        "script_url": script_url if listen else None,
+        "listen_length": listen_length if listen else None,
         "pdf_url": None if for_print else pdf_url,
         "words_only_url": None if for_print or words_only else words_only_url,
         "pictures_url": None if for_print or not words_only else pictures_url,
@@ -253,8 +293,10 @@ def page_html(
         "more": _view(more, emoji_pictures, None if for_print else voice_url),
         "st": style,
         "icons_as_backgrounds": icons_as_backgrounds,
+        "openmoji_shown": not words_only or emoji_drawn,
+        "credit": OPENMOJI_CREDIT,
         "openmoji_url": OPENMOJI_URL,
-        "licence": OPENMOJI_LICENCE,
+        "licence_name": OPENMOJI_LICENCE_NAME,
         "licence_url": OPENMOJI_LICENCE_URL,
     }
     try:
@@ -274,6 +316,8 @@ def render_html(
     pictures_url: str | None = None,
     voice_url: str | None = None,
     for_print: bool = False,
+    script_url: str | None = None,
+    listen_length: str | None = None,
 ) -> str:
     """The whole profile as one HTML page: "All about <name>", then a row per section.
 
@@ -287,6 +331,14 @@ def render_html(
         pictures_url: on the words-only page, add a "Page with pictures" link back.
         voice_url: where voice notes are: an item that is one plays ``{voice_url}/{id}.ogg``.
         for_print: the page as printed (no sound player, no links to the other forms).
+        script_url: the "Listen" button's script (``listen_script``, served by planbot): with
+            ``audio_url``, a big "Listen" button plays and stops the sound. Without it, the
+            browser's own player is there alone (it is there for people without scripts too).
+        listen_length: how long the sound is, in words ("About 2 minutes": ``listen_length``
+            in ``easyread.speech``).
+
+    The person's emoji are drawn as OpenMoji pictures (with the emoji as alt text), so the
+    page needs no emoji font on the phone.
     """
     photo = photo_url if photo_url is not None else photo_data_uri(profile.photo)
     return page_html(
@@ -300,4 +352,7 @@ def render_html(
         pictures_url=pictures_url,
         voice_url=voice_url,
         for_print=for_print,
+        emoji_pictures=True,
+        script_url=script_url,
+        listen_length=listen_length,
     )

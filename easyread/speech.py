@@ -45,7 +45,10 @@ __all__ = [
     "FORMATS",
     "SpeechResult",
     "clear_cache",
+    "estimate_seconds",
+    "listen_length",
     "profile_speech",
+    "sound_seconds",
     "speak_question",
     "synthesize",
 ]
@@ -307,6 +310,40 @@ def synthesize(
     except OSError as exc:  # a cache that cannot be written must not stop the audio
         log.warning("speech: audio cache not written (%s)", exc.strerror)
     return _deliver(Path(out), data, voice.name, cached=False)
+
+
+# Words a minute the slowest voice says (gTTS "slow"; eSpeak is set to 140): an estimate errs
+# on the long side, so "About 2 minutes" is not a 3-minute wait.
+_ESTIMATE_WPM = 110
+
+
+def sound_seconds(data: bytes) -> float | None:
+    """How long a sound file (mp3, ogg, wav) plays, read from its header; None if it does not
+    open."""
+    try:
+        return float(sf.info(io.BytesIO(data)).duration)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        return None
+
+
+def estimate_seconds(parts: Sequence[str]) -> float:
+    """About how long ``parts`` take to say, from their words and the pauses between them.
+
+    Why: the page shows the sound's length before the sound has been made (it is made when
+    someone first asks for it); once it is made, its real length is used instead.
+    """
+    said = [t for t in (_tidy(p) for p in parts) if t]
+    words = sum(len(t.split()) for t in said)
+    return words * 60 / _ESTIMATE_WPM + PAUSE_SECONDS * max(len(said) - 1, 0)
+
+
+def listen_length(seconds: float) -> str:
+    """The length in easy-read words: "About 1 minute", "About 3 minutes" (digits, whole
+    minutes), or "Less than 1 minute"."""
+    if seconds < 45:
+        return "Less than 1 minute"
+    minutes = max(1, round(seconds / 60))
+    return f"About {minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def clear_cache(settings: Settings | None = None) -> int:

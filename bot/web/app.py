@@ -58,6 +58,7 @@ from bot.web import pages as links
 from bot.web.body import read_body
 from bot.web.channels import check_settings, sms_on
 from bot.web.hardening import Hardening
+from easyread.html import listen_script as listen_script_bytes
 from planbot.errors import PlanbotError, RenderTimeout, SettingsError
 from planbot.settings import Settings
 
@@ -348,6 +349,15 @@ def create_app(
                 headers=links.PRIVATE_HEADERS,
             )
         return Response(body, media_type=media_type, headers=links.PRIVATE_HEADERS)
+
+    @app.get(links.LISTEN_SCRIPT_PATH, include_in_schema=False)
+    async def listen_script() -> Response:
+        """The big "Listen" button's script: the one script a page may run (same for all)."""
+        return Response(
+            listen_script_bytes(),
+            media_type="text/javascript; charset=utf-8",
+            headers=links.SCRIPT_HEADERS,
+        )
 
     @app.get("/healthz")
     async def healthz() -> Response:

@@ -8,8 +8,10 @@ input raises deep inside a handler (a client gone mid-upload, JSON nested too de
 parser) is caught here and answered 400 in one log line at most; anything else is logged by
 its kind alone (an exception's text can hold what someone sent) and answered 500.
 
-The page's policy allows no script at all (``default-src 'none'``): the profile page has
-none. Its pictures are inside it (``data:``), its sound and voice notes come from the app
+The page's policy allows nothing by default (``default-src 'none'``) and one kind of script:
+a file from the app itself (``script-src 'self'``), which is the profile page's "Listen"
+button (``/static/listen.js``). No inline script, no ``eval``: what a person typed can never
+run. Its pictures are inside it (``data:``), its sound and voice notes come from the app
 itself, and no other site may frame it. HSTS is sent when ``PLANBOT_PUBLIC_URL`` is https.
 """
 
@@ -26,7 +28,8 @@ log = logging.getLogger("planbot.web")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; media-src 'self'; "
+        "default-src 'none'; script-src 'self'; img-src data:; style-src 'unsafe-inline'; "
+        "media-src 'self'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
     "Referrer-Policy": "no-referrer",

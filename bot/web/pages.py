@@ -45,7 +45,8 @@ from bot._renders import (
 )
 from easyread import Profile, build_profile, build_review
 from easyread.files import fingerprint, write_profile
-from easyread.html import render_html
+from easyread.html import listen_script_version, render_html
+from easyread.speech import estimate_seconds, listen_length, profile_speech, sound_seconds
 from easyread.text import render_text
 from planbot.errors import PlanbotError, RenderBusy, RenderError, RenderTimeout
 from planbot.settings import Settings
@@ -85,6 +86,10 @@ max-width:36em;margin:2em auto;padding:0 1em;color:#111;background:#fff}</style>
 </body>
 </html>
 """
+# The big "Listen" button's script: the one script a page runs, allowed by the policy
+# (``script-src 'self'``), kept long by browsers (its address changes with its content).
+LISTEN_SCRIPT_PATH = "/static/listen.js"
+SCRIPT_HEADERS = {"Cache-Control": "public, max-age=31536000, immutable"}
 UNAVAILABLE_TEXT = "Sorry. This file cannot be made just now. Please try again later.\n"
 
 
@@ -103,6 +108,7 @@ class PageData:
     profile: Profile
     photo: storage.Photo | None
     person_id: int = 0
+    sound_seconds: float | None = None  # the page's sound, when it has been made already
 
 
 def split_name(name: str) -> tuple[str, str] | None:
@@ -179,6 +185,9 @@ def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tup
     found = kept_render(settings, where, variant)
     if found is not None:
         return found, FORMATS[fmt]
+    if fmt in ("html", "words") and settings.tts != "off":  # the page says how long its sound is
+        sound = kept_render(settings, where, "mp3")
+        data = dataclasses.replace(data, sound_seconds=sound_seconds(sound) if sound else None)
     if too_slow_lately(settings, where, variant):
         raise RenderTimeout(f"the {fmt} took too long to make a short while ago")
     try:
@@ -205,7 +214,7 @@ def make_page(data: PageData, fmt: str, token: str, settings: Settings) -> bytes
             photo.write_bytes(data.photo.data)
             profile = dataclasses.replace(profile, photo=photo)
         try:
-            made = _render(profile, fmt, token, settings, work)
+            made = _render(profile, fmt, token, settings, work, data.sound_seconds)
         except PlanbotError:
             raise
         except Exception as exc:  # a renderer's own library failed: keep the person's words out
@@ -213,19 +222,35 @@ def make_page(data: PageData, fmt: str, token: str, settings: Settings) -> bytes
     return made
 
 
-def _render(profile: Profile, fmt: str, token: str, settings: Settings, work: Path) -> bytes:
+def listen_words(profile: Profile, seconds: float | None) -> str:
+    """How long the page's sound is ("About 2 minutes"): its real length once it has been
+    made, before that an estimate from its words (the sound is made when first asked for)."""
+    return listen_length(seconds if seconds else estimate_seconds(profile_speech(profile)))
+
+
+def _render(
+    profile: Profile,
+    fmt: str,
+    token: str,
+    settings: Settings,
+    work: Path,
+    seconds: float | None = None,
+) -> bytes:
     if fmt == "txt":
         return render_text(profile).encode("utf-8")
     if fmt in ("html", "words"):
-        # Addresses relative to /p/<token>, so they work behind any host name.
+        # Addresses relative to /p/<token> (or /r/), so they work behind any host name.
+        sound = settings.tts != "off"
         page = render_html(
             profile,
             words_only=fmt == "words",
-            audio_url=f"{token}.mp3" if settings.tts != "off" else None,
+            audio_url=f"{token}.mp3" if sound else None,
             pdf_url=f"{token}.pdf",
             words_only_url=f"{token}.words",
             pictures_url=token,
             voice_url=f"{token}/voice",
+            script_url=f"..{LISTEN_SCRIPT_PATH}?v={listen_script_version()}" if sound else None,
+            listen_length=listen_words(profile, seconds) if sound else None,
         )
         return page.encode("utf-8")
     return write_profile(profile, fmt, work / f"profile.{fmt}", settings=settings).read_bytes()

@@ -16,11 +16,14 @@ from typer.testing import CliRunner
 import storage
 from bot.cli import app as cli
 from bot.web.app import app_from_env, check_settings, create_app
+from easyread.html import listen_script
+from easyread.speech import listen_length, sound_seconds
 from planbot.errors import SettingsError
 from planbot.settings import Settings
 from tests.auxil.databases import TEST_KEY
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings
 from tests.bot.test_sms_conversation import consent, link_in
+from tests.conftest import Clock
 
 
 def closed_port() -> int:
@@ -229,3 +232,37 @@ def test_create_app_opens_and_migrates_the_database_itself(tmp_path: Path) -> No
     assert isinstance(app, FastAPI)
     with app.state.db.transaction() as session:
         assert storage.find_address(session, "sms", "+1") is None
+
+
+async def test_the_listen_button_script_is_served_from_the_app(
+    db: storage.Database, tmp_path: Path, clock: Clock
+) -> None:
+    """With speech on, the page has the big "Listen" button: its script is a file the app
+    serves (the one script the policy allows), kept long by browsers, and the page says how
+    long the sound is: an estimate first, the sound's own length once it has been made."""
+    settings = make_settings(tmp_path, PLANBOT_TTS="espeak")
+    app = create_app(settings, db, clock=clock)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL
+    ) as client:
+        texter = Texter(client)
+        await consent(texter)
+        await texter.send("I like swimming 🏊 on Tuesdays")
+        link = link_in(await texter.send("PROFILE"))
+        mp3 = await client.get(link + ".mp3")  # made first: the page then knows its length
+        assert mp3.status_code == 200
+        page = await client.get(link)
+        words = await client.get(link + ".words")
+        for form in (page, words):
+            sources = re.findall(r'<script src="([^"]+)" defer></script>', form.text)
+            assert len(sources) == 1 and form.text.count("<script") == 1
+            script = await client.get(urljoin(str(form.url), sources[0]))
+            assert script.status_code == 200
+            assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+            assert "max-age=31536000" in script.headers["cache-control"]
+            assert script.content == listen_script()
+            assert "script-src 'self'" in form.headers["content-security-policy"]
+            assert '<button type="button" id="listen-button"' in form.text
+        seconds = sound_seconds(mp3.content)
+        assert seconds is not None and seconds > 1
+        assert f'class="listen-length">{listen_length(seconds)}</p>' in page.text

@@ -8,6 +8,7 @@ page from 127.0.0.1, lets axe write its result into the page, and reads it back 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import json
@@ -18,12 +19,14 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PIL import Image
 
 from easyread._model import Profile, ProfileItem, ProfileSection
 from easyread._sections import section as section_info
-from easyread.html import render_html
+from easyread.html import listen_script, render_html
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = ROOT / ".cache" / "axe"
@@ -196,3 +199,188 @@ def test_phone_screenshot(served: tuple[Path, str], tmp_path: Path) -> None:
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(data[16:20], "big") == 1080
+
+
+# --- at a phone's width --------------------------------------------------------------------
+
+PHONE = 390  # CSS pixels: a common phone (headless chromium will not go below 500 wide, so
+# the page is drawn in a frame this wide)
+MIN_BODY_PX = 18
+SCREENSHOTS = ROOT / ".cache" / "screenshots"
+FRAME = """<!DOCTYPE html>
+<html lang="en-GB"><head><meta charset="utf-8"><title>phone</title></head>
+<body style="margin:0">
+<iframe id="phone" title="the page" src="form.html"
+ style="display:block;width:PHONEpx;height:HEIGHTpx;border:0"></iframe>
+</body></html>
+"""
+# Put in the page itself (in the frame), after axe: it measures the page as laid out at the
+# frame's width, runs axe on it, and writes the result into the page around the frame.
+MEASURE = """<script src="axe.min.js"></script>
+<script>
+window.addEventListener("load", function () {
+  var wide = [], outside = [], smallest = 1000;
+  var width = window.innerWidth;
+  document.querySelectorAll("body *").forEach(function (el) {
+    var text = Array.prototype.some.call(el.childNodes, function (n) {
+      return n.nodeType === 3 && n.textContent.trim();
+    });
+    var box = el.getBoundingClientRect();
+    if (box.width && (box.left < -0.5 || box.right > width + 0.5)) {
+      wide.push(el.tagName + "." + el.className + " " + Math.round(box.right));
+    }
+    if (!text || !box.width) { return; }
+    smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize));
+    // The text itself (not its element's box, which text can run out of): each text node's
+    // lines must lie inside the card it is on, and inside the screen.
+    var card = el.closest(".row, header, footer") || document.body;
+    var c = card.getBoundingClientRect();
+    el.childNodes.forEach(function (n) {
+      if (n.nodeType !== 3 || !n.textContent.trim()) { return; }
+      var range = document.createRange();
+      range.selectNodeContents(n);
+      Array.prototype.forEach.call(range.getClientRects(), function (r) {
+        if (r.width && (r.left < c.left - 0.5 || r.right > c.right + 0.5 || r.right > width)) {
+          outside.push(el.tagName + " " + n.textContent.trim().slice(0, 30));
+        }
+      });
+    });
+  });
+  var button = document.getElementById("listen-button");
+  var measured = {
+    width: width,
+    scroll: document.documentElement.scrollWidth,
+    height: document.documentElement.scrollHeight,
+    body: parseFloat(getComputedStyle(document.body).fontSize),
+    smallest: smallest,
+    wide: wide,
+    outside: outside,
+    button: button ? {hidden: button.hidden, text: button.textContent,
+                      height: button.getBoundingClientRect().height} : null
+  };
+  function report(violations) {
+    measured.axe = violations;
+    var out = parent.document.createElement("pre");
+    out.id = "measured";
+    out.textContent = JSON.stringify(measured);
+    parent.document.body.appendChild(out);
+  }
+  axe.run(document, {resultTypes: ["violations"]}).then(function (r) {
+    report(r.violations.map(function (v) {
+      return {id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map(function (n) { return n.target.join(" "); })};
+    }));
+  }).catch(function (e) { report({error: String(e)}); });
+});
+</script>
+"""
+
+
+def phone_profile(photo: Path) -> Profile:
+    """Gemma's profile with what makes a phone page hard: long words, a web address, emoji."""
+    base = profile(photo)
+    extra = make_section(
+        "important_to",
+        ProfileItem("My nan 👵 and my cat Biscuit 🐈 and swimming 🏊 on a Tuesday"),
+        ProfileItem("https://www.example.org/a/very/long/address/with-no-spaces-in-it-at-all"),
+        ProfileItem("Wolfeschlegelsteinhausenbergerdorff is my friend's name"),
+    )
+    return dataclasses.replace(base, sections=(*base.sections, extra))
+
+
+def phone_forms(photo: Path) -> dict[str, str]:
+    """Each form a person opens on a phone, as the app makes it (with its "Listen" button)."""
+    made = phone_profile(photo)
+    common = {
+        "audio_url": "listen.mp3",
+        "script_url": "../static/listen.js?v=1",
+        "listen_length": "About 2 minutes",
+        "pdf_url": "x.pdf",
+        "words_only_url": "x.words",
+        "pictures_url": "x",
+    }
+    return {
+        "pictures": render_html(made, **common),  # type: ignore[arg-type]
+        "words-only": render_html(made, words_only=True, **common),  # type: ignore[arg-type]
+    }
+
+
+def at_phone_width(
+    served: tuple[Path, str], tmp_path: Path, page: str, shot: Path | None = None
+) -> dict[str, Any]:
+    """Lay ``page`` out 390 CSS pixels wide in chromium: measure it, run axe on it and, given
+    ``shot``, keep a picture of it there (cut to the phone's width)."""
+    browser = chromium()
+    site, base = served
+    shutil.copy(axe_script(), site / "axe.min.js")
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static" / "listen.js").write_bytes(listen_script())
+    (site / "form.html").write_text(page.replace("</body>", MEASURE + "</body>"), "utf-8")
+    frame = FRAME.replace("PHONE", str(PHONE))
+    (site / "index.html").write_text(frame.replace("HEIGHT", "844"), "utf-8")
+    done = run_chromium(
+        browser, tmp_path / "chromium", "--virtual-time-budget=15000", "--dump-dom",
+        f"{base}/index.html",
+    )
+    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.S)
+    assert found, f"nothing measured (chromium said: {done.stderr[-2000:]})"
+    measured: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    if shot is not None:
+        height = min(int(measured["height"]), 8000)
+        (site / "form.html").write_text(page, "utf-8")
+        (site / "index.html").write_text(frame.replace("HEIGHT", str(height)), "utf-8")
+        whole = tmp_path / "whole.png"
+        done = run_chromium(
+            browser, tmp_path / "chromium", f"--window-size=500,{height}",
+            "--virtual-time-budget=5000", f"--screenshot={whole}", f"{base}/index.html",
+        )
+        assert whole.exists(), done.stderr[-2000:]
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        with Image.open(whole) as picture:
+            picture.crop((0, 0, PHONE, height)).save(shot)
+    return measured
+
+
+def assert_fits_a_phone(measured: dict[str, Any]) -> None:
+    assert measured["width"] == PHONE
+    assert measured["body"] >= MIN_BODY_PX and measured["smallest"] >= MIN_BODY_PX, measured
+    assert measured["scroll"] == PHONE, measured
+    assert measured["wide"] == [] and measured["outside"] == [], measured
+    assert isinstance(measured["axe"], list), f"axe failed: {measured['axe']}"
+    serious = [v for v in measured["axe"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious, indent=2)
+
+
+@pytest.mark.parametrize("form", ["pictures", "words-only"])
+def test_each_form_fits_a_phone_and_is_kept_as_a_screenshot(
+    served: tuple[Path, str], tmp_path: Path, form: str
+) -> None:
+    """At 390 CSS pixels: body text at least 18 px, nothing off the side or out of its card,
+    nothing serious for axe, and the "Listen" button shown by its script, big enough for a
+    thumb. A screenshot of each form is kept to look at (its path is printed)."""
+    photo = tmp_path / "me.png"
+    Image.new("RGB", (60, 60), (40, 120, 200)).save(photo)
+    shot = SCREENSHOTS / f"profile-{form}.png"
+    measured = at_phone_width(served, tmp_path, phone_forms(photo)[form], shot)
+    print(f"screenshot of the {form} form at {PHONE} CSS pixels: {shot}")
+    assert_fits_a_phone(measured)
+    assert measured["button"] == {"hidden": False, "text": "Listen", "height": pytest.approx(
+        measured["button"]["height"])}
+    assert measured["button"]["height"] >= 48
+    with Image.open(shot) as picture:
+        assert picture.width == PHONE and picture.height >= 844
+
+
+def test_the_phone_measure_sees_a_page_that_does_not_fit(
+    served: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A control: the checks above pass because the page fits, not because nothing was seen."""
+    page = phone_forms(tmp_path / "none.png")["pictures"]
+    page = page.replace("font-size: 18.0pt", "font-size: 10px")
+    page = page.replace("#0b2e59", "#cccccc")
+    # Answers big and unbreakable: a long word or address runs off its card.
+    page = page.replace("</style>", "li, li * {font-size: 30px; overflow-wrap: normal}</style>")
+    measured = at_phone_width(served, tmp_path, page)
+    assert measured["body"] == 10
+    assert any("https://www.example.org" in text for text in measured["outside"]), measured
+    assert "color-contrast" in {v["id"] for v in measured["axe"]}

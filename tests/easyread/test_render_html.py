@@ -14,7 +14,7 @@ from markupsafe import escape
 from easyread._model import Profile, ProfileItem, ProfileSection
 from easyread._sections import section as section_info
 from easyread._sections import sections as all_sections
-from easyread.html import render_html
+from easyread.html import listen_script, render_html
 from easyread.icons import icon_data_uri, icon_svg, openmoji_code
 from tests.auxil.hostile import HOSTILE
 
@@ -78,6 +78,14 @@ class Page(HTMLParser):
         return [attrs for name, attrs in self.tags if name == tag]
 
 
+EMOJI_IMG = re.compile(r'<img class="emoji" src="data:image/svg\+xml;base64,[^"]*" alt="([^"]*)">')
+
+
+def emoji_as_alt_text(html: str) -> str:
+    """The page with each emoji picture put back as its alt text (the emoji itself)."""
+    return EMOJI_IMG.sub(r"\1", html)
+
+
 def css_of(html: str) -> str:
     """The page's inline CSS without its comments."""
     css = html.split("<style>", 1)[1].split("</style>", 1)[0]
@@ -131,12 +139,36 @@ def test_ampersand_and_quotes_are_escaped() -> None:
 @given(st.text(min_size=1, max_size=200).filter(lambda t: t.strip()))
 def test_any_text_is_shown_escaped(text: str) -> None:
     html = render_html(Profile("Sam", (make_section("good_day", ProfileItem(text)),)))
-    assert str(escape(text)) in html
+    assert str(escape(text)) in emoji_as_alt_text(html)
     assert len(Page(html).all("script")) == 0
 
 
-def test_emoji_are_kept() -> None:
-    assert "popcorn + dvd w/ a mate 🍿" in render_html(gemma())
+def test_emoji_are_kept_as_openmoji_pictures_with_the_emoji_as_alt_text() -> None:
+    """No emoji font is needed on the phone: the emoji is an OpenMoji picture, on the words-only
+    page too, and a screen reader reads the emoji itself."""
+    for words_only in (False, True):
+        html = render_html(gemma(), words_only=words_only)
+        assert "popcorn + dvd w/ a mate 🍿" not in html  # not left to the phone's fonts
+        assert "popcorn + dvd w/ a mate 🍿" in emoji_as_alt_text(html)
+        emoji = [a for a in Page(html).all("img") if a.get("class") == "emoji"]
+        assert [a["alt"] for a in emoji] == ["🍿"]
+        assert emoji[0]["src"] == icon_data_uri("1F37F")
+
+
+def test_emoji_in_names_and_the_title_are_pictures_too() -> None:
+    item = ProfileItem("Brave 💪", "Nan 👵", "family")
+    profile = Profile("Jo 🌸", (make_section("like_admire", item),))
+    html = render_html(profile)
+    alts = [a["alt"] for a in Page(html).all("img") if a.get("class") == "emoji"]
+    assert sorted(alts) == sorted(["🌸", "💪", "👵"])
+    assert "<title>All about Jo 🌸</title>" in html  # the tab's title stays text
+
+
+def test_a_voice_note_is_named_in_plain_words_even_with_emoji() -> None:
+    item = ProfileItem("My song 🎵", audio="12")
+    html = render_html(Profile("Jo", (make_section("good_day", item),)), voice_url="t/voice")
+    audio = Page(html).all("audio")
+    assert audio[0]["aria-label"] == "My song 🎵" and audio[0]["src"] == "t/voice/12.ogg"
 
 
 def test_others_words_are_marked_in_bold_not_italics() -> None:
@@ -153,18 +185,35 @@ def test_each_section_has_a_picture_and_the_footer_credits_openmoji() -> None:
     assert len(icons) == 5
     assert all(str(a["src"]).startswith("data:image/svg+xml;base64,") for a in icons)
     assert all(a["alt"] == "" for a in icons)  # decorative: the heading says it in words
-    assert " ".join(page.footer_text.split()) == "Pictures: OpenMoji, CC BY-SA 4.0"
+    assert " ".join(page.footer_text.split()) == (
+        "Pictures by OpenMoji. Free to share. openmoji.org "
+        "The licence: Creative Commons Attribution-ShareAlike 4.0 International"
+    )
+    assert "CC BY-SA" not in page.footer_text  # no acronym
     hrefs = [a.get("href") for a in page.all("a")]
     assert "https://openmoji.org/" in hrefs
     assert "https://creativecommons.org/licenses/by-sa/4.0/" in hrefs
 
 
-def test_words_only_has_no_pictures() -> None:
+def test_printed_credit_is_plain_words_with_no_link() -> None:
+    html = render_html(gemma(), for_print=True)
+    footer = html.split("<footer>", 1)[1]
+    assert " ".join(Page(html).footer_text.split()) == "Pictures by OpenMoji. Free to share."
+    assert "<a " not in footer
+    assert re.search(r"\.print footer a \{[^}]*text-decoration: none", css_of(html))
+
+
+def test_words_only_has_no_section_pictures_but_keeps_the_photo() -> None:
     profile = Profile("Gemma", gemma().sections, photo=None)
-    html = render_html(profile, words_only=True, photo_url="me.jpg")
-    assert "<svg" not in html and "<img" not in html
-    assert "OpenMoji" not in html
-    assert "popcorn + dvd w/ a mate 🍿" in html
+    plain = (make_section("good_day", ProfileItem("Swimming")),)
+    html = render_html(Profile("Gemma", plain), words_only=True, photo_url="me.jpg")
+    assert "<svg" not in html and 'class="icon"' not in html and 'class="emoji"' not in html
+    assert "OpenMoji" not in html  # no OpenMoji picture shown, so no credit
+    assert [a["src"] for a in Page(html).all("img")] == ["me.jpg"]
+    # An emoji the person typed is drawn by OpenMoji even here, so the credit is back.
+    with_emoji = render_html(profile, words_only=True, photo_url="me.jpg")
+    assert 'class="icon"' not in with_emoji
+    assert "Pictures by OpenMoji. Free to share." in Page(with_emoji).footer_text
 
 
 def test_empty_sections_and_blank_items_are_not_shown() -> None:
@@ -181,6 +230,43 @@ def test_empty_sections_and_blank_items_are_not_shown() -> None:
     assert "A bad day for me" not in html
     assert [t for _, t in Page(html).headings] == ["All about Gemma", "A good day for me"]
     assert html.count("<li>") == 1
+
+
+def test_the_listen_button_its_script_and_the_length() -> None:
+    html = render_html(
+        gemma(),
+        audio_url="abc.mp3",
+        script_url="../static/listen.js?v=1",
+        listen_length="About 2 minutes",
+    )
+    page = Page(html)
+    assert [s.get("src") for s in page.all("script")] == ["../static/listen.js?v=1"]
+    assert "<script>" not in html and "onclick" not in html  # a file, nothing inline
+    [button] = page.all("button")
+    assert button["type"] == "button" and "hidden" in button  # shown by its script only
+    assert button["aria-controls"] == "listen-audio" == page.all("audio")[0]["id"]
+    assert button["aria-describedby"] == "listen-length"
+    assert '<p id="listen-length" class="listen-length">About 2 minutes</p>' in html
+    assert ">Listen</button>" in html
+    # The browser's own player stays, for people without scripts.
+    assert "controls" in page.all("audio")[0]
+    # Not in print, and no button without the script or without a sound.
+    for other in (
+        render_html(gemma(), audio_url="abc.mp3", script_url="s.js", for_print=True),
+        render_html(gemma(), audio_url="abc.mp3"),
+        render_html(gemma(), script_url="s.js", listen_length="About 1 minute"),
+    ):
+        assert "<script" not in other and "<button" not in other
+    assert "About" not in render_html(gemma(), script_url="s.js", listen_length="About 1 minute")
+
+
+def test_the_listen_script_is_small_and_runs_nothing_it_is_given() -> None:
+    script = listen_script().decode("utf-8")
+    assert len(script) < 3000
+    for never in ("eval(", "Function(", "innerHTML", "document.write", 'setTimeout("', "http"):
+        assert never not in script, never
+    assert 'getElementById("listen-audio")' in script
+    assert "textContent" in script and "hidden = false" in script
 
 
 def test_audio_player_has_a_text_label() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
+from PIL import Image
 
 from easyread._model import Profile, ProfileItem, ProfileSection
 from easyread._sections import SECTION_KEYS
@@ -148,7 +149,8 @@ def test_typical_profile_is_one_page_with_every_item(typical_pdf: Path) -> None:
         for item in section.items:
             assert words(item.text) in text, item.text
     assert "Mum says: Bubbly." in text and "Sam says: Let me" in text
-    assert "Pictures: OpenMoji, CC BY-SA 4.0" in text
+    assert "Pictures by OpenMoji. Free to share." in text
+    assert "CC BY-SA" not in text and "openmoji.org" not in text  # plain words, nothing to click
 
 
 def test_hostile_text_is_printed_as_text(typical_pdf: Path) -> None:
@@ -197,7 +199,9 @@ def test_large_profile_goes_on_to_more_about_me(large_pdf: Path) -> None:
 def test_words_only_pdf_has_no_section_pictures(tmp_path: Path, typical_pdf: Path) -> None:
     out = render_pdf(typical(), tmp_path / "words.pdf", words_only=True)
     texts = page_texts(out)
-    assert len(texts) == 1 and "Pictures: OpenMoji" not in texts[0]
+    assert len(texts) == 1
+    # Its popcorn emoji is still drawn as an OpenMoji picture, so the credit stays.
+    assert "Pictures by OpenMoji. Free to share." in texts[0]
     assert words("Care staff from agency arriving to get me up before I am ready") in texts[0]
 
     def paths(pdf: Path) -> int:
@@ -208,6 +212,28 @@ def test_words_only_pdf_has_no_section_pictures(tmp_path: Path, typical_pdf: Pat
         return count
 
     assert paths(typical_pdf) - paths(out) >= len(typical().sections)
+
+
+def test_words_only_pdf_without_emoji_has_no_credit_and_keeps_the_photo(tmp_path: Path) -> None:
+    photo = tmp_path / "me.png"
+    Image.new("RGB", (40, 40), (200, 30, 30)).save(photo)
+    plain = dataclasses.replace(
+        typical(),
+        sections=tuple(
+            dataclasses.replace(
+                s, items=tuple(i for i in s.items if not any(c for _, c in emoji_runs(i.text)))
+            )
+            for s in typical().sections
+        ),
+        photo=photo,
+    )
+    out = render_pdf(plain, tmp_path / "words.pdf", words_only=True)
+    assert "OpenMoji" not in " ".join(page_texts(out))
+    document = pdfium.PdfDocument(str(out))
+    images = [o for o in document[0].get_objects(max_depth=5)
+              if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    document.close()
+    assert len(images) == 1  # the person's photo, at the top of this form too
 
 
 def test_unwritable_pdf_path_raises_render_error(tmp_path: Path) -> None:

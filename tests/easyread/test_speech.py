@@ -27,7 +27,10 @@ from easyread._model import Profile, ProfileItem, ProfileSection
 from easyread.speech import (
     SpeechResult,
     clear_cache,
+    estimate_seconds,
+    listen_length,
     profile_speech,
+    sound_seconds,
     speak_question,
     synthesize,
 )
@@ -460,3 +463,24 @@ def test_profile_speech_keeps_words_and_emoji_only_answers() -> None:
         "A good day for me. 🐶🎵. I my dog! going 2 the caff with Dad.",
         "A bad day for me. 😡.",
     ]
+
+
+def test_the_length_is_said_in_whole_minutes_in_digits() -> None:
+    assert listen_length(20) == "Less than 1 minute"
+    assert listen_length(50) == "About 1 minute"
+    assert listen_length(100) == "About 2 minutes"
+    assert listen_length(185) == "About 3 minutes"
+
+
+def test_the_estimate_counts_words_and_pauses() -> None:
+    assert estimate_seconds([]) == 0
+    one = estimate_seconds(["word " * 110])
+    assert 55 <= one <= 65  # about a minute for 110 words
+    assert estimate_seconds(["a b", "c d"]) > estimate_seconds(["a b c d"])  # a pause between
+
+
+def test_the_length_of_a_sound_is_read_from_its_header(tmp_path: Path) -> None:
+    out = tmp_path / "x.wav"
+    sf.write(out, np.zeros(8000 * 3, dtype=np.float32), 8000)
+    assert sound_seconds(out.read_bytes()) == pytest.approx(3.0)
+    assert sound_seconds(b"not a sound") is None
