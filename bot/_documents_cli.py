@@ -8,6 +8,7 @@ planbot looked).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -47,8 +48,13 @@ def write_document(
     fmt: str,
     out: Path | None,
     words_only: bool,
+    large: bool = False,
 ) -> None:
-    """Build a person's document (``what``: "profile", "review sheet") and write or print it."""
+    """Build a person's document (``what``: "profile", "review sheet") and write or print it.
+
+    ``large`` makes it in large print (24pt body text) this time, whatever the person chose
+    in chat; without it, the document is large print only if they asked for bigger writing.
+    """
     from easyread.files import write_profile  # WeasyPrint loads slowly: only now
     from easyread.html import render_html
 
@@ -69,6 +75,8 @@ def write_document(
         with db.transaction() as session:
             person = storage.get_person(session, name)
             document = build(session, person)
+            if large:
+                document = dataclasses.replace(document, large=True)
             seen = storage.document_seen(document.document, fmt)
             storage.note_unnamed(
                 session, person, "saw", seen, by_role=storage.ADMIN, channel="cli"

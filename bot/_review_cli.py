@@ -31,6 +31,9 @@ def review(
         "pdf, mp3 and ogg need --out.",
     ),
     words_only: bool = typer.Option(False, "--words-only", help="No pictures (HTML and PDF)."),
+    large: bool = typer.Option(
+        False, "--large", help="Large print: 24pt writing, fewer things a page (HTML and PDF)."
+    ),
 ) -> None:
     """Write a person's "Getting ready for the review" sheet as a page, PDF, text or sound."""
     write_document(
@@ -41,4 +44,5 @@ def review(
         fmt=fmt,
         out=out,
         words_only=words_only,
+        large=large,
     )

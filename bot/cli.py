@@ -240,6 +240,9 @@ def profile(
         "pdf, png, mp3 and ogg need --out.",
     ),
     words_only: bool = typer.Option(False, "--words-only", help="No pictures (HTML and PDF)."),
+    large: bool = typer.Option(
+        False, "--large", help="Large print: 24pt writing, fewer things a page (HTML, PDF, PNG)."
+    ),
 ) -> None:
     """Write a person's easy-read one-page profile as a page, PDF, picture, text or sound.
 
@@ -256,6 +259,7 @@ def profile(
         fmt=fmt,
         out=out,
         words_only=words_only,
+        large=large,
     )
 
 

@@ -75,6 +75,8 @@ COMMANDS = (
     "keep_plan",
     "who_looked",
     "live",
+    "large_print",
+    "normal_print",
 )
 ANSWER_WORDS = ("yes", "no", "done", "dont_know", "confused")
 

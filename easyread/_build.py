@@ -40,7 +40,12 @@ def build_profile(session: Session, person: Person, *, fallback_name: str = "me"
         if items and info.on_profile:
             built.append(ProfileSection(info.key, info.heading, info.icon, items, info.core))
     name = storage.person_name(person) or fallback_name
-    return Profile(name=name, sections=tuple(built), made_by=made_by(session, person, name))
+    return Profile(
+        name=name,
+        sections=tuple(built),
+        made_by=made_by(session, person, name),
+        large=person.large_print,
+    )
 
 
 def build_review(session: Session, person: Person, *, fallback_name: str = "me") -> Profile:
@@ -72,7 +77,11 @@ def build_review(session: Session, person: Person, *, fallback_name: str = "me")
             heading = info.headings.get(key, by_key[key].heading).format(name=name)
             built.append(ProfileSection(key, heading, by_key[key].icon, items, False, theirs_part))
     return Profile(
-        name=name, sections=tuple(built), document="review", made_by=made_by(session, person, name)
+        name=name,
+        sections=tuple(built),
+        document="review",
+        made_by=made_by(session, person, name),
+        large=person.large_print,
     )
 
 

@@ -87,6 +87,10 @@ class Profile:
     # said yes) or "Made by Mum for Amy." (a best-interests decision); "" when the person
     # made it themselves (alone or helped), or nobody was asked.
     made_by: str = ""
+    # Large print ("bigger writing"): 24pt body text on the page and the PDF, more pages
+    # rather than smaller type. Part of the model (not a renderer option), so every form of
+    # the document follows the person's choice, and a kept file's fingerprint tells them apart.
+    large: bool = False
 
     @property
     def title(self) -> str:

@@ -11,7 +11,7 @@ import base64
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,6 +32,8 @@ from easyread.item_pictures import item_picture, starts_with_emoji
 from planbot.errors import RenderError
 
 MIN_BODY_PT = 16.0
+# Large print ("bigger writing", ``Profile.large``): body text and every smaller text at 24pt.
+LARGE_PT = 24.0
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _PHOTO_TYPES = {
     ".jpg": "image/jpeg",
@@ -59,18 +61,22 @@ def listen_script_version() -> str:
 
 @dataclass(frozen=True)
 class Style:
-    """Sizes for one layout step: body text in points and a spacing factor (1 = roomy).
+    """Sizes for one layout step: body text in points, a spacing factor (1 = roomy) and the
+    smallest text allowed (``floor_pt``: the credit line and the page numbers use it).
 
     Why steps: the PDF shrinks spacing and type a step at a time to fit one page, but body
-    text never goes below 16pt (the easy-read minimum).
+    text never goes below 16pt (the easy-read minimum), nor below 24pt in large print.
     """
 
     body_pt: float = 18.0
     space: float = 1.0
+    floor_pt: float = MIN_BODY_PT
 
     def __post_init__(self) -> None:
-        if self.body_pt < MIN_BODY_PT:
-            raise ValueError(f"body text must be at least {MIN_BODY_PT}pt")
+        if self.floor_pt < MIN_BODY_PT:
+            raise ValueError(f"no text may be smaller than {MIN_BODY_PT}pt")
+        if self.body_pt < self.floor_pt:
+            raise ValueError(f"body text must be at least {self.floor_pt}pt")
 
     @property
     def line_height(self) -> float:
@@ -109,6 +115,8 @@ class Style:
 
 
 SCREEN = Style(18.0, 1.0)
+# The web page in large print: a bigger base font (the page's sizes all follow it).
+LARGE_SCREEN = Style(LARGE_PT, 1.0, LARGE_PT)
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,7 @@ class SectionView:
     items: tuple[ItemView, ...]
     anchor: str = ""  # unique in the page (a key can come in 2 parts)
     part: str = ""  # the heading of the part it starts, or "" (see ``_view``)
+    continues: int = 0  # in print, the page its later items are on ("More on page 2"), or 0
 
 
 @cache
@@ -181,7 +190,10 @@ def _whose(item: ProfileItem, emoji_pictures: bool = False) -> Markup:
 
 
 def _view(
-    sections: Iterable[ProfileSection], emoji_pictures: bool, voice_url: str | None = None
+    sections: Iterable[ProfileSection],
+    emoji_pictures: bool,
+    voice_url: str | None = None,
+    continues: Mapping[str, int] | None = None,
 ) -> list[SectionView]:
     def item(i: ProfileItem) -> ItemView:
         text = _with_emoji_pictures(i.text) if emoji_pictures else i.text
@@ -208,6 +220,7 @@ def _view(
                 tuple(item(i) for i in s.items),
                 s.anchor,
                 starts,
+                (continues or {}).get(s.anchor, 0),
             )
         )
     return views
@@ -245,8 +258,15 @@ def page_html(
     icons_as_backgrounds: bool = False,
     script_url: str | None = None,
     listen_length: str | None = None,
+    continues: Mapping[str, int] | None = None,
+    numbered: bool = False,
 ) -> str:
     """The page with ``first`` on page 1 and ``more`` under "More about me" (used by the PDF).
+
+    ``continues`` maps the anchor of a section in ``first`` whose later items are in
+    ``more`` to the page they are on: it says "More on page 2" under its items, so nobody
+    thinks the topic ends there. ``numbered`` puts "Page 1 of 3" at the foot of every printed
+    page (a profile of more than one page), so a page that comes loose can be put back.
 
     A document in parts (the review sheet) shows each part's heading before its first
     section, with the sections' headings a level below.
@@ -289,7 +309,8 @@ def page_html(
         "words_only_url": None if for_print or words_only else words_only_url,
         "pictures_url": None if for_print or not words_only else pictures_url,
         "for_print": for_print,
-        "first": _view(first, emoji_pictures, None if for_print else voice_url),
+        "first": _view(first, emoji_pictures, None if for_print else voice_url, continues),
+        "numbered": numbered,
         "more": _view(more, emoji_pictures, None if for_print else voice_url),
         "st": style,
         "icons_as_backgrounds": icons_as_backgrounds,
@@ -319,7 +340,8 @@ def render_html(
     script_url: str | None = None,
     listen_length: str | None = None,
 ) -> str:
-    """The whole profile as one HTML page: "All about <name>", then a row per section.
+    """The whole profile as one HTML page: "All about <name>", then a row per section. A
+    profile in large print (``profile.large``) has a bigger base font (24pt body text).
 
     Args:
         profile: the profile to show; sections without items are left out.
@@ -355,4 +377,5 @@ def render_html(
         emoji_pictures=True,
         script_url=script_url,
         listen_length=listen_length,
+        style=LARGE_SCREEN if profile.large else SCREEN,
     )

@@ -183,6 +183,7 @@ from storage._people import (
     is_named,
     person_by_id,
     person_name,
+    set_large_print,
     set_person_name,
 )
 from storage._photos import Photo, delete_person_photo, person_photo, set_person_photo
@@ -439,6 +440,7 @@ __all__ = [
     "set_conversation_name_hint",
     "set_conversation_person",
     "set_conversation_said_by",
+    "set_large_print",
     "set_opted_out",
     "set_person_name",
     "set_person_photo",

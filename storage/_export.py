@@ -65,6 +65,7 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
         "person": {
             "id": person.id,
             "name": person_name(person),
+            "large_print": person.large_print,
             "created_at": as_utc(person.created_at).isoformat(),
         },
         "answers": [

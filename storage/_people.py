@@ -19,6 +19,14 @@ def set_person_name(session: Session, person: Person, name: str) -> None:
     session.add(person)
 
 
+def set_large_print(session: Session, person: Person, on: bool) -> None:
+    """The person wants bigger writing (``on``) or normal writing on every form of their
+    documents from now on. Kept on the person, so every channel and link shows it alike."""
+    person.large_print = on
+    person.updated_at = utcnow()
+    session.add(person)
+
+
 def create_person(session: Session, name: str | None = None) -> Person:
     person = Person(name_sealed=seal_optional(name))
     session.add(person)

@@ -35,6 +35,8 @@ class Person(SQLModel, table=True):
     retention_asked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # Every form of the person's documents in large print (24pt body): "bigger writing".
+    large_print: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_when())
 

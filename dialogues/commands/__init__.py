@@ -1,5 +1,6 @@
 """Commands: words that work at any point (back, skip, repeat, help, pause, restart, change,
-my answers, delete last, switch, review, delete everything), one module a command.
+my answers, delete last, switch, review, delete everything, bigger writing), one module a
+command (bigger and normal writing share one).
 
 Why a registry: ``words.toml`` lists the words for each command and the engine runs the one
 named here, so a new command is one new module, its words and one line. A command that opens a
@@ -39,6 +40,7 @@ from dialogues.commands import (
     switch_person,
     who_can_see,
     who_looked,
+    writing_size,
 )
 from dialogues.commands import help as help_command
 
@@ -65,6 +67,8 @@ COMMANDS: dict[str, RunCommand] = {
     "keep_plan": keep_plan.run,
     "who_looked": who_looked.run,
     "live": live.run,
+    "large_print": writing_size.bigger,
+    "normal_print": writing_size.normal,
 }
 
 SIDE_QUESTIONS: dict[str, Callable[[TurnBase], None]] = {

@@ -123,3 +123,22 @@ def test_demo_ends_with_the_profile_files(env: dict[str, str]) -> None:
 def _demo_db(stdout: str) -> str:
     line = next(x for x in stdout.splitlines() if x.startswith("Your answers are stored in: "))
     return "sqlite:///" + line.removeprefix("Your answers are stored in: ")
+
+
+def test_profile_and_review_large_are_in_large_print(env: dict[str, str], tmp_path: Path) -> None:
+    """``--large``: 24pt body text in the PDF and a 24pt base font on the page, for the
+    profile and the review sheet alike (one code path)."""
+    from tests.easyread.test_long_and_large import size_of
+
+    said = "yes\n1\nswimming, my cat Tibbles\ndone\nlisten to me\ndone\n"
+    assert run(["chat", "--person", "Dev"], env, said).returncode == 0
+    normal, large = tmp_path / "normal.pdf", tmp_path / "large.pdf"
+    assert run(["profile", "Dev", "--format", "pdf", "--out", str(normal)], env).returncode == 0
+    done = run(["profile", "Dev", "--format", "pdf", "--out", str(large), "--large"], env)
+    assert done.returncode == 0, done.stderr
+    assert size_of(large, "swimming") == 24.0
+    assert size_of(normal, "swimming") < 24.0
+    for command in ("profile", "review"):
+        page = run([command, "Dev", "--format", "html", "--large"], env)
+        assert page.returncode == 0, page.stderr
+        assert "font-size: 24.0pt" in page.stdout.split("body {", 1)[1].split("}", 1)[0]

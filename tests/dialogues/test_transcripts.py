@@ -29,6 +29,7 @@ without writing Python. The format:
     perspective = "family"     # optional: the perspective of every kept answer
     name = "Arthur"            # optional: the person's name
     photo = true               # optional: whether the person has a photo kept
+    large_print = true         # optional: whether the person asked for bigger writing
     nothing_stored = true      # optional: no person, no address, no answer, no conversation
     person = "Dev"             # optional: which of the address's people the rest is about
     consents = ["keep_answers yes", "made_for best_interests"]
@@ -83,6 +84,7 @@ END_KEYS = {
     "nothing_stored",
     "person",
     "consents",
+    "large_print",
 }
 
 
@@ -161,6 +163,8 @@ def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
         if "photo" in end:
             has_photo = storage.person_photo(session, person) is not None
             assert has_photo == end["photo"], f"{where}: photo kept"
+        if "large_print" in end:
+            assert person.large_print == end["large_print"], f"{where}: large print"
         answers = storage.answers_for(session, person)
         if "consents" in end:
             got_consents = [
