@@ -44,7 +44,13 @@ import storage
 from bot._limits import RateLimits
 from bot.web import pages
 from dialogues import Board, board_of
-from easyread.icons import OPENMOJI_LICENCE, OPENMOJI_LICENCE_URL, OPENMOJI_URL, icon_data_uri
+from easyread.icons import (
+    OPENMOJI_CREDIT,
+    OPENMOJI_LICENCE_NAME,
+    OPENMOJI_LICENCE_URL,
+    OPENMOJI_URL,
+    icon_data_uri,
+)
 
 T = TypeVar("T")
 REFRESH_SECONDS = 15
@@ -204,8 +210,8 @@ a{color:#0b2e59}
 {% endif %}
 </main>
 <footer>
-<p>Pictures: <a href="{{ openmoji_url }}">OpenMoji</a>,
-<a href="{{ licence_url }}">{{ licence }}</a>.</p>
+<p><a href="{{ openmoji_url }}">{{ credit }}</a></p>
+<p>The licence: <a href="{{ licence_url }}">{{ licence }}</a></p>
 </footer>
 </body>
 </html>
@@ -242,7 +248,8 @@ def render_board(board: Board, refresh: int = REFRESH_SECONDS) -> str:
         "refresh": refresh,
         "icons": _icons(),
         "openmoji_url": OPENMOJI_URL,
-        "licence": OPENMOJI_LICENCE,
+        "credit": OPENMOJI_CREDIT,
+        "licence": OPENMOJI_LICENCE_NAME,
         "licence_url": OPENMOJI_LICENCE_URL,
     }
     return _template().render(context)
