@@ -1,14 +1,19 @@
-"""How long the profile takes: building the model from storage, then HTML, PDF, PNG and audio.
+"""How long the profile takes: building the model from storage, then HTML, PDF, PNG, the phone
+pictures and audio.
 
 Run: ``.venv/bin/python bench/render.py [RUNS]`` (default 10). Prints the p50 of each, after
 one warm-up run (fonts, templates and pictures load once per process).
-Targets: HTML < 20 ms, PDF < 500 ms, PNG < 300 ms, offline audio < 1 s for a typical profile.
+Targets: HTML < 20 ms, PDF < 500 ms, PNG < 300 ms, phone pictures < 1 s, offline audio < 1 s
+for a typical profile. "png" is page 1 of the PDF drawn as a picture (``easyread.png``);
+"phone" is every picture made for a phone (``easyread.phone``: what ``--format png``, the
+``.png`` link and Telegram give), with how many pictures and how tall.
 Audio uses the offline engine (eSpeak NG) with an empty cache each run. A large profile
 (60 long answers) is laid out several times to fit page 1, so its PDF takes longer.
 """
 
 from __future__ import annotations
 
+import io
 import statistics
 import sys
 import tempfile
@@ -16,7 +21,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-TARGETS_MS = {"model": 20.0, "html": 20.0, "pdf": 500.0, "png": 300.0, "audio": 1000.0}
+TARGETS_MS = {
+    "model": 20.0,
+    "html": 20.0,
+    "pdf": 500.0,
+    "png": 300.0,
+    "phone": 1000.0,
+    "audio": 1000.0,
+}
 
 
 def _p50(action: Callable[[], object], runs: int) -> float:
@@ -32,6 +44,8 @@ def _p50(action: Callable[[], object], runs: int) -> float:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
+    from PIL import Image
+
     import storage
     from easyread import build_profile
     from easyread._model import Profile, ProfileItem, ProfileSection
@@ -39,6 +53,7 @@ def main() -> None:
     from easyread._sections import section as info
     from easyread.html import render_html
     from easyread.pdf import render_pdf
+    from easyread.phone import phone_pictures
     from easyread.png import render_png
     from easyread.speech import clear_cache, profile_speech, synthesize
     from planbot.settings import Settings
@@ -105,13 +120,17 @@ def main() -> None:
                 "html": _p50(lambda p=profile: render_html(p), runs),
                 "pdf": _p50(lambda p=profile, out=pdf: render_pdf(p, out), runs),
                 "png": _p50(lambda out=pdf: render_png(out, tmp / "page.png"), runs),
+                "phone": _p50(lambda p=profile: phone_pictures(p), runs),
                 "audio": _p50(audio, max(3, runs // 3)),
             }
             db.dispose()
+            sizes = [Image.open(io.BytesIO(p)).size for p in phone_pictures(profile)]
+            tall = ", ".join(f"{w}x{h}" for w, h in sizes)
             for fmt, ms in figures.items():
                 mark = "" if name != "typical" else (
                     "  ok" if ms < TARGETS_MS[fmt] else f"  OVER {TARGETS_MS[fmt]:.0f} ms")
-                print(f"  {name} ({items} items) {fmt}: {ms:.1f} ms{mark}")
+                shown = f" ({len(sizes)} pictures: {tall})" if fmt == "phone" else ""
+                print(f"  {name} ({items} items) {fmt}: {ms:.1f} ms{shown}{mark}")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ def write_document(
     ``large`` makes it in large print (24pt body text) this time, whatever the person chose
     in chat; without it, the document is large print only if they asked for bigger writing.
     """
-    from easyread.files import write_profile  # WeasyPrint loads slowly: only now
+    from easyread.files import write_pictures, write_profile  # WeasyPrint loads slowly
     from easyread.html import render_html
 
     if fmt not in formats:
@@ -87,9 +87,13 @@ def write_document(
             else:
                 typer.echo(render_html(document, words_only=words_only), nl=False)
             return
-        written = write_profile(document, fmt, out, settings=settings, words_only=words_only)
+        if fmt == "png":  # every phone picture: a long profile is several
+            written = write_pictures(document, out, words_only=words_only)
+        else:
+            written = [write_profile(document, fmt, out, settings=settings, words_only=words_only)]
     except PlanbotError as exc:
         raise not_found(exc, settings) from exc
     finally:
         db.dispose()
-    typer.echo(str(written))
+    for path in written:
+        typer.echo(str(path))

@@ -15,11 +15,11 @@ import planbot
 from easyread._model import Profile
 from easyread.html import render_html
 from easyread.pdf import render_pdf
-from easyread.png import render_png
+from easyread.phone import phone_pictures
 from easyread.speech import profile_speech, synthesize
 from easyread.text import render_text
 from planbot.errors import RenderError
-from planbot.private import private_file, private_folder
+from planbot.private import private_file, private_folder, touch_private
 from planbot.settings import Settings
 
 FORMATS = ("html", "pdf", "png", "txt", "mp3", "ogg")
@@ -45,10 +45,8 @@ def write_profile(
         out.write_text(render_text(profile) + "\n", encoding="utf-8")
     elif fmt == "pdf":
         render_pdf(profile, out, words_only=words_only)
-    elif fmt == "png":
-        with tempfile.TemporaryDirectory() as tmp:
-            pdf = render_pdf(profile, Path(tmp) / "profile.pdf", words_only=words_only)
-            render_png(pdf, out)
+    elif fmt == "png":  # picture 1 of the phone pictures ("Picture 1 of 3" if there are more)
+        out.write_bytes(phone_pictures(profile, words_only=words_only, first_only=True)[0])
     elif fmt in AUDIO_FORMATS:
         if settings.tts == "off":
             raise RenderError("Speech is off (PLANBOT_TTS=off), so there is no audio.")
@@ -69,12 +67,28 @@ def profile_bytes(
         return out.read_bytes()
 
 
-def picture_bytes(pdf: bytes) -> bytes:
-    """The picture (PNG) of a PDF's first page: laying out the page again is the slow part."""
-    with tempfile.TemporaryDirectory(prefix="planbot-render-") as folder:
-        source = Path(folder) / "profile.pdf"
-        source.write_bytes(pdf)
-        return render_png(source, Path(folder) / "profile.png").read_bytes()
+def profile_pictures(profile: Profile, words_only: bool = False) -> list[bytes]:
+    """All the phone pictures of ``profile`` (PNG), in order: one for most profiles, one per
+    group of topics for a long one. ``png`` (the file, the link) is the first of them; a chat
+    (Telegram) sends them all."""
+    return phone_pictures(profile, words_only=words_only)
+
+
+def write_pictures(profile: Profile, out: Path, *, words_only: bool = False) -> list[Path]:
+    """Write every phone picture of ``profile`` (0600): picture 1 at ``out``, the others beside
+    it as ``<name>-2.png`` and on (a long profile is several). Returns their paths in order.
+
+    Why: ``planbot profile NAME --format png --out dev.png`` must not give "Picture 1 of 3"
+    alone, with no way to the other 2.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    for number, picture in enumerate(phone_pictures(profile, words_only=words_only), start=1):
+        path = out if number == 1 else out.with_name(f"{out.stem}-{number}{out.suffix}")
+        touch_private(path).write_bytes(picture)  # 0600 before any word is in it
+        written.append(path)
+    return written
 
 
 def fingerprint(profile: Profile, photo: bytes = b"", settings: Settings | None = None) -> str:
@@ -96,19 +110,24 @@ def fingerprint(profile: Profile, photo: bytes = b"", settings: Settings | None 
 def write_profile_files(
     profile: Profile, folder: Path, *, settings: Settings, stem: str = "profile"
 ) -> dict[str, Path]:
-    """Write the page, PDF, picture, text and (unless speech is off) the MP3 into ``folder``.
+    """Write the page, PDF, pictures, text and (unless speech is off) the MP3 into ``folder``.
 
     The page's sound player points at the MP3 beside it. The folder is 0700, the files 0600.
+    The phone pictures are ``png`` (``profile.png``), then ``png_2`` (``profile-2.png``) and
+    so on when a long profile needs more than one.
     """
     private_folder(folder)
     formats = [f for f in ("mp3", "pdf", "png", "txt") if f != "mp3" or settings.tts != "off"]
     written: dict[str, Path] = {}
     for fmt in formats:
-        out = folder / f"{stem}.{fmt}"
-        if fmt == "png":  # the picture of the PDF just written: lay the page out only once
-            written[fmt] = private_file(render_png(written["pdf"], out))
+        if fmt == "png":
+            for number, picture in enumerate(profile_pictures(profile), start=1):
+                key = "png" if number == 1 else f"png_{number}"
+                path = folder / (f"{stem}.png" if number == 1 else f"{stem}-{number}.png")
+                touch_private(path).write_bytes(picture)  # 0600 before any word is in it
+                written[key] = path
         else:
-            written[fmt] = write_profile(profile, fmt, out, settings=settings)
+            written[fmt] = write_profile(profile, fmt, folder / f"{stem}.{fmt}", settings=settings)
     audio = written["mp3"].name if "mp3" in written else None
     written["html"] = write_profile(
         profile, "html", folder / f"{stem}.html", settings=settings, audio_url=audio

@@ -1,7 +1,9 @@
-"""Page 1 of the profile PDF as a PNG picture, sized for a phone screen.
+"""Page 1 of the profile PDF as a PNG picture: the A4 page, drawn as it prints.
 
-Why a picture: on Telegram or in a message a picture opens at once, where a PDF needs a tap
-and an app. It is drawn from the PDF (pypdfium2) so the two always match.
+Not what a phone gets: the ``png`` form and Telegram's pictures are laid out for a phone by
+``easyread.phone`` (the A4 page shrunk to 1080 px has words 8 or 9 px high). This stays for
+looking at the printed page without a PDF viewer (and for ``bench/render.py``). It is drawn
+from the PDF (pypdfium2) so the two always match.
 """
 
 from __future__ import annotations

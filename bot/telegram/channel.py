@@ -12,7 +12,8 @@ Why it looks like this:
   answer a later question.
 - A photo is downloaded only at the photo question (``Engine.wants_photo``), size- and
   type-checked like an MMS photo.
-- At the end the person gets the profile as text, a PDF to print, a picture and a voice note.
+- At the end the person gets the profile as text, a PDF to print, pictures made for a phone
+  (one photo each: a long profile is several, "Picture 1 of 3" and on) and a voice note.
 - The commands are set as Telegram's menu at start (``setMyCommands``), their words from
   ``messages.toml`` (``menu_<command>``), in its order.
 - "typing..." shows while planbot works on a reply, "sending a file..." while it makes the
@@ -77,7 +78,7 @@ from dialogues import (
     Reply,
 )
 from easyread import Profile, profile_of, review_of
-from easyread.files import fingerprint, picture_bytes, profile_bytes
+from easyread.files import fingerprint, profile_bytes, profile_pictures
 from easyread.text import render_text
 from planbot.errors import PlanbotError, SettingsError
 from planbot.private import private_folder
@@ -93,7 +94,10 @@ OUTBOX = "telegram-outbox"  # profile files wait here only until they are sent
 MENU_PREFIX = "menu_"  # messages.toml keys that are Telegram menu commands
 MENU_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram allows as a command's name
 VOICE_COMMAND = "voice"
-PROFILE_FILES = ("pdf", "png", "ogg")  # the profile as a file to print, a picture, a voice note
+PROFILE_FILES = ("pdf", "png", "ogg")  # the profile as a file to print, pictures, a voice note
+# The phone pictures are kept together, as one file (``_pack``), under this name: a kept
+# "png" is one picture only.
+PICTURES_KEPT = "phone-pictures"
 
 TelegramApp = Application  # the built app: its type parameters are python-telegram-bot's defaults
 
@@ -442,11 +446,17 @@ def document_files(
     captions = {"pdf": f"{name}_pdf", "png": f"{name}_picture", "ogg": f"{name}_voice"}
     shows = {"pdf": ChatAction.UPLOAD_DOCUMENT, "png": ChatAction.UPLOAD_PHOTO}
     try:
-        files, pdf = [], None
+        files = []
         for kind in kinds:
             show(shows.get(kind, ChatAction.RECORD_VOICE))
-            made = _made(settings, document, kept, kind, pdf)
-            pdf = made if kind == "pdf" else pdf
+            if kind == "png":  # the phone pictures, each a photo; the caption on the first
+                for number, picture in enumerate(_pictures(settings, document, kept), start=1):
+                    path = folder / (f"{name}.png" if number == 1 else f"{name}-{number}.png")
+                    storage.write_file(path, picture)
+                    words = caption(captions[kind]) if number == 1 else ""
+                    files.append(Attachment(path, kind, words))
+                continue
+            made = _made(settings, document, kept, kind)
             path = folder / f"{name}.{kind}"
             storage.write_file(path, made)
             files.append(Attachment(path, kind, caption(captions[kind])))
@@ -460,21 +470,45 @@ def document_files(
     return Reply(text, kind="profile", attachments=tuple(files))
 
 
-def _made(
-    settings: Settings, document: Profile, kept: Kept, kind: str, pdf: bytes | None
-) -> bytes:
+def _made(settings: Settings, document: Profile, kept: Kept, kind: str) -> bytes:
     """One of the document's files: the kept one, or made in a child process, bounded in
-    time (``RenderTimeout`` when too slow), then kept. A picture is drawn from ``pdf``."""
+    time (``RenderTimeout`` when too slow), then kept."""
     found = kept_render(settings, kept, kind)
     if found is not None:
         return found
-    seconds = settings.render_seconds
-    if kind == "png" and pdf is not None:
-        made = render_bounded(picture_bytes, pdf, seconds=seconds)
-    else:
-        made = render_bounded(profile_bytes, document, kind, settings, seconds=seconds)
+    made = render_bounded(profile_bytes, document, kind, settings, seconds=settings.render_seconds)
     keep(settings, kept, kind, made)
     return made
+
+
+def _pictures(settings: Settings, document: Profile, kept: Kept) -> list[bytes]:
+    """The document's phone pictures (one for most, one per group of topics for a long one):
+    the kept ones, or made in a child process, bounded in time, then kept together."""
+    found = kept_render(settings, kept, PICTURES_KEPT)
+    pictures = _unpack(found) if found is not None else []
+    if pictures:
+        return pictures
+    pictures = render_bounded(profile_pictures, document, seconds=settings.render_seconds)
+    keep(settings, kept, PICTURES_KEPT, _pack(pictures))
+    return pictures
+
+
+def _pack(pictures: Sequence[bytes]) -> bytes:
+    """Pictures as one file to keep: each one's length (8 bytes), then its bytes."""
+    return b"".join(len(p).to_bytes(8, "big") + p for p in pictures)
+
+
+def _unpack(data: bytes) -> list[bytes]:
+    """The pictures ``_pack`` put together; none at all if the file is not whole."""
+    pictures, at = [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + 8], "big")
+        picture = data[at + 8 : at + 8 + size]
+        if at + 8 > len(data) or len(picture) != size or not picture.startswith(b"\x89PNG"):
+            return []
+        pictures.append(picture)
+        at += 8 + size
+    return pictures
 
 
 async def send_replies(
