@@ -42,6 +42,7 @@ from PIL import Image, ImageChops
 from easyread._model import WHOSE, Profile, ProfileItem, ProfileSection
 from easyread.html import photo_data_uri, visible_sections
 from easyread.icons import OPENMOJI_CREDIT, emoji_runs, icon_data_uri
+from easyread.item_pictures import item_picture, starts_with_emoji
 from planbot.errors import RenderError
 
 WIDTH = 1080  # px: the width phones and chat apps show a picture at without scaling it up
@@ -121,6 +122,7 @@ h2, h3 { font-size: 60px; }
 ul { margin: 0; padding: 0 0 0 1.1em; }
 li { margin: 0 0 20px; break-inside: avoid; overflow-wrap: anywhere; }
 .emoji { height: 1.15em; width: auto; vertical-align: -0.25em; }
+.item-picture { height: 1.3em; width: 1.3em; vertical-align: -0.3em; margin-right: 0.2em; }
 footer { margin: 40px 0 0; font-size: 44px; }
 footer p { margin: 0; }
 """
@@ -150,6 +152,7 @@ _PAGE = (
   <ul>
 {% for item in s.items %}
     <li id="i{{ s.index }}-{{ item.index }}">
+{%- if item.picture %}<img class="item-picture" src="{{ item.picture }}" alt=""> {% endif -%}
 {%- if item.whose %}<strong>{{ item.whose }}:</strong> {% endif -%}
 <bdi>{{ item.text }}</bdi></li>
 {% endfor %}
@@ -169,6 +172,7 @@ class _Item:
     index: int
     text: str  # Markup when the person's emoji are drawn as pictures
     whose: str  # Markup: "Mum says", or ""
+    picture: str = ""  # the item's own picture (``easyread.item_pictures``) as a data URI
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,7 +220,13 @@ def _topics(sections: Sequence[ProfileSection], words_only: bool) -> tuple[list[
         for m, item in enumerate(section.items):
             text, has = _with_emoji(item.text)
             emoji = emoji or has
-            items.append(_Item(m, text, _whose(item)))
+            # A picture for the idea, as on the page: none for a voice note, nor where the
+            # person's own emoji starts the item (it is drawn already).
+            code = None
+            if not words_only and not item.audio and not starts_with_emoji(item.text):
+                code = item_picture(item.text)
+            picture = icon_data_uri(code) if code else ""
+            items.append(_Item(m, text, _whose(item), picture))
         starts = section.part if section.part and section.part != part else ""
         part = section.part or part
         icon = "" if words_only else icon_data_uri(section.icon, section.heading)

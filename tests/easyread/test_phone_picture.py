@@ -210,6 +210,15 @@ def test_words_only_has_no_pictures_and_no_credit_unless_an_emoji_is_drawn() -> 
     assert image(phone_pictures(plain, words_only=True)[0]).width == 1080
 
 
+def test_each_idea_has_its_picture_on_the_phone_too() -> None:
+    """The same picture for an idea as the page and PDF give it (none where none fits)."""
+    profile = Profile("Dev", (make_section("good_day", P("my cat Biscuit"), P("quiet time")),))
+    [page] = picture_pages(profile)
+    assert page.count('class="item-picture"') == 1
+    [plain] = picture_pages(profile, words_only=True)
+    assert "item-picture" not in plain.replace(".item-picture", "")
+
+
 @pytest.mark.parametrize("name", ["Dev", "محمد"])
 def test_an_empty_profile_is_still_a_picture(name: str) -> None:
     [data] = phone_pictures(Profile(name, ()))
