@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -50,6 +50,7 @@ MAX_HEIGHT = 2560  # px: the longest side Telegram keeps (it shrinks a taller ph
 BODY_PX = 48  # body text; a phone at reading distance needs 44 px or more
 CREDIT = OPENMOJI_CREDIT
 NUMBER = "Picture {number} of {count}"
+MORE = "More in picture {number}"  # under a topic that goes on in the next picture
 # A picture is laid out on a page this much taller than the most it should hold, so that it is
 # always one page (an estimate below may be short by a line); the white is cut off after.
 _ROOM = 2 * MAX_HEIGHT
@@ -123,6 +124,7 @@ ul { margin: 0; padding: 0 0 0 1.1em; }
 li { margin: 0 0 20px; break-inside: avoid; overflow-wrap: anywhere; }
 .emoji { height: 1.15em; width: auto; vertical-align: -0.25em; }
 .item-picture { height: 1.3em; width: 1.3em; vertical-align: -0.3em; margin-right: 0.2em; }
+.more { margin: 0 0 20px; font-weight: bold; }
 footer { margin: 40px 0 0; font-size: 44px; }
 footer p { margin: 0; }
 """
@@ -157,7 +159,8 @@ _PAGE = (
 <bdi>{{ item.text }}</bdi></li>
 {% endfor %}
   </ul>
-</section>
+{% if s.more %}  <p class="more">{{ s.more }}</p>
+{% endif %}</section>
 {% endfor %}
 {% if credit %}<footer><p>{{ credit }}</p></footer>{% endif %}
 <div id="end"></div>
@@ -183,6 +186,7 @@ class _Topic:
     items: tuple[_Item, ...]
     level: int
     part: str
+    more: str = ""  # "More in picture 3" when the topic goes on there
 
 
 @cache
@@ -208,9 +212,12 @@ def _with_emoji(text: str) -> tuple[str, bool]:
     return out, True
 
 
-def _topics(sections: Sequence[ProfileSection], words_only: bool) -> tuple[list[_Topic], bool]:
+def _topics(
+    sections: Sequence[ProfileSection], words_only: bool, more: Mapping[str, int] | None = None
+) -> tuple[list[_Topic], bool]:
     """The sections as the page shows them (numbered, for their anchors), and whether an
-    OpenMoji picture is in them (then the credit is due)."""
+    OpenMoji picture is in them (then the credit is due). ``more``: the picture where each
+    topic that goes on is continued, by section key."""
     topics: list[_Topic] = []
     emoji = False
     part = ""
@@ -230,7 +237,10 @@ def _topics(sections: Sequence[ProfileSection], words_only: bool) -> tuple[list[
         starts = section.part if section.part and section.part != part else ""
         part = section.part or part
         icon = "" if words_only else icon_data_uri(section.icon, section.heading)
-        topics.append(_Topic(n, section.heading, icon, tuple(items), 3 if in_parts else 2, starts))
+        goes_on = (more or {}).get(section.key)
+        note = MORE.format(number=goes_on) if goes_on else ""
+        level = 3 if in_parts else 2
+        topics.append(_Topic(n, section.heading, icon, tuple(items), level, starts, note))
     return topics, emoji or (not words_only and bool(sections))
 
 
@@ -252,6 +262,7 @@ def phone_html(
     page_px: int = _ROOM,
     later_top_px: int = 0,
     first_extra_px: int = 0,
+    more: Mapping[str, int] | None = None,
 ) -> str:
     """One phone picture's page: "Picture 2 of 3" when there are several, the photo (picture 1
     only), the title, ``sections`` as cards with their pictures, and the credit.
@@ -260,7 +271,7 @@ def phone_html(
     height, the room kept at the top of pages 2 and later for what a later picture repeats,
     and the room kept on page 1 for the number "Picture 1 of 3" it would have.
     """
-    topics, credit = _topics(sections, words_only)
+    topics, credit = _topics(sections, words_only, more)
     context = {
         "lang": profile.language or "en-GB",
         "title": profile.title,
@@ -360,10 +371,19 @@ def _plan(profile: Profile, words_only: bool, first_only: bool) -> tuple[list[st
             count=count,
             words_only=words_only,
             photo_url=photo,
+            more=_goes_on(grouped, number),
         )
         for number, sections in enumerate(grouped[:1] if first_only else grouped, start=1)
     ]
     return pages, None
+
+
+def _goes_on(grouped: Sequence[Sequence[ProfileSection]], number: int) -> dict[str, int]:
+    """The topics of picture ``number`` that go on in the next picture, and its number."""
+    if number >= len(grouped):
+        return {}
+    following = {s.key for s in grouped[number]}
+    return {s.key: number + 1 for s in grouped[number - 1] if s.key in following}
 
 
 def picture_pages(profile: Profile, *, words_only: bool = False) -> list[str]:

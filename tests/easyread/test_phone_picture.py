@@ -177,6 +177,9 @@ def test_a_topic_too_long_for_one_picture_goes_on_under_its_heading() -> None:
     assert len(pages) >= 2
     heading = section_info("good_day").heading
     assert all(heading in page for page in pages)
+    for number, page in enumerate(pages[:-1], start=1):  # where it goes on, in words
+        assert f"More in picture {number + 1}" in page
+    assert "More in picture" not in pages[-1]
     assert all(image(p).height <= MAX_HEIGHT for p in phone_pictures(profile))
 
 
