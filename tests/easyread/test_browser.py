@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from easyread._model import Profile, ProfileItem, ProfileSection
-from easyread._sections import section as section_info
+from easyread._model import Profile, ProfileItem
 from easyread.html import listen_script, render_html
+from tests.auxil.profiles import make_section
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = ROOT / ".cache" / "axe"
@@ -53,11 +53,6 @@ axe.run(document, {resultTypes: ["violations"]}).then(function (r) {
 """
 
 pytestmark = pytest.mark.slow
-
-
-def make_section(key: str, *items: ProfileItem) -> ProfileSection:
-    info = section_info(key)
-    return ProfileSection(key, info.heading, info.icon, tuple(items), info.core)
 
 
 def profile(photo: Path) -> Profile:

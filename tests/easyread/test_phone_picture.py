@@ -15,20 +15,16 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread._model import Profile, ProfileItem
 from easyread._sections import SECTION_KEYS
 from easyread._sections import section as section_info
 from easyread.files import profile_bytes, write_pictures, write_profile
 from easyread.phone import CREDIT, MAX_HEIGHT, WIDTH, phone_pictures, picture_pages
 from planbot.settings import Settings
+from tests.auxil.profiles import make_section
 
 P = ProfileItem
 HOSTILE = '<script>alert(1)</script> & "><img src=x onerror=alert(1)>'
-
-
-def make_section(key: str, *items: ProfileItem) -> ProfileSection:
-    info = section_info(key)
-    return ProfileSection(key, info.heading, info.icon, tuple(items), info.core)
 
 
 def typical() -> Profile:

@@ -11,17 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from easyread._model import Profile, ProfileItem, ProfileSection
-from easyread._sections import section as section_info
+from easyread._model import Profile, ProfileItem
 from easyread._sections import sections as all_sections
 from easyread.html import listen_script, render_html
 from easyread.icons import icon_data_uri, icon_svg, openmoji_code
 from tests.auxil.hostile import HOSTILE
-
-
-def make_section(key: str, *items: ProfileItem) -> ProfileSection:
-    info = section_info(key)
-    return ProfileSection(key, info.heading, info.icon, tuple(items), info.core)
+from tests.auxil.profiles import make_section
 
 
 def gemma() -> Profile:

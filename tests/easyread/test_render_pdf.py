@@ -16,21 +16,16 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
 
-from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread._model import Profile, ProfileItem
 from easyread._sections import SECTION_KEYS
-from easyread._sections import section as section_info
 from easyread.icons import emoji_runs
 from easyread.pdf import render_pdf
 from easyread.png import render_png
 from planbot.errors import RenderError
+from tests.auxil.profiles import make_section
 
 P = ProfileItem
 HOSTILE = "<script>alert(1)</script> & \"><img src=x onerror=alert(1)>"
-
-
-def make_section(key: str, *items: ProfileItem) -> ProfileSection:
-    info = section_info(key)
-    return ProfileSection(key, info.heading, info.icon, tuple(items), info.core)
 
 
 def typical() -> Profile:

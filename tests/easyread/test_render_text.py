@@ -6,19 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from easyread._model import Profile, ProfileItem, ProfileSection
+from easyread._model import Profile, ProfileItem
 from easyread._sections import SECTION_KEYS
 from easyread._sections import section as section_info
 from easyread.sms_text import gsm_friendly, is_gsm7, sms_segments
 from easyread.text import MORE_WITHOUT_LINK, render_text
+from tests.auxil.profiles import make_section
 
 P = ProfileItem
 LINK = "https://planbot.example/p/4f9c2a7e1b"
-
-
-def make_section(key: str, *items: ProfileItem) -> ProfileSection:
-    info = section_info(key)
-    return ProfileSection(key, info.heading, info.icon, tuple(items), info.core)
 
 
 def gemma() -> Profile:
