@@ -36,6 +36,7 @@ from storage._personal import using
 log = logging.getLogger("planbot.storage")
 
 BUSY_TIMEOUT_MS = 30_000  # how long a transaction waits for another process's
+RECYCLE_SECONDS = 1800  # a pooled PostgreSQL connection older than this is opened afresh
 CHECKPOINT_WAIT_MS = 3_000  # how long emptying the WAL after an erase waits for others
 ERASED = "planbot_erased"  # session.info: this transaction erased personal data
 DROP_FILES = "planbot_drop_files"  # session.info: ... and files made from it must go too
@@ -110,7 +111,12 @@ class Database:
             if self.is_sqlite:
                 self.engine = _sqlite_engine(url)
             else:
-                self.engine = create_engine(url, pool_pre_ping=True, **(engine_options or {}))
+                # No ping on every checkout (a round trip per message): a connection the
+                # server dropped fails its first statement, SQLAlchemy drops it from the pool,
+                # and the message is tried again on a fresh one (``Engine.handle``);
+                # ``pool_recycle`` replaces connections a firewall may have cut meanwhile.
+                options = {"pool_recycle": RECYCLE_SECONDS, **(engine_options or {})}
+                self.engine = create_engine(url, **options)
         except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
             raise StorageError(f"cannot open the database: {exc}") from exc
 

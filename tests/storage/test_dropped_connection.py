@@ -1,0 +1,37 @@
+"""PostgreSQL without a ping on every checkout: a pooled connection the server dropped (a
+restart, a firewall) costs one try of the message, never a lost or doubled answer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+import storage
+from dialogues import Engine, Incoming
+from planbot.settings import Settings
+from tests.auxil.databases import POSTGRES_ENV, make_database, postgres_url
+from tests.conftest import Clock
+
+
+@pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set")
+def test_a_message_on_a_dropped_connection_is_answered_and_kept_once(
+    tmp_path: Path, settings: Settings, clock: Clock
+) -> None:
+    with make_database("postgres", tmp_path) as db:
+        engine = Engine(db, settings, clock=clock)
+        for n, words in enumerate(("hello", "yes", "1", "Dev")):
+            engine.handle(Incoming("sms", "+447700900321", f"m{n}", words))
+        with db.engine.connect() as conn:  # the pool's connection, idle again after this
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        admin.dispose()
+        replies = engine.handle(Incoming("sms", "+447700900321", "m9", "swimming"))
+        assert "swimming" in "\n".join(r.text for r in replies)
+        with db.transaction() as session:
+            (dev,) = storage.find_people(session, "Dev")
+            assert [a.text for a in storage.answers_for(session, dev)] == ["swimming"]
