@@ -9,6 +9,12 @@ words and number). So their loggers are set to warnings only, and a filter on ev
 keeps out anything below a warning that is not planbot's own, so a library not named here, or
 an operator's DEBUG, lets nothing through either.
 Libraries' chatter at INFO (``transitions``: two lines a change of state) is kept out too.
+
+The web app quiets them too (``quiet_libraries`` in ``create_app``), however it is run
+(``planbot serve``, another ASGI server, the tests): their records are then never made, which
+saves their cost on every message. There it leaves alone a level someone set on purpose (an
+operator's DEBUG), handlers and the root logger: those stay the host's to set up (uvicorn's
+access log stays as ``planbot serve`` sets it: off).
 """
 
 from __future__ import annotations
@@ -50,11 +56,20 @@ class OnlyOurs(logging.Filter):
         return any(record.name == name or record.name.startswith(name + ".") for name in OURS)
 
 
+def quiet_libraries(*, keep_set: bool = False) -> None:
+    """The libraries in ``QUIET`` log only their warnings: their INFO and DEBUG records are
+    not even made. Only these loggers' levels are touched; with ``keep_set``, only those
+    nobody has set (an operator hunting a problem may have set one to DEBUG)."""
+    for name in QUIET:
+        logger = logging.getLogger(name)
+        if not (keep_set and logger.level != logging.NOTSET):
+            logger.setLevel(logging.WARNING)
+
+
 def setup_logging() -> None:
     """INFO for planbot's own loggers; other libraries only for their warnings (see above)."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # no-op if already set up
-    for name in QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    quiet_libraries()
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, OnlyOurs) for f in handler.filters):
             handler.addFilter(OnlyOurs())
