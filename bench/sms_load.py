@@ -68,7 +68,6 @@ TOKEN = "bench-auth-token"
 ACCOUNT_SID = "AC" + "0" * 32
 TO_NUMBER = "+447700900000"
 WARM_UP = 3
-WORKER_START_SECONDS = 60  # as planbot serve gives its workers
 BARE_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>OK</Message></Response>'
 REQUESTS_PER_SECOND = 4000  # pre-signed requests made per second of --seconds: more than any
 # server here answers, so planbot never gets a MessageSid twice (a retry is cheaper to answer)
@@ -136,17 +135,10 @@ def bare_server(port: int, workers: int, args: argparse.Namespace) -> None:
     import uvicorn
 
     sys.path.insert(0, str(ROOT))
-    uvicorn.run(
-        "bench.sms_load:bare_app",
-        factory=True,
-        host=HOST,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level="info",
-        timeout_worker_healthcheck=WORKER_START_SECONDS,
-        **uvicorn_choice(args),  # type: ignore[arg-type]
-    )
+    from bot.web.serve import uvicorn_options  # as planbot serve runs
+
+    options = {**uvicorn_options(HOST, port, workers), **uvicorn_choice(args)}
+    uvicorn.run("bench.sms_load:bare_app", **options)
 
 
 # planbot serve with uvicorn's HTTP parser and event loop chosen (argv: http, loop, serve ...)

@@ -14,6 +14,8 @@ over, and ``--workers 2`` took 10 to 40 seconds to answer at all.
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 import storage
@@ -28,6 +30,20 @@ NOT_HTTPS = (
     "Warning: PLANBOT_PUBLIC_URL is not an https:// address, so links and webhooks can be read "
     "on the way and browsers are not told to use https (HSTS): put planbot behind TLS."
 )
+
+
+def uvicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    """How uvicorn runs planbot (and the bench's bare app beside it, for a fair ceiling): a
+    factory, no access log (it would log numbers' requests), and time for slow workers."""
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "access_log": False,
+        "log_level": "info",
+        "timeout_worker_healthcheck": WORKER_START_SECONDS,
+    }
 
 
 def serve(
@@ -79,13 +95,4 @@ def serve(
         typer.echo(web_missing(exc), err=True)
         raise typer.Exit(code=1) from None
     setup_logging()
-    uvicorn.run(
-        "bot.web.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level="info",
-        timeout_worker_healthcheck=WORKER_START_SECONDS,
-    )
+    uvicorn.run("bot.web.app:app_from_env", **uvicorn_options(host, port, workers))
