@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert, or_
+from sqlalchemy import CursorResult, delete, func, insert, or_
 from sqlmodel import Session, col, select
 
 from storage._db import mark_erased
@@ -150,6 +150,19 @@ def answers_for(
             ),
         )
     return [_answer_view(a) for a in session.exec(query.order_by(col(Answer.id)))]
+
+
+def count_answers(session: Session, person: Person, section: str) -> int:
+    """How many things one topic holds (not deleted, whoever said them), counted without
+    reading or opening any words: the topic's limit is checked at every answer, and reading
+    the whole topic each time cost more than the rest of the message."""
+    query = select(func.count()).where(
+        Answer.person_id == person.id,
+        col(Answer.deleted).is_(False),
+        Answer.section == section,
+        Answer.status == ANSWER,
+    )
+    return int(session.exec(query).one())
 
 
 def shared_answers(session: Session, person: Person) -> list[AnswerView]:

@@ -79,8 +79,7 @@ def answer(turn: TurnBase, step: Step) -> None:
 def room_in_topic(turn: TurnBase, section: str) -> int:
     """How many more things the topic can hold (every thing kept counts, whoever said it)."""
     assert turn.ctx.person is not None
-    kept = storage.answers_for(turn.ctx.session, turn.ctx.person, section)
-    return MAX_ITEMS_PER_TOPIC - sum(a.status == storage.ANSWER for a in kept)
+    return MAX_ITEMS_PER_TOPIC - storage.count_answers(turn.ctx.session, turn.ctx.person, section)
 
 
 def _within_limits(
