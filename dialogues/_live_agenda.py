@@ -7,11 +7,10 @@ are data a group organiser may change, like the questions themselves.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from dialogues._script import scripts_folder
+from dialogues._script import read_data, scripts_folder
 from planbot.errors import ScriptError
 
 LIVE_FLOW, PRACTICE_FLOW = "live", "practice"
@@ -30,13 +29,13 @@ class Topic:
 def agenda() -> tuple[Topic, ...]:
     """The topics in order, numbered from 1 (checked: each names at least one step)."""
     where = "live/agenda.toml"
+    raw = read_data(scripts_folder().joinpath(where), where)
     try:
-        raw = tomllib.loads(scripts_folder().joinpath(where).read_text("utf-8"))
         topics = tuple(
             Topic(n, str(t["title"]), tuple(str(s) for s in t["steps"]))
             for n, t in enumerate(raw["topic"], start=1)
         )
-    except (FileNotFoundError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise ScriptError(f"{where}: {exc}") from exc
     if not topics or any(not t.steps or not t.title for t in topics):
         raise ScriptError(f"{where}: every [[topic]] needs a title and at least one step")

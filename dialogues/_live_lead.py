@@ -12,7 +12,6 @@ The facilitator sees counts only: never a participant's words.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -21,7 +20,7 @@ from dialogues import _live as live
 from dialogues._live_agenda import LIVE_FLOW, PRACTICE_FLOW, agenda, topic
 from dialogues._live_board import Board, board_of, first_name
 from dialogues._messages import Reply
-from dialogues._script import scripts_folder
+from dialogues._script import read_data, scripts_folder
 from dialogues._together import code_key, talk_about_nobody
 from dialogues._turn_base import MAX_NAME_CHARS, TurnBase
 from dialogues._understand import bullet_lines, normalise
@@ -36,11 +35,11 @@ MAX_FOLLOW_UP_DAYS = 90
 def _words() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
     """The facilitator's words, and the ones followed by a number of days."""
     where = "lead/words.toml"
+    raw = read_data(scripts_folder().joinpath(where), where)
     try:
-        raw = tomllib.loads(scripts_folder().joinpath(where).read_text("utf-8"))
         whole = {k: frozenset(normalise(w) for w in v) for k, v in raw["facilitator"].items()}
         args = {k: tuple(normalise(w) for w in v) for k, v in raw["facilitator_args"].items()}
-    except (FileNotFoundError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise ScriptError(f"{where}: {exc}") from exc
     return whole, args
 

@@ -209,7 +209,7 @@ def scripts_folder() -> Traversable:
     return resources.files("dialogues").joinpath("scripts")
 
 
-def _read(file: Traversable, name: str) -> dict[str, Any]:
+def read_data(file: Traversable, name: str) -> dict[str, Any]:
     try:
         raw = file.read_text("utf-8")
     except FileNotFoundError as exc:
@@ -321,7 +321,7 @@ def read_flow(folder: Traversable, shared: Traversable | None = None) -> Script:
     """
     shared = shared or scripts_folder()
     where = f"{folder.name}/flow.toml"
-    raw = _read(folder.joinpath("flow.toml"), where)
+    raw = read_data(folder.joinpath("flow.toml"), where)
     about = raw.get("flow", {})
     name, version = about.get("name"), about.get("version")
     if name != folder.name:
@@ -336,19 +336,19 @@ def read_flow(folder: Traversable, shared: Traversable | None = None) -> Script:
     unknown = sorted(v for v in renamed.values() if v not in {s.id for s in steps})
     if unknown:
         raise ScriptError(f"{where}: [renamed] points at steps that are not there: {unknown}")
-    messages_file = _read(shared.joinpath("messages.toml"), "messages.toml")
+    messages_file = read_data(shared.joinpath("messages.toml"), "messages.toml")
     messages = {str(k): str(v) for k, v in messages_file["messages"].items()}
     own = folder.joinpath("messages.toml")
     if own.is_file():
         messages |= {
             str(k): str(v)
-            for k, v in _read(own, f"{folder.name}/messages.toml").get("messages", {}).items()
+            for k, v in read_data(own, f"{folder.name}/messages.toml").get("messages", {}).items()
         }
     retry = _choices("messages.toml retry", messages_file.get("retry", {}).get("list_choices", []))
     yes_no = _choices("messages.toml choices", messages_file.get("choices", {}).get("yes_no", []))
     if {c.value for c in yes_no} != {"yes", "no"}:
         raise ScriptError("messages.toml: [choices] yes_no needs the values yes and no")
-    words = _read(shared.joinpath("words.toml"), "words.toml")
+    words = read_data(shared.joinpath("words.toml"), "words.toml")
     commands = {k: tuple(v) for k, v in words.get("commands", {}).items()}
     answers = {k: tuple(v) for k, v in words.get("answers", {}).items()}
     missing = [c for c in COMMANDS if c not in commands] + [
