@@ -48,7 +48,7 @@ def board_of(session: Session, group: LiveGroup, unnamed: str) -> Board:
     with_plans = [m for m in found if m.person_id is not None]
     ids = storage.live.person_ids_of(with_plans)
     people = storage.live.people_by_id(session, ids)
-    counts = storage.live.section_counts(session, ids, tuple(s for t in topics for s in t.steps))
+    counts = storage.section_counts(session, ids, tuple(s for t in topics for s in t.steps))
     rows = []
     for member in with_plans:
         person = people.get(member.person_id or 0)

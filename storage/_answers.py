@@ -156,13 +156,31 @@ def count_answers(session: Session, person: Person, section: str) -> int:
     """How many things one topic holds (not deleted, whoever said them), counted without
     reading or opening any words: the topic's limit is checked at every answer, and reading
     the whole topic each time cost more than the rest of the message."""
-    query = select(func.count()).where(
-        Answer.person_id == person.id,
-        col(Answer.deleted).is_(False),
-        Answer.section == section,
-        Answer.status == ANSWER,
+    assert person.id is not None
+    return section_counts(session, [person.id], (section,))[person.id].get(section, 0)
+
+
+def section_counts(
+    session: Session, person_ids: list[int], sections: tuple[str, ...]
+) -> dict[int, dict[str, int]]:
+    """How many things each person has in each section (counted; no words are read): the
+    topic limits, and the Planning Live board."""
+    if not person_ids:
+        return {}
+    query = (
+        select(Answer.person_id, Answer.section, func.count())
+        .where(
+            col(Answer.person_id).in_(person_ids),
+            col(Answer.section).in_(sections),
+            Answer.status == ANSWER,
+            col(Answer.deleted).is_(False),
+        )
+        .group_by(col(Answer.person_id), col(Answer.section))
     )
-    return int(session.exec(query).one())
+    counts: dict[int, dict[str, int]] = {p: {} for p in person_ids}
+    for person_id, section, count in session.exec(query):
+        counts[person_id][section] = count
+    return counts
 
 
 def shared_answers(session: Session, person: Person) -> list[AnswerView]:

@@ -6,15 +6,14 @@ and the code says which. A group's code is a keyed hash like an invite code's, n
 digits; it works for everyone in the group until the session ends (an invite code works
 once). ``storage._codes`` makes sure a new code of either kind clashes with no working one.
 
-What is said in the group stays in each participant's own plan: this module counts answers
-for the board (never reads their words), and practice answers about the made-up "Helen" go
+What is said in the group stays in each participant's own plan: the board counts answers
+(``storage.section_counts``, never their words), and practice answers about the made-up "Helen" go
 to ``live_practice``, gone when the session ends.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
@@ -38,16 +37,6 @@ PARTICIPANT, ALLY, JOINING = "participant", "ally", "joining"
 MAX_PARTICIPANTS = 10
 BOARD_HOURS = 12  # a board link works for one long session day
 FOLLOW_UP_DAYS = 14
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    """One participant on the board: first name, how many things in each section (never the
-    words), and whether they asked for help."""
-
-    name: str
-    counts: dict[str, int]
-    help: bool
 
 
 def start_group(session: Session, address: Address, now: datetime) -> LiveGroup:
@@ -99,10 +88,6 @@ def group_for_code(session: Session, code: str, *, key: str) -> LiveGroup | None
         LiveGroup.code_hash == code_hash(code, key), LiveGroup.status == OPEN
     )
     return session.exec(query).first()
-
-
-def group_by_id(session: Session, group_id: int) -> LiveGroup | None:
-    return session.get(LiveGroup, group_id)
 
 
 def add_member(
@@ -186,28 +171,6 @@ def set_follow_up(session: Session, group: LiveGroup, at: datetime) -> None:
 
 def mark_help(member: LiveMember) -> None:
     member.help = True
-
-
-def section_counts(
-    session: Session, person_ids: list[int], sections: tuple[str, ...]
-) -> dict[int, dict[str, int]]:
-    """How many things each person has in each section (counted; no words are read)."""
-    if not person_ids:
-        return {}
-    query = (
-        select(Answer.person_id, Answer.section, func.count())
-        .where(
-            col(Answer.person_id).in_(person_ids),
-            col(Answer.section).in_(sections),
-            Answer.status == "answer",
-            col(Answer.deleted).is_(False),
-        )
-        .group_by(col(Answer.person_id), col(Answer.section))
-    )
-    counts: dict[int, dict[str, int]] = {p: {} for p in person_ids}
-    for person_id, section, count in session.exec(query):
-        counts[person_id][section] = count
-    return counts
 
 
 def answers_since(
