@@ -20,7 +20,7 @@ from dialogues import _live as live
 from dialogues._live_agenda import LIVE_FLOW, PRACTICE_FLOW, agenda, topic
 from dialogues._live_board import Board, board_of, first_name
 from dialogues._messages import Reply
-from dialogues._script import read_data, scripts_folder
+from dialogues._script import Step, read_data, scripts_folder
 from dialogues._together import code_key, talk_about_nobody
 from dialogues._turn_base import MAX_NAME_CHARS, TurnBase
 from dialogues._understand import bullet_lines, normalise
@@ -193,18 +193,30 @@ def _send_topic(turn: TurnBase, group: LiveGroup, number: int) -> int:
     now = topic(number)
     assert now is not None
     storage.live.set_topic(group, number, practice=False, now=turn.ctx.now)
-    about = f"live:{group.id}:topic"
-    storage.withdraw(turn.ctx.session, about)
+    storage.withdraw(turn.ctx.session, _questions(group))
     step = turn.engine.flows[LIVE_FLOW].script.step(now.steps[0])
+    intro = live.topic_line(turn, now)
     everyone = live.participants(turn, group, allies=True)
-    for who in everyone:
-        live.move(turn, who, LIVE_FLOW, step.id)
-        if not who.reachable:
-            continue
-        intro = turn.msg("live_topic", number=number, total=len(agenda()), title=now.title)
-        question = live.question_for(turn, step, who.person, intro, other=who.ally)
-        turn.ctx.replies.append(live.send_to(who, question, about))
-    return sum(who.reachable and not who.ally for who in everyone)
+    asked = [who for who in everyone if _ask(turn, who, LIVE_FLOW, step, intro, group)]
+    return sum(not who.ally for who in asked)
+
+
+def _questions(group: LiveGroup) -> str:
+    """What the outbox tags the group's questions with, so a newer one withdraws them."""
+    return f"live:{group.id}:topic"
+
+
+def _ask(
+    turn: TurnBase, who: live.Participant, flow: str, step: Step, intro: str, group: LiveGroup
+) -> bool:
+    """One person's conversation to ``step`` of ``flow``, and its question in the outbox
+    (nothing for someone who texted STOP); True when it was queued."""
+    live.move(turn, who, flow, step.id)
+    if not who.reachable:
+        return False
+    question = live.question_for(turn, step, who.person, intro, other=who.ally)
+    turn.ctx.replies.append(live.send_to(who, question, _questions(group)))
+    return True
 
 
 def _topic_sent(turn: TurnBase, number: int, count: int) -> None:
@@ -242,17 +254,11 @@ def _practice(turn: TurnBase, group: LiveGroup) -> None:
         turn.say(turn.msg("live_practice_late"))
         return
     storage.live.set_topic(group, 0, practice=True, now=turn.ctx.now)
-    practice = turn.engine.flows[PRACTICE_FLOW].script
-    step = practice.steps[0]
-    about = f"live:{group.id}:topic"
-    storage.withdraw(turn.ctx.session, about)
+    step = turn.engine.flows[PRACTICE_FLOW].script.steps[0]
+    storage.withdraw(turn.ctx.session, _questions(group))
+    intro = turn.msg("live_practice_intro")
     everyone = live.participants(turn, group)
-    for who in everyone:
-        live.move(turn, who, PRACTICE_FLOW, step.id)
-        if who.reachable:
-            question = live.question_for(turn, step, who.person, turn.msg("live_practice_intro"))
-            turn.ctx.replies.append(live.send_to(who, question, about))
-    sent = sum(who.reachable for who in everyone)
+    sent = sum(_ask(turn, who, PRACTICE_FLOW, step, intro, group) for who in everyone)
     turn.say(turn.msg("live_practice_sent", people=_people(turn, sent)))
 
 
@@ -282,11 +288,7 @@ def _nudge(turn: TurnBase, group: LiveGroup) -> None:
             quiet = not storage.live.answers_since(session, who.person.id, steps, since)
         if not quiet:
             continue
-        step = script.step(steps[0])
-        live.move(turn, who, flow, step.id)
-        question = live.question_for(turn, step, who.person, turn.msg("live_nudge"))
-        turn.ctx.replies.append(live.send_to(who, question, f"live:{group.id}:topic"))
-        sent += 1
+        sent += _ask(turn, who, flow, script.step(steps[0]), turn.msg("live_nudge"), group)
     if sent:
         turn.say(turn.msg("live_nudged", people=_people(turn, sent)))
     else:
@@ -384,7 +386,7 @@ def _end(turn: TurnBase, group: LiveGroup) -> None:
     everyone = live.participants(turn, group, allies=True)
     days = _days_until(group, ctx.now)
     name = storage.live.group_name(group)
-    storage.withdraw(session, f"live:{group.id}:topic")
+    storage.withdraw(session, _questions(group))
     for who in everyone:
         live.back_to_profile(turn, who.conv)
         storage.save_conversation(session, who.conv, ctx.now)
