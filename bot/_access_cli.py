@@ -31,9 +31,9 @@ def fail_for(exc: PlanbotError, settings: Settings) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def describe(row: storage.AccessView, holder_name: str | None) -> str:
+def describe(row: storage.AccessView, name: str | None) -> str:
     """One line for a row: name, role, status and since when (no numbers, no addresses)."""
-    name = row.name or (holder_name if row.role == storage.HOLDER else None) or "(no name)"
+    name = name or "(no name)"
     since = f"since {row.since:%Y-%m-%d}" if row.since else f"asked {row.created_at:%Y-%m-%d}"
     ended = f", ended {row.ended_at:%Y-%m-%d}" if row.ended_at else ""
     return f"{name}  {row.role}  {row.status}  {since}{ended}"
@@ -47,7 +47,7 @@ def list_access(name: str = typer.Argument(..., help="The person's name.")) -> N
         with db.transaction() as session:
             person = storage.get_person(session, name)
             rows = storage.access_list(session, person)
-            lines = [describe(r, storage.person_name(person)) for r in rows]
+            lines = [describe(r, storage.holder_row_name(session, person, r)) for r in rows]
     except PlanbotError as exc:
         raise fail_for(exc, settings) from exc
     finally:

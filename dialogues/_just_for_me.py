@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import storage
 from dialogues._script import Step
+from dialogues._together import record_holder_decision
 from dialogues._turn_base import TurnBase, answer_words
 from dialogues._understand import normalise
 
@@ -60,17 +61,12 @@ def keep(turn: TurnBase, answer: storage.AnswerView, private: bool) -> None:
     assert ctx.person is not None
     storage.set_answer_private(ctx.session, answer.id, private)
     turn.note("hid" if private else "shared", answer.section)
-    storage.record_consent(
-        ctx.session,
-        ctx.person,
+    shown = "item_picked_shared" if private else "item_picked_private"
+    record_holder_decision(
+        turn,
         storage.ITEM,
         PRIVATE if private else SHARED,
-        by=storage.person_name(ctx.person),
-        by_role=storage.HOLDER,
-        channel=ctx.address.channel,
-        wording=f"{turn.flow.name} v{turn.flow.version}: "
-        + ("item_picked_shared" if private else "item_picked_private"),
-        now=ctx.now,
+        turn.message_wording(turn.flow, "just_for_me", (shown,)),
         subject_id=answer.id,
     )
     turn.say(turn.msg("kept_private" if private else "kept_shared"))

@@ -187,7 +187,7 @@ def _came_with(turn: TurnBase, member: LiveMember, group: LiveGroup) -> None:
         return
     if person in storage.people_for_address(session, ctx.address):
         storage.live.set_member(member, person_id=person.id)
-        turn.say(turn.msg("join_already", name=together.holder_name(turn, person)))
+        turn.say(turn.msg("join_already", name=together.holder_of(turn, person).name))
         return
     storage.live.set_member(member, person_id=person.id)
     storage.start_joining(session, person, ctx.address, ctx.now)

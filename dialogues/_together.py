@@ -55,14 +55,39 @@ def not_the_holder(turn: TurnBase, key: str) -> bool:
     person = ctx.person
     if person is not None and storage.is_holder(ctx.session, person, ctx.address):
         return False
-    turn.say(turn.msg(key, name=holder_name(turn, person)))
+    turn.say(turn.msg(key, name=holder_of(turn, person).decider))
     turn.ask()
     return True
 
 
-def holder_name(turn: TurnBase, person: storage.Person | None) -> str:
-    name = storage.person_name(person) if person is not None else None
-    return name or turn.msg("unnamed_person")
+@dataclass(frozen=True)
+class Holder:
+    """Whose plan it is and who decides for it: the person, or (for a person who does not
+    use a phone) whoever started the plan for them, as Mum holds Amy's plan. Messages about
+    the holder's decisions name the decider; messages about the plan name the person."""
+
+    name: str  # the person's
+    typist: str | None = None  # who holds the plan for them; None when they hold it
+
+    @property
+    def decider(self) -> str:
+        return self.typist or self.name
+
+    def key(self, key: str) -> str:
+        """The message's form for a plan held by someone else ("..._other")."""
+        return f"{key}_other" if self.typist else key
+
+    def words(self) -> dict[str, str]:
+        return {"name": self.name, "holder": self.decider}
+
+
+def holder_of(turn: TurnBase, person: storage.Person | None) -> Holder:
+    name = (storage.person_name(person) if person is not None else None) or turn.msg(
+        "unnamed_person"
+    )
+    if person is None:
+        return Holder(name)
+    return Holder(name, storage.holder_stand_in(turn.ctx.session, person))
 
 
 # --- before and after a turn ----------------------------------------------------------------
@@ -103,7 +128,7 @@ def after_turn(turn: TurnBase) -> None:
     step = approve.script.steps[0]
     storage.visit_flow(turn.conv, APPROVE_FLOW, approve.version, step.id)
     turn.use_conversation(turn.conv)
-    turn.ctx.replies.append(question_reply(turn, request))
+    turn.ctx.replies.append(question_reply(turn, request, ctx.person))
 
 
 # --- the holder's requests ------------------------------------------------------------------
@@ -138,6 +163,7 @@ _ROLE_WORDS = {
     "supporter": "approve_supporter",
     "staff": "approve_staff",
 }
+_KNOWS = "approve_knows"  # any other relation
 
 
 def first_request(turn: TurnBase) -> Request | None:
@@ -155,27 +181,34 @@ def approve_step(turn: TurnBase) -> Step:
     return turn.engine.flows[APPROVE_FLOW].script.steps[0]
 
 
-def question_text(turn: TurnBase, request: Request) -> str:
-    approve = turn.engine.flows[APPROVE_FLOW].script
+def question_keys(request: Request, holder: Holder) -> tuple[str, ...]:
+    """The messages that make the holder's question, in their form for this holder."""
     if request.item is not None:  # "Sam said about you: always on time."
-        said = approve.message("item_said", supporter=request.item.said_by, item=request.item.text)
-        return "\n".join((said, approve.message("item_ask")))
+        return holder.key("item_said"), holder.key("item_ask")
     assert request.access is not None
-    who = request.access.name or turn.msg("unnamed_person")
-    return "\n".join(
-        (
-            approve.message(_ROLE_WORDS.get(request.access.role, "approve_other"), supporter=who),
-            approve.message("approve_what", supporter=who),
-            approve.message("approve_ask"),
-        )
-    )
+    role_words = _ROLE_WORDS.get(request.access.role, _KNOWS)
+    return holder.key(role_words), holder.key("approve_what"), "approve_ask"
 
 
-def question_reply(turn: TurnBase, request: Request, to: Recipient | None = None) -> Reply:
-    """The holder's question, with its yes and no (a button carries "approve" back)."""
+def question_text(turn: TurnBase, request: Request, holder: Holder) -> str:
+    approve = turn.engine.flows[APPROVE_FLOW].script
+    if request.item is not None:
+        values = {"supporter": request.item.said_by, "item": request.item.text}
+    else:
+        assert request.access is not None
+        values = {"supporter": request.access.name or turn.msg("unnamed_person")}
+    keys = question_keys(request, holder)
+    return "\n".join(approve.message(k, name=holder.name, **values) for k in keys)
+
+
+def question_reply(
+    turn: TurnBase, request: Request, person: storage.Person, to: Recipient | None = None
+) -> Reply:
+    """The holder's question about ``person``'s plan, with its yes and no (a button carries
+    "approve" back)."""
     step = approve_step(turn)
     return Reply(
-        text=question_text(turn, request),
+        text=question_text(turn, request, holder_of(turn, person)),
         choices=as_choices(step.choices),
         kind="ask",
         question=step.id,
@@ -246,7 +279,8 @@ def decide(turn: TurnBase, request: Request, yes: bool) -> None:
         turn.ask()
         return
     approve = turn.engine.flows[APPROVE_FLOW]
-    turn.say(approve.script.message("approve_back"))
+    holder = holder_of(turn, ctx.person)
+    turn.say(approve.script.message(holder.key("approve_back"), name=holder.name))
     turn.ask()
 
 
@@ -255,36 +289,53 @@ def decide_item(turn: TurnBase, item: storage.AnswerView, yes: bool) -> None:
     ctx = turn.ctx
     assert ctx.person is not None
     approve = turn.engine.flows[APPROVE_FLOW]
+    holder = holder_of(turn, ctx.person)
     storage.set_answer_consent(ctx.session, item.id, storage.AGREED if yes else storage.DECLINED)
     turn.note("agreed" if yes else "declined", item.section)
+    record_holder_decision(
+        turn,
+        storage.ITEM,
+        "yes" if yes else "no",
+        turn.message_wording(approve, "item", question_keys(Request(item=item), holder)),
+        subject_id=item.id,
+    )
+    said = approve.script.message(holder.key("item_yes" if yes else "item_no"), name=holder.name)
+    turn.say(said)
+    _tell_item_sayer(turn, item, yes, holder)
+
+
+def record_holder_decision(
+    turn: TurnBase, kind: str, decision: str, wording: str, subject_id: int | None
+) -> None:
+    """The holder's yes or no (to a supporter, a thing, "just for me"), by whoever is typing
+    for the plan: the person, or Mum holding it for them."""
+    ctx = turn.ctx
+    assert ctx.person is not None
     storage.record_consent(
         ctx.session,
         ctx.person,
-        storage.ITEM,
-        "yes" if yes else "no",
-        by=storage.person_name(ctx.person),
+        kind,
+        decision,
+        by=turn.said_by()[0],
         by_role=storage.HOLDER,
         channel=ctx.address.channel,
-        wording=f"{APPROVE_FLOW} v{approve.version}: item_ask",
+        wording=wording,
         now=ctx.now,
-        subject_id=item.id,
+        subject_id=subject_id,
     )
-    turn.say(approve.script.message("item_yes" if yes else "item_no"))
-    _tell_item_sayer(turn, item, yes)
 
 
-def _tell_item_sayer(turn: TurnBase, item: storage.AnswerView, yes: bool) -> None:
+def _tell_item_sayer(turn: TurnBase, item: storage.AnswerView, yes: bool, holder: Holder) -> None:
     """The supporter who said the thing hears the holder's answer on their own channel. A no
     does not repeat the words: they are deleted."""
     ctx = turn.ctx
     address = storage.conversation_address(ctx.session, item.conversation_id)
     if address is None or address.id == ctx.address.id:
         return
-    name = holder_name(turn, ctx.person)
     if yes:
-        text = turn.msg("item_told_yes", name=name, item=item.text)
+        text = turn.msg(holder.key("item_told_yes"), item=item.text, **holder.words())
     else:
-        text = turn.msg("item_told_no", name=name)
+        text = turn.msg("item_told_no", name=holder.decider)
     ctx.replies.append(
         Reply(text=text, to=Recipient(address.channel, storage.address_text(address)))
     )
@@ -303,7 +354,7 @@ def ask_about_new_item(turn: TurnBase) -> None:
     if holder is None or holder.id == ctx.address.id:
         return
     to = Recipient(holder.channel, storage.address_text(holder))
-    ctx.replies.append(question_reply(turn, request, to=to))
+    ctx.replies.append(question_reply(turn, request, ctx.person, to=to))
 
 
 def decide_supporter(turn: TurnBase, request: Request, yes: bool) -> None:
@@ -312,27 +363,21 @@ def decide_supporter(turn: TurnBase, request: Request, yes: bool) -> None:
     assert ctx.person is not None and request.access is not None
     session, access = ctx.session, request.access
     who = access.name or turn.msg("unnamed_person")
-    name = holder_name(turn, ctx.person)
+    holder = holder_of(turn, ctx.person)
     address = storage.access_address(session, access.id)
     approve = turn.engine.flows[APPROVE_FLOW]
-    storage.record_consent(
-        session,
-        ctx.person,
+    record_holder_decision(
+        turn,
         storage.SUPPORTER,
         "yes" if yes else "no",
-        by=storage.person_name(ctx.person),
-        by_role=storage.HOLDER,
-        channel=ctx.address.channel,
-        wording=f"{APPROVE_FLOW} v{approve.version}: "
-        + _ROLE_WORDS.get(access.role, "approve_other"),
-        now=ctx.now,
+        turn.message_wording(approve, "supporter", question_keys(request, holder)),
         subject_id=access.id if yes else None,
     )
     if yes:
         storage.approve_access(session, access.id, ctx.now)
         turn.note("let_in", "plan")
-        tell = turn.msg("join_agreed", name=name)
-        turn.say(approve.script.message("approve_yes", supporter=who))
+        tell = turn.msg(holder.key("join_agreed"), **holder.words())
+        said = approve.script.message(holder.key("approve_yes"), supporter=who, name=holder.name)
     else:
         # Nothing of the supporter is kept: not their row, not their address (if it talks
         # for nobody else), and the record of the "no" does not name them.
@@ -343,7 +388,8 @@ def decide_supporter(turn: TurnBase, request: Request, yes: bool) -> None:
                     storage.delete_conversation(session, conv)
             storage.delete_address_if_unused(session, address)
         tell = turn.msg("join_declined")
-        turn.say(approve.script.message("approve_no", supporter=who))
+        said = approve.script.message(holder.key("approve_no"), supporter=who, name=holder.name)
+    turn.say(said)
     if address is not None:
         recipient = Recipient(address.channel, storage.address_text(address))
         ctx.replies.append(Reply(text=tell, to=recipient))
@@ -379,13 +425,13 @@ def join_with_code(turn: TurnBase, code: str) -> None:
         return
     person = storage.person_by_id(session, person_id)
     assert person is not None
-    name = holder_name(turn, person)
+    holder = holder_of(turn, person)
     if person in storage.people_for_address(session, address):
-        turn.say(turn.msg("join_already", name=name))
+        turn.say(turn.msg("join_already", name=holder.name))
         return
     storage.start_joining(session, person, address, ctx.now)
     talk_about_nobody(turn, JOIN_FLOW)
-    turn.say(turn.msg("join_hello", name=name))
+    turn.say(turn.msg(holder.key("join_hello"), **holder.words()))
     ask_join(turn)
 
 
@@ -420,14 +466,14 @@ def _say_and_tidy(turn: TurnBase, text: str) -> None:
     turn.say(text)
 
 
-def _joining(turn: TurnBase) -> tuple[storage.AccessView | None, str]:
+def _joining(turn: TurnBase) -> tuple[storage.AccessView | None, Holder]:
     found = storage.joining_for(turn.ctx.session, turn.ctx.address)
     person = storage.person_by_id(turn.ctx.session, found.person_id) if found else None
-    return found, holder_name(turn, person)
+    return found, holder_of(turn, person)
 
 
 def ask_join(turn: TurnBase, reword: bool = False) -> None:
-    _found, name = _joining(turn)
+    name = _joining(turn)[1].name  # the join questions name the person
     step = turn.script.step(turn.state)
     question = (step.reword if reword else step.ask).format(name=name)
     choices = as_choices(step.choices) if step.kind != "text" else ()
@@ -437,7 +483,7 @@ def ask_join(turn: TurnBase, reword: bool = False) -> None:
 def answer_join(turn: TurnBase) -> None:
     """The join questions: OK to keep name and number, the name, how they know the person."""
     ctx = turn.ctx
-    found, name = _joining(turn)
+    found, holder = _joining(turn)
     if found is None:  # the holder said no meanwhile, or the row went: start afresh
         storage.delete_conversation(ctx.session, turn.conv)
         ctx.conversation = None
@@ -449,7 +495,7 @@ def answer_join(turn: TurnBase) -> None:
         turn.say(turn.msg("help_contact_default"))
     if turn.state == FINISHED or found.status == storage.WAITING:
         turn.state = FINISHED
-        turn.say(turn.msg("join_waiting", name=name))
+        turn.say(turn.msg("join_waiting", name=holder.decider))
         return
     if command is not None and command[0] in ("help", "repeat"):
         ask_join(turn)
@@ -458,12 +504,14 @@ def answer_join(turn: TurnBase) -> None:
     if step.role == "join_consent":
         said = turn.yes_no(step)
         if said == "no":
+            # Their no is not recorded: a record would keep something about them.
             storage.cancel_joining(ctx.session, found.id)
             turn.decline(turn.msg("join_no"))
             return
         if said != "yes":
             _unclear(turn, found)
             return
+        _record_supporter_ok(turn, found, step)
     elif step.role == "helper_name":
         text = ctx.text
         if not text or len(text) > MAX_NAME_CHARS or turn.words.is_confused(text):
@@ -479,6 +527,26 @@ def answer_join(turn: TurnBase) -> None:
         return
     turn.move("advance")
     ask_join(turn)
+
+
+def _record_supporter_ok(turn: TurnBase, found: storage.AccessView, step: Step) -> None:
+    """The supporter's yes to keeping their name and number, recorded on the plan they asked
+    to join (erased with them if the holder says no)."""
+    ctx = turn.ctx
+    person = storage.person_by_id(ctx.session, found.person_id)
+    assert person is not None
+    storage.record_consent(
+        ctx.session,
+        person,
+        storage.SUPPORTER_KEEP,
+        "yes",
+        by=None,  # their name is the next question; filled in from the row when it is given
+        by_role="supporter",
+        channel=ctx.address.channel,
+        wording=turn.wording(step),
+        now=ctx.now,
+        subject_id=found.id,
+    )
 
 
 def _unclear(turn: TurnBase, found: storage.AccessView) -> None:
@@ -502,14 +570,14 @@ def _joined(turn: TurnBase, found: storage.AccessView, role: str) -> None:
     person = storage.person_by_id(session, found.person_id)
     assert person is not None
     turn.state = FINISHED
-    turn.say(turn.msg("join_asked", name=holder_name(turn, person)))
+    turn.say(turn.msg("join_asked", name=holder_of(turn, person).decider))
     holder = storage.holder_address(session, person)
     waiting, items = storage.requests_waiting(session, person)
     # One question at a time: a second supporter (or a thing) waits for the first answer.
     if holder is not None and waiting and waiting[0].id == found.id and not items:
         request = Request(access=waiting[0])
         to = Recipient(holder.channel, storage.address_text(holder))
-        ctx.replies.append(question_reply(turn, request, to=to))
+        ctx.replies.append(question_reply(turn, request, person, to=to))
 
 
 def supporter_conversation(
@@ -541,8 +609,8 @@ def tell_removed(turn: TurnBase) -> bool:
     if not removed:
         return False
     for row in removed:
-        person = storage.person_by_id(ctx.session, row.person_id)
-        turn.say(turn.msg("removed_told", name=holder_name(turn, person)))
+        holder = holder_of(turn, storage.person_by_id(ctx.session, row.person_id))
+        turn.say(turn.msg(holder.key("removed_told"), **holder.words()))
         storage.mark_told(ctx.session, row.id)
     if ctx.person is None and ctx.conversation is not None and ctx.fresh:
         storage.delete_conversation(ctx.session, ctx.conversation)

@@ -41,10 +41,17 @@ if TYPE_CHECKING:
 
 RESUME_AFTER = timedelta(hours=1)
 MAX_NAME_CHARS = 60
-OTHER_TYPISTS = ("family", "supporter", "staff", "other")
+OTHER_TYPISTS = storage.OTHER_TYPISTS
 # Who is asked how the person agreed to the plan (the made_for step): someone who said they
 # are family, a supporter or staff. Never the person, alone or helped.
 MADE_FOR_TYPISTS = ("family", "supporter", "staff")
+
+
+def wording_stamp(flow: Flow, label: str, shown: Iterable[str]) -> str:
+    """Which version of the wording someone saw: flow, version, what was asked, and a hash of
+    the words as written (templates, so no one's words are in it)."""
+    digest = hashlib.sha256("\n".join(shown).encode("utf-8")).hexdigest()[:12]
+    return f"{flow.name} v{flow.version} {label} {digest}"
 
 
 def answer_words(answer: storage.AnswerView) -> str:
@@ -207,11 +214,15 @@ class TurnBase:
         if step.role == "made_for":
             # Asked of whoever starts a plan for the person (their address holds the plan),
             # not of a supporter who comes to a plan the person started themselves.
-            person = self.ctx.person
+            # Asked once, and only of a plan someone else began: a review on a plan the
+            # person began themselves, or whose profile asked it already, does not ask.
+            person, session = self.ctx.person, self.ctx.session
             return (
                 self.conv.typist not in MADE_FOR_TYPISTS
                 or person is None
-                or not storage.is_holder(self.ctx.session, person, self.ctx.address)
+                or not storage.is_holder(session, person, self.ctx.address)
+                or storage.keep_answers_by_role(session, person) not in MADE_FOR_TYPISTS
+                or storage.made_for(session, person) is not None
             )
         # made_for_reason is reached only from "They cannot say" at the made_for step.
         return step.role == "made_for_reason"
@@ -531,8 +542,12 @@ class TurnBase:
         hash of the step's wording as shown to them ("profile v2 consent 1f3a9c0b2d4e")."""
         shown = [*step.say, step.question(self.other), step.rewording(self.other)]
         shown += [c.label for c in step.choices]
-        digest = hashlib.sha256("\n".join(shown).encode("utf-8")).hexdigest()[:12]
-        return f"{self.flow.name} v{self.flow.version} {step.id} {digest}"
+        return wording_stamp(self.flow, step.id, shown)
+
+    def message_wording(self, flow: Flow, label: str, keys: Iterable[str]) -> str:
+        """As ``wording``, for a decision asked with messages from ``messages.toml`` (the
+        holder's "Is that OK?"): a change to any of their words changes the stamp."""
+        return wording_stamp(flow, label, [flow.script.messages[k] for k in keys])
 
     def record_made_for(self, how: str, reason: str | None) -> None:
         """How the person agreed to a plan someone else types: "said_yes" or

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from storage._addresses import link_person
 from storage._answers import AnswerView, waiting_items
+from storage._consents import drop_supporter_consent, name_supporter_consent
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import (
     Access,
@@ -30,6 +31,9 @@ from storage._tables import (
 )
 
 HOLDER = "holder"
+# Conversation typists who are not the person (the person alone, or helped, are "person" and
+# "person_helped"): someone who knows them, typing about them.
+OTHER_TYPISTS = ("family", "supporter", "staff", "other")
 JOINING, WAITING, ACTIVE, REMOVED = "joining", "waiting", "active", "removed"
 SUPPORTER_ROLES = ("family", "friend", "supporter", "staff", "other")
 
@@ -103,6 +107,29 @@ def holder_address(session: Session, person: Person) -> Address | None:
     return session.get(Address, address_id) if address_id is not None else None
 
 
+def holder_stand_in(session: Session, person: Person) -> str | None:
+    """Who holds the plan for the person, when it is not them: Mum holding Amy's plan (the
+    name Mum gave, else her relation). None when the person holds their own plan."""
+    address_id = holder_address_id(session, person)
+    if address_id is None:
+        return None
+    conv = session.exec(
+        select(Conversation).where(
+            Conversation.address_id == address_id, Conversation.person_id == person.id
+        )
+    ).first()
+    if conv is None or conv.typist not in OTHER_TYPISTS:
+        return None
+    return unseal_optional(conv.said_by_sealed) or (conv.typist or "").title()
+
+
+def holder_row_name(session: Session, person: Person, row: AccessView) -> str | None:
+    """The name to show for an access row: the holder's row names whoever holds the plan."""
+    if row.role != HOLDER:
+        return row.name
+    return holder_stand_in(session, person) or unseal_optional(person.name_sealed)
+
+
 def is_holder(session: Session, person: Person, address: Address) -> bool:
     return address.id is not None and holder_address_id(session, person) == address.id
 
@@ -156,6 +183,7 @@ def finish_joining(session: Session, access_id: int, name: str, role: str) -> No
     row.role = role if role in SUPPORTER_ROLES else "other"
     row.status = WAITING
     session.add(row)
+    name_supporter_consent(session, access_id, name)
     person = session.get(Person, row.person_id)
     if person is not None:
         person.may_have_requests = True
@@ -165,6 +193,7 @@ def finish_joining(session: Session, access_id: int, name: str, role: str) -> No
 
 def cancel_joining(session: Session, access_id: int) -> None:
     """The supporter said no to keeping their name and number, or the holder said no."""
+    drop_supporter_consent(session, access_id)
     session.exec(delete(Access).where(col(Access.id) == access_id))
 
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import ConsentRecord, Person, as_utc
 
 KEEP_ANSWERS, SUPPORTER, ITEM, MADE_FOR = "keep_answers", "supporter", "item", "made_for"
+# A supporter's own yes to keeping their name and number (subject_id: their access row). It
+# goes with them if the holder says no: nothing of them is kept.
+SUPPORTER_KEEP = "supporter_keep"
 SAID_YES, BEST_INTERESTS = "said_yes", "best_interests"
 # Who said yes to keeping answers, before "Who is typing?" is answered (it comes next).
 TYPIST = "typist"
@@ -102,6 +106,29 @@ def name_consent_giver(
     session.flush()
 
 
+def name_supporter_consent(session: Session, access_id: int, name: str) -> None:
+    """The supporter's yes to keeping their name and number, once they have said their name."""
+    rows = session.exec(
+        select(ConsentRecord).where(
+            ConsentRecord.subject == SUPPORTER_KEEP, ConsentRecord.subject_id == access_id
+        )
+    )
+    for row in rows:
+        row.by_sealed = seal_optional(name)
+        session.add(row)
+    session.flush()
+
+
+def drop_supporter_consent(session: Session, access_id: int) -> None:
+    """A supporter who is not let in leaves no record of their own yes."""
+    session.exec(
+        delete(ConsentRecord).where(
+            col(ConsentRecord.subject) == SUPPORTER_KEEP,
+            col(ConsentRecord.subject_id) == access_id,
+        )
+    )
+
+
 def consents_of(session: Session, person: Person) -> list[ConsentView]:
     """Every record about the person, oldest first."""
     rows = session.exec(
@@ -123,6 +150,17 @@ def consents_of(session: Session, person: Person) -> list[ConsentView]:
         )
         for r in rows
     ]
+
+
+def keep_answers_by_role(session: Session, person: Person) -> str | None:
+    """Who said yes to keeping the person's answers, when the plan began: "person" (alone or
+    "person_helped") or someone who knows them ("family", "supporter", "staff")."""
+    row = session.exec(
+        select(ConsentRecord.by_role)
+        .where(ConsentRecord.person_id == person.id, ConsentRecord.subject == KEEP_ANSWERS)
+        .order_by(col(ConsentRecord.id))
+    ).first()
+    return row
 
 
 def made_for(session: Session, person: Person) -> ConsentView | None:

@@ -10,7 +10,7 @@ import json
 from sqlalchemy import ColumnElement, delete, func, update
 from sqlmodel import Session, col, select
 
-from storage._access import access_list
+from storage._access import access_list, holder_row_name
 from storage._addresses import address_text, delete_address_if_unused
 from storage._audit import audit_of
 from storage._consents import consents_of
@@ -105,7 +105,7 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
         ],
         "access": [
             {
-                "name": a.name,
+                "name": holder_row_name(session, person, a),
                 "role": a.role,
                 "status": a.status,
                 "since": a.since.isoformat() if a.since else None,

@@ -18,9 +18,7 @@ def run(turn: TurnBase, _words: str) -> None:
         turn.say(turn.msg("invite_no_plan"))
         turn.ask()
         return
-    if not storage.is_holder(ctx.session, person, ctx.address):
-        turn.say(turn.msg("invite_not_holder", name=together.holder_name(turn, person)))
-        turn.ask()
+    if together.not_the_holder(turn, "invite_not_holder"):
         return
     code = storage.new_invite_code(
         ctx.session,

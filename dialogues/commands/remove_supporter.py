@@ -26,5 +26,6 @@ def run(turn: TurnBase, name: str) -> None:
     else:
         storage.remove_access(ctx.session, row.id, ctx.now)
         turn.note("removed", "plan")
-    turn.say(turn.msg("remove_done", supporter=row.name or name))
+    holder = together.holder_of(turn, person)
+    turn.say(turn.msg(holder.key("remove_done"), supporter=row.name or name, name=holder.name))
     turn.ask()

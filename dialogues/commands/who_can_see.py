@@ -17,11 +17,10 @@ def _day(turn: TurnBase, row: storage.AccessView) -> str:
 def run(turn: TurnBase, _words: str) -> None:
     ctx = turn.ctx
     person = ctx.person
-    if person is None or not storage.is_holder(ctx.session, person, ctx.address):
-        name = together.holder_name(turn, person)
-        turn.say(turn.msg("remove_not_holder", name=name))
-        turn.ask()
+    if together.not_the_holder(turn, "remove_not_holder"):
         return
+    assert person is not None  # the holder's plan
+    holder = together.holder_of(turn, person)
     rows = [r for r in storage.access_list(ctx.session, person) if r.status != storage.REMOVED]
     lines = [turn.msg("who_can_see_you", since=_day(turn, r)) for r in rows if r.role == "holder"]
     others = [r for r in rows if r.role != "holder"]
@@ -36,8 +35,9 @@ def run(turn: TurnBase, _words: str) -> None:
         if r.status == storage.WAITING
     ]
     if not others:
-        turn.say(turn.msg("who_can_see_only_you"))
+        turn.say(turn.msg(holder.key("who_can_see_only_you"), name=holder.name))
     else:
-        text = f"{turn.msg('who_can_see_intro')}\n{bullet_lines(lines)}"
+        intro = turn.msg(holder.key("who_can_see_intro"), name=holder.name)
+        text = f"{intro}\n{bullet_lines(lines)}"
         turn.say("\n".join([text, *waiting, turn.msg("who_can_see_remove_tip")]))
     turn.ask()

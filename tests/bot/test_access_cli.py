@@ -109,3 +109,15 @@ def test_access_for_nobody_or_a_plan_only_its_holder_sees(
     assert nobody.exit_code == 1 and "Kim" in nobody.output
     assert runner.invoke(cli, ["access", "remove", "Kim", "Sam"]).exit_code == 1
     assert runner.invoke(cli, ["access"]).exit_code in (0, 2)  # the help, no traceback
+
+
+def test_a_plan_held_by_mum_lists_mum_as_its_holder(engine: Engine, runner: CliRunner) -> None:
+    """Pat makes the plan for Amy, who does not use a phone: Pat holds it, and the list (and
+    the export) name Pat, not Amy, as the one who decides."""
+    for words in ("hello", "yes", "3", "Pat", "Amy", "she said yes", "kind"):
+        say(engine, DEV, words)
+    listed = runner.invoke(cli, ["access", "list", "Amy"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines() == ["Pat  holder  active  since 2026-11-23"]
+    exported = runner.invoke(cli, ["export", "Amy"])
+    assert '"name": "Pat"' in exported.output and '"role": "holder"' in exported.output

@@ -77,7 +77,10 @@ async def test_sms_review_from_review_to_the_link_and_the_sheets_pdf(
     assert any("Who is typing?" in b for b in await texter.send("yes"))
     assert any("What is your name?" in b for b in await texter.send("I am her mum"))
     await texter.send("Jo")
-    asked = await texter.send("Amy")
+    assert any("How did Amy agree to this plan?" in b for b in await texter.send("Amy"))
+    asked = await texter.send("they cannot say")
+    assert any("Why is this plan best for Amy?" in b for b in asked)
+    asked = await texter.send("Amy does not use words. We know her well.")
     assert any("What do you like about Amy?" in b for b in asked)
     for answer in REVIEW_ANSWERS.values():
         assert any("Thank you. I have saved:" in b for b in await texter.send(answer))
@@ -98,6 +101,7 @@ async def test_sms_review_from_review_to_the_link_and_the_sheets_pdf(
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     text = pdf_text(pdf.content)
     assert "Getting ready for Amy's review" in text and "What the family says" in text
+    assert "Made by Jo for Amy." in text  # a best-interests decision, on the sheet
     assert_every_answer_in(text)
     # The profile link's path opens the profile, not the sheet; a wrong token gets nothing.
     assert (await client.get(f"/r/{'x' * 43}")).status_code == 404
@@ -122,7 +126,8 @@ async def test_telegram_review_ends_with_the_sheets_pdf(
         await bot.press("yes")
         assert "What is your name?" in joined(await bot.press("family"))
         await bot.say("Jo")
-        assert "What do you like about Amy?" in joined(await bot.say("Amy"))
+        assert "How did Amy agree to this plan?" in joined(await bot.say("Amy"))
+        assert "What do you like about Amy?" in joined(await bot.press("said_yes"))
         for answer in REVIEW_ANSWERS.values():
             await bot.say(answer)
             await bot.say("done")

@@ -35,6 +35,8 @@ without writing Python. The format:
     consents = ["keep_answers yes", "made_for best_interests"]
                                # optional: the person's consent records, oldest first, as
                                # "subject decision" (a reason kept with one: "... because ...")
+    consents_by = ["keep_answers yes by Pat", "supporter yes by Pat"]
+                               # optional: the same records as "subject decision by who"
 
 Files whose names start with ``_`` are shared data for other tests, not cases.
 """
@@ -84,6 +86,7 @@ END_KEYS = {
     "nothing_stored",
     "person",
     "consents",
+    "consents_by",
     "large_print",
 }
 
@@ -172,6 +175,12 @@ def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
                 for c in storage.consents_of(session, person)
             ]
             assert got_consents == end["consents"], f"{where}: consent records"
+        if "consents_by" in end:
+            got_by = [
+                f"{c.subject} {c.decision} by {c.by}"
+                for c in storage.consents_of(session, person)
+            ]
+            assert got_by == end["consents_by"], f"{where}: who gave each yes or no"
 
     kept: dict[str, list[str]] = {}
     for a in answers:

@@ -3,6 +3,7 @@ consent records, and what the export shows of them."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlmodel import select
@@ -125,9 +126,21 @@ def test_export_shows_consent_privacy_access_and_records(
             perspective="other",
             consent=storage.WAITING_OK,
         )
-        first, second = storage.answers_for(session, person)
+        for words in ("loves jigsaws", "bad with money"):
+            storage.add_answer(
+                session,
+                person,
+                None,
+                "like_admire",
+                words,
+                said_by="Sam",
+                perspective="other",
+                consent=storage.WAITING_OK,
+            )
+        first, second, _waiting, fourth = storage.answers_for(session, person)
         storage.set_answer_private(session, first.id, True)
         storage.set_answer_consent(session, second.id, storage.AGREED)
+        storage.set_answer_consent(session, fourth.id, storage.DECLINED)
         access_id = storage.start_joining(session, person, sam, clock.now)
         storage.finish_joining(session, access_id, "Sam", "friend")
         storage.approve_access(session, access_id, clock.now)
@@ -149,10 +162,13 @@ def test_export_shows_consent_privacy_access_and_records(
         assert [(a["text"], a["consent"], a["private"]) for a in answers] == [
             ("kind", "person", True),
             ("always on time", "agreed", False),
+            ("loves jigsaws", "waiting", False),
+            ("", "declined", False),  # its words are erased; the row says it was declined
         ]
+        assert "bad with money" not in json.dumps(exported)
         since = clock.now.isoformat()
         assert exported["access"] == [
-            {"name": None, "role": "holder", "status": "active", "since": since, "ended": None},
+            {"name": "Dev", "role": "holder", "status": "active", "since": since, "ended": None},
             {"name": "Sam", "role": "friend", "status": "active", "since": since, "ended": None},
         ]
         (record,) = exported["consents"]  # type: ignore[misc]
