@@ -192,6 +192,7 @@ from storage._photos import Photo, delete_person_photo, person_photo, set_person
 from storage._processed import (
     find_processed,
     forget_replies,
+    keep_replies,
     processed_replies,
     record_processed,
 )
@@ -377,6 +378,7 @@ __all__ = [
     "is_supporter",
     "joining_for",
     "keep_render",
+    "keep_replies",
     "keys_of",
     "link_for_message",
     "link_person",
