@@ -235,9 +235,9 @@ class SmsChannel(Channel):
                 if person is None:
                     return Outcome([*replies, Reply(sms_text("no_profile"))])
                 if self._finished_flow(session, inbound, person) != "review":
-                    short = self._short_in(session, person, inbound.message_sid, key)
+                    short = self._short_in(session, inbound, person, key)
                     return Outcome(replies, short=short)
-                reply = self._review_in(session, person, inbound.message_sid)
+                reply = self._review_in(session, inbound, person)
                 storage.queue_message(
                     session,
                     channel=CHANNEL,
@@ -254,22 +254,39 @@ class SmsChannel(Channel):
             self.on_queued()
         return Outcome(replies)
 
-    def _new_link(self, session: Session, person: storage.Person, sid: str) -> str:
-        """A private link for the person, made by the text ``sid`` (so a retry of it is known)."""
-        return storage.new_link(
+    def _new_link(
+        self,
+        session: Session,
+        inbound: InboundSms,
+        person: storage.Person,
+        document: str = "profile",
+    ) -> str:
+        """A private link for the person, made by this text (so a retry of it is known), and
+        in the audit log as ``document`` shared by whoever is typing (once: a retry that
+        gives the same link row a new token notes nothing more)."""
+        made = storage.link_for_message(session, CHANNEL, inbound.message_sid) is None
+        token = storage.new_link(
             session,
             person,
             days=self.settings.link_days,
             now=self.clock(),
             channel=CHANNEL,
-            message_id=sid,
+            message_id=inbound.message_sid,
         )
+        address = storage.find_address(session, CHANNEL, inbound.number)
+        if made and address is not None:
+            self.engine.note(session, address, person, "shared", document)
+        return token
 
     def _short_in(
-        self, session: Session, person: storage.Person, sid: str, key: str | None = None
+        self,
+        session: Session,
+        inbound: InboundSms,
+        person: storage.Person,
+        key: str | None = None,
     ) -> ShortProfile:
         """The person's profile and a fresh link, to fit into 3 texts once this is stored."""
-        token = self._new_link(session, person, sid)
+        token = self._new_link(session, inbound, person)
         return ShortProfile(build_profile(session, person), self.link_url(token), key)
 
     @staticmethod
@@ -279,9 +296,9 @@ class SmsChannel(Channel):
         conv = storage.conversation_for(session, address, person) if address else None
         return conv.flow if conv is not None else "profile"
 
-    def _review_in(self, session: Session, person: storage.Person, sid: str) -> Reply:
+    def _review_in(self, session: Session, inbound: InboundSms, person: storage.Person) -> Reply:
         """The end of a review preparation: the review sheet's title and its private link."""
-        token = self._new_link(session, person, sid)
+        token = self._new_link(session, inbound, person, "review")
         title = build_review(session, person).title
         body = sms_text(
             "review_link", days=self.settings.link_days, link=self.link_url(token, "review")
@@ -416,20 +433,25 @@ class SmsChannel(Channel):
             person = storage.current_person(session, address) if address else None
             if address is None or person is None:
                 return Outcome([Reply(sms_text("no_profile"))])  # nothing stored
-            return Outcome(short=self._short_in(session, person, inbound.message_sid))
+            return Outcome(short=self._short_in(session, inbound, person))
 
         return self._write(work)
 
     def _stop_link(self, inbound: InboundSms) -> list[Reply]:
-        """Turn off the links, once: a repeat of the text turns off no link made since."""
+        """Turn off the links, once: a repeat of the text turns off no link made since. Each
+        plan whose links went has it in its audit log."""
 
         def work(session: Session) -> tuple[list[Reply], int]:
             again = self._answered_before(session, inbound)
             if again is not None:
                 return again, 0
             address = storage.find_address(session, CHANNEL, inbound.number)
-            people = storage.people_for_address(session, address) if address else []
-            turned_off = sum(storage.revoke_links(session, p, self.clock()) for p in people)
+            turned_off = 0
+            for person in storage.people_for_address(session, address) if address else []:
+                count = storage.revoke_links(session, person, self.clock())
+                if count and address is not None:
+                    self.engine.note(session, address, person, "removed", "links", count=count)
+                turned_off += count
             replies = [Reply(sms_text("links_off"))]
             if address is not None:
                 self._keep(session, inbound, address, None, replies)
