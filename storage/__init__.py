@@ -204,7 +204,15 @@ from storage._renders import (
     render_key,
     trim_renders,
 )
-from storage._retention import ANSWER_DAYS, mark_asked, plans_to_ask, plans_to_erase
+from storage._retention import (
+    ANSWER_DAYS,
+    mark_asked,
+    note_questions_sent,
+    plans_to_ask,
+    plans_to_erase,
+    retention_about,
+    retention_key,
+)
 from storage._rotate import BATCH_ROWS, SEALED, not_current, rotate
 from storage._tables import (
     Access,
@@ -400,6 +408,7 @@ __all__ = [
     "next_due",
     "not_current",
     "note_event",
+    "note_questions_sent",
     "note_unnamed",
     "note_warned",
     "note_wrong_code",
@@ -433,6 +442,8 @@ __all__ = [
     "requests_waiting",
     "restore_sqlite",
     "resume",
+    "retention_about",
+    "retention_key",
     "revoke_links",
     "rotate",
     "save_conversation",
