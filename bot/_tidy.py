@@ -29,6 +29,9 @@ EVERY = timedelta(hours=1)  # how often ``planbot serve`` tidies
 def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) -> int:
     """Blank the replies kept longer than the setting allows; how many were blanked."""
     before = now - timedelta(hours=settings.reply_hours)
+    # First: it reads from the outbox's done rows which retention questions were sent, and
+    # those rows go just below.
+    keep_or_forget_idle_plans(db, settings, now)
     with db.transaction() as session:
         count = storage.forget_replies(session, before=before)
         storage.forget_done_messages(session, before=before)
@@ -36,7 +39,6 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
         unconsented = storage.forget_unconsented(session, now)
         storage.forget_old_counts(session, now)
         storage.live.forget_old_groups(session, now)
-    keep_or_forget_idle_plans(db, settings, now)
     db.scrub(drop_files=False)  # an erase that met a reader left the WAL full: empty it now
     if count:
         log.info("forgot the replies to %d old messages", count)

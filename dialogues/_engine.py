@@ -22,7 +22,7 @@ from dialogues._machine import PICK_PERSON
 from dialogues._messages import Choice, Incoming, Reply
 from dialogues._script import Script
 from dialogues._turn import TurnContext, run_turn
-from dialogues._turn_base import MADE_FOR_TYPISTS
+from dialogues._turn_base import MADE_FOR_TYPISTS, said_by
 from dialogues._understand import clean_text
 from planbot.errors import StorageError
 from planbot.settings import Settings
@@ -177,6 +177,33 @@ class Engine:
                 about=reply.about,
             )
         return [r for r in replies if not r.for_outbox]
+
+    def note(
+        self,
+        session: Session,
+        address: Address,
+        person: Person,
+        action: str,
+        what: str,
+        *,
+        count: int = 1,
+    ) -> None:
+        """Put what a channel's own word did with a plan (PROFILE's link, STOP LINK) in the
+        audit log, in the channel's transaction, as a turn would: by whoever this address's
+        conversation about the person says is typing."""
+        conv = storage.conversation_for(session, address, person)
+        by, role = said_by(self.flow_of(conv).script, conv, person) if conv else ("", "person")
+        storage.note_event(
+            session,
+            person,
+            action,
+            what,
+            by=by or None,
+            by_role=role,
+            channel=address.channel,
+            now=self.clock(),
+            count=count,
+        )
 
     def wants_photo(self, channel: str, address: str) -> bool:
         """True when this address's conversation is at the photo question.

@@ -31,7 +31,7 @@ from dialogues._machine import (
     PICK_TOPIC,
 )
 from dialogues._messages import Choice, ReceivedPhoto, ReceivedVoice, Reply
-from dialogues._script import ScriptChoice, Step
+from dialogues._script import Script, ScriptChoice, Step
 from dialogues._understand import bullet_lines, choose_by_number, normalise
 from easyread import made_by, section_heading, voice_note_label
 from storage import Address, Conversation, Person
@@ -64,6 +64,23 @@ def answer_words(answer: storage.AnswerView) -> str:
 def as_choices(script_choices: Iterable[ScriptChoice]) -> tuple[Choice, ...]:
     """Script choices as the choices a reply offers (buttons, "Reply 1 for ...")."""
     return tuple(Choice(c.label, c.value) for c in script_choices)
+
+
+def said_by(script: Script, conv: Conversation, person: Person | None) -> tuple[str, str]:
+    """(who said it, perspective) for what is said or done now in ``conv`` about ``person``:
+    an answer, or a channel's own word (PROFILE, STOP LINK) for the audit log."""
+    typist = conv.typist or "person"
+    if typist in OTHER_TYPISTS:
+        return storage.conversation_said_by(conv) or typist.title(), typist
+    # Not the name used in questions: that is "you" for someone who skipped their name, a
+    # word for the wording of questions, not a record of who said something.
+    name = (storage.person_name(person) if person else None) or script.message("said_by_unnamed")
+    if typist == "person_helped":
+        helper = storage.conversation_said_by(conv)
+        if helper:  # "me and my PA": noted as "Dev, with their PA"
+            return script.message("said_by_helped_by", name=name, helper=helper), "person"
+        return script.message("said_by_helped", name=name), "person"
+    return name, "person"
 
 
 @dataclass
@@ -624,19 +641,7 @@ class TurnBase:
 
     def said_by(self) -> tuple[str, str]:
         """(who said it, perspective) for an answer given now."""
-        typist = self.conv.typist or "person"
-        if typist in OTHER_TYPISTS:
-            said_by = storage.conversation_said_by(self.conv) or typist.title()
-            return said_by, typist
-        # Not self.name: that is "you" for someone who skipped their name, a word for the
-        # wording of questions, not a record of who said something.
-        name = self.person_name or self.msg("said_by_unnamed")
-        if typist == "person_helped":
-            helper = storage.conversation_said_by(self.conv)
-            if helper:  # "me and my PA": noted as "Dev, with their PA"
-                return self.msg("said_by_helped_by", name=name, helper=helper), "person"
-            return self.msg("said_by_helped", name=name), "person"
-        return name, "person"
+        return said_by(self.script, self.conv, self.ctx.person)
 
     def note(self, action: str, what: str, count: int = 1) -> None:
         """Put what this message did in the audit log (``storage/_audit.py``), written with

@@ -60,6 +60,7 @@ class VoiceNotes(TurnBase):
             message_id=self.ctx.message_id,
             now=self.ctx.now,
         )
+        self.note("added", step.id)  # a voice note is a thing in the topic, as words are
         storage.set_retries(self.conv, 0)
         self.say(self.msg("voice_saved"))
         if not self.moved_on_when_full(step.id):

@@ -197,6 +197,7 @@ from storage._photos import Photo, delete_person_photo, person_photo, set_person
 from storage._processed import (
     find_processed,
     forget_replies,
+    keep_replies,
     processed_replies,
     record_processed,
 )
@@ -208,7 +209,15 @@ from storage._renders import (
     render_key,
     trim_renders,
 )
-from storage._retention import ANSWER_DAYS, mark_asked, plans_to_ask, plans_to_erase
+from storage._retention import (
+    ANSWER_DAYS,
+    mark_asked,
+    note_questions_sent,
+    plans_to_ask,
+    plans_to_erase,
+    retention_about,
+    retention_key,
+)
 from storage._rotate import BATCH_ROWS, SEALED, not_current, rotate
 from storage._tables import (
     Access,
@@ -387,6 +396,7 @@ __all__ = [
     "joining_for",
     "keep_answers_by_role",
     "keep_render",
+    "keep_replies",
     "keys_of",
     "link_for_message",
     "link_person",
@@ -408,6 +418,7 @@ __all__ = [
     "next_due",
     "not_current",
     "note_event",
+    "note_questions_sent",
     "note_unnamed",
     "note_warned",
     "note_wrong_code",
@@ -441,6 +452,8 @@ __all__ = [
     "requests_waiting",
     "restore_sqlite",
     "resume",
+    "retention_about",
+    "retention_key",
     "revoke_links",
     "rotate",
     "save_conversation",

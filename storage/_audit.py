@@ -3,7 +3,9 @@
 Why: an information-governance lead must be able to say who touched special-category data,
 and the person must be able to ask "who looked at my plan". Each event names the part of the
 plan (a section key, "profile", "review", "data", "plan"), never the words. Who did it is
-personal, so it is sealed like a name. A message's events are written in its own
+personal, so it is sealed like a name. Beside the topics' section keys, an event may name
+"photo", "invite" (a code to join the plan was made) or "links" (the private links). A
+message's events are written in its own
 transaction, one row per kind of thing done (adding 5 things is one row with a count).
 Erasing a person erases their log with them (it is about them).
 """
@@ -19,13 +21,16 @@ from sqlmodel import Session, col, select
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import AuditEvent, Person, as_utc, utcnow
 
-# What someone did. "saw": read the plan or a page of it; "added", "deleted": things in a
-# part; "hid" (just for me), "shared" (shared again); "agreed", "declined": the holder's
-# answer to a thing someone said; "let_in", "removed": a supporter's access; "exported": a
-# copy of everything.
+# What someone did. "saw": read the plan or a page of it; "added", "changed", "deleted":
+# things in a part, or the photo; "hid" (just for me), "shared": a thing shared again, or a
+# way in handed out (a private link to the "profile" or "review", an "invite" code);
+# "agreed", "declined": the holder's answer to a thing someone said; "let_in", "removed": a
+# supporter's access, or (removed "links") the private links turned off; "exported": a copy
+# of everything.
 ACTIONS = (
     "saw",
     "added",
+    "changed",
     "deleted",
     "hid",
     "shared",

@@ -30,18 +30,19 @@ def set_person_photo(
     data: bytes,
     content_type: str,
     message_id: str | None = None,
-) -> None:
-    """Keep ``data`` as the person's photo, in place of any earlier one."""
+) -> bool:
+    """Keep ``data`` as the person's photo, in place of any earlier one; True if there was
+    one (the audit log says "changed", not "added")."""
     assert person.id is not None
-    row = session.get(PersonPhoto, person.id) or PersonPhoto(
-        person_id=person.id, content_type=content_type, photo_sealed=""
-    )
+    earlier = session.get(PersonPhoto, person.id)
+    row = earlier or PersonPhoto(person_id=person.id, content_type=content_type, photo_sealed="")
     row.content_type = content_type
     row.photo_sealed = seal_bytes(data)
     row.message_id = message_id
     row.created_at = utcnow()
     session.add(row)
     session.flush()
+    return earlier is not None
 
 
 def delete_person_photo(session: Session, person: Person) -> bool:

@@ -23,11 +23,14 @@ _INSERT_PROCESSED = insert(_PROCESSED)
 NO_REPLIES = "[]"  # kept plain: it holds nothing personal
 
 
-def find_processed(session: Session, channel: str, message_id: str) -> ProcessedMessage | None:
+def find_processed(
+    session: Session, channel: str, message_id: str, *, lock: bool = False
+) -> ProcessedMessage | None:
+    """A handled message's row; ``lock`` holds it for this transaction (``keep_replies``)."""
     query = select(ProcessedMessage).where(
         ProcessedMessage.channel == channel, ProcessedMessage.message_id == message_id
     )
-    return session.exec(query).first()
+    return session.exec(query.with_for_update() if lock else query).first()
 
 
 def record_processed(
@@ -55,6 +58,20 @@ def record_processed(
             "created_at": now or utcnow(),
         },
     )
+
+
+def keep_replies(
+    session: Session, row: ProcessedMessage, replies: Sequence[dict[str, object]]
+) -> None:
+    """Keep ``replies`` as the whole answer to a handled message, in place of what it kept.
+
+    Why: a channel may add to the engine's answer after it was stored (the private link to
+    everything kept, by SMS). A repeat delivery must get that same answer, link and all, and
+    the link can be given only while its reply is kept: its token is stored nowhere else.
+    """
+    row.replies_sealed = seal(json.dumps(list(replies), ensure_ascii=False))
+    session.add(row)
+    session.flush()
 
 
 def processed_replies(row: ProcessedMessage) -> list[dict[str, object]]:

@@ -35,6 +35,11 @@ class Person(SQLModel, table=True):
     retention_asked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # When the outbox sent that question: the 30 days to answer count from here, not from
+    # the asking (a question never sent erases nothing).
+    retention_sent_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     # Every form of the person's documents in large print (24pt body): "bigger writing".
     large_print: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_column=_when())

@@ -17,7 +17,8 @@ Order of work for each text, and why:
    outside any transaction; the engine then keeps it, or says kindly why not. Keywords are
    idempotent too: STOP, PROFILE and STOP LINK are recorded with their answer like an
    engine message, so a repeat of one is answered the same and changes nothing (the link
-   PROFILE sent is kept, sealed, with its answer until the replies are blanked).
+   PROFILE sent is kept, sealed, with its answer until the replies are blanked). The private
+   link "send me my data" gives is added to the engine's kept answer the same way.
 4. The profile at the end of a plan goes through the outbox: the text that finished the plan
    is answered at once (TwiML), and the profile with its link is queued, keyed by that
    MessageSid, so a retried text queues nothing more and its link stays the one sent. The end
@@ -65,6 +66,7 @@ log = logging.getLogger("planbot.sms")
 T = TypeVar("T")
 # The short form takes milliseconds; Twilio waits 15 seconds for the whole answer.
 SHORT_FORM_SECONDS = 10
+DATA_LINK_REPLY = "data_link"  # the kind of the reply that carries the link to everything kept
 
 
 class SmsChannel(Channel):
@@ -233,9 +235,9 @@ class SmsChannel(Channel):
                 if person is None:
                     return Outcome([*replies, Reply(sms_text("no_profile"))])
                 if self._finished_flow(session, inbound, person) != "review":
-                    short = self._short_in(session, person, inbound.message_sid, key)
+                    short = self._short_in(session, inbound, person, key)
                     return Outcome(replies, short=short)
-                reply = self._review_in(session, person, inbound.message_sid)
+                reply = self._review_in(session, inbound, person)
                 storage.queue_message(
                     session,
                     channel=CHANNEL,
@@ -252,22 +254,39 @@ class SmsChannel(Channel):
             self.on_queued()
         return Outcome(replies)
 
-    def _new_link(self, session: Session, person: storage.Person, sid: str) -> str:
-        """A private link for the person, made by the text ``sid`` (so a retry of it is known)."""
-        return storage.new_link(
+    def _new_link(
+        self,
+        session: Session,
+        inbound: InboundSms,
+        person: storage.Person,
+        document: str = "profile",
+    ) -> str:
+        """A private link for the person, made by this text (so a retry of it is known), and
+        in the audit log as ``document`` shared by whoever is typing (once: a retry that
+        gives the same link row a new token notes nothing more)."""
+        made = storage.link_for_message(session, CHANNEL, inbound.message_sid) is None
+        token = storage.new_link(
             session,
             person,
             days=self.settings.link_days,
             now=self.clock(),
             channel=CHANNEL,
-            message_id=sid,
+            message_id=inbound.message_sid,
         )
+        address = storage.find_address(session, CHANNEL, inbound.number)
+        if made and address is not None:
+            self.engine.note(session, address, person, "shared", document)
+        return token
 
     def _short_in(
-        self, session: Session, person: storage.Person, sid: str, key: str | None = None
+        self,
+        session: Session,
+        inbound: InboundSms,
+        person: storage.Person,
+        key: str | None = None,
     ) -> ShortProfile:
         """The person's profile and a fresh link, to fit into 3 texts once this is stored."""
-        token = self._new_link(session, person, sid)
+        token = self._new_link(session, inbound, person)
         return ShortProfile(build_profile(session, person), self.link_url(token), key)
 
     @staticmethod
@@ -277,9 +296,9 @@ class SmsChannel(Channel):
         conv = storage.conversation_for(session, address, person) if address else None
         return conv.flow if conv is not None else "profile"
 
-    def _review_in(self, session: Session, person: storage.Person, sid: str) -> Reply:
+    def _review_in(self, session: Session, inbound: InboundSms, person: storage.Person) -> Reply:
         """The end of a review preparation: the review sheet's title and its private link."""
-        token = self._new_link(session, person, sid)
+        token = self._new_link(session, inbound, person, "review")
         title = build_review(session, person).title
         body = sms_text(
             "review_link", days=self.settings.link_days, link=self.link_url(token, "review")
@@ -332,30 +351,47 @@ class SmsChannel(Channel):
         replies = self.engine.handle(incoming)
         if any(r.kind == MY_DATA for r in replies):
             # "send me my data": the private link, right after "Here is everything I keep"
-            replies = after_asking(replies, self._data_link(inbound))
+            replies = self._with_data_link(inbound, replies)
         return replies
 
-    def _data_link(self, inbound: InboundSms) -> list[Reply]:
-        """A private link to everything kept about the person (``/d/<token>``, a day), made
-        once for the text that asked (a retry gets the same link row with a fresh token)."""
+    def _with_data_link(self, inbound: InboundSms, replies: list[Reply]) -> list[Reply]:
+        """The engine's answer to "send me my data" with a private link to everything kept
+        (``/d/<token>``, a day), right after "Here is everything I keep about you".
+
+        The link is made once for the text that asked and kept, sealed, with its answer, as
+        PROFILE's is: a repeat delivery of the text (a Twilio retry, or a captured signed
+        request sent again) gets that same answer, with the same link, which still works;
+        no link is made or turned off. Once the kept answers are blanked (after
+        ``PLANBOT_REPLY_HOURS``, or by STOP LINK), a repeat gets what the engine gives any
+        such text: nothing, and still no new link.
+        """
         with self.db.transaction() as session:
-            seen = storage.find_processed(session, CHANNEL, inbound.message_sid)
+            # Locked: two deliveries of one text at once make one link between them.
+            seen = storage.find_processed(session, CHANNEL, inbound.message_sid, lock=True)
             person = (
                 storage.person_by_id(session, seen.person_id) if seen and seen.person_id else None
             )
-            if person is None:
-                return []
+            if seen is None or person is None:
+                return replies
+            kept = [Reply.from_dict(r) for r in storage.processed_replies(seen)]
+            data_id = f"{inbound.message_sid}:data"
+            if any(r.kind == DATA_LINK_REPLY for r in kept):
+                return kept  # a repeat: the first answer, link and all
+            if storage.link_for_message(session, CHANNEL, data_id) is not None:
+                return kept  # its answer was blanked: the link is not given or made again
             token = storage.new_link(
                 session,
                 person,
                 days=storage.DATA_LINK_DAYS,
                 now=self.clock(),
                 channel=CHANNEL,
-                message_id=f"{inbound.message_sid}:data",
+                message_id=data_id,
                 kind=storage.DATA_LINK,
             )
-        link = self.link_url(token, "data")
-        return [Reply(self.engine.script.message("my_data_link", link=link))]
+            words = self.engine.script.message("my_data_link", link=self.link_url(token, "data"))
+            link = [Reply(words, kind=DATA_LINK_REPLY)]
+            storage.keep_replies(session, seen, [r.to_dict() for r in after_asking(kept, link)])
+        return after_asking(replies, link)
 
     def _opt_out(self, inbound: InboundSms) -> list[Reply]:
         def work(session: Session) -> list[Reply]:
@@ -397,20 +433,25 @@ class SmsChannel(Channel):
             person = storage.current_person(session, address) if address else None
             if address is None or person is None:
                 return Outcome([Reply(sms_text("no_profile"))])  # nothing stored
-            return Outcome(short=self._short_in(session, person, inbound.message_sid))
+            return Outcome(short=self._short_in(session, inbound, person))
 
         return self._write(work)
 
     def _stop_link(self, inbound: InboundSms) -> list[Reply]:
-        """Turn off the links, once: a repeat of the text turns off no link made since."""
+        """Turn off the links, once: a repeat of the text turns off no link made since. Each
+        plan whose links went has it in its audit log."""
 
         def work(session: Session) -> tuple[list[Reply], int]:
             again = self._answered_before(session, inbound)
             if again is not None:
                 return again, 0
             address = storage.find_address(session, CHANNEL, inbound.number)
-            people = storage.people_for_address(session, address) if address else []
-            turned_off = sum(storage.revoke_links(session, p, self.clock()) for p in people)
+            turned_off = 0
+            for person in storage.people_for_address(session, address) if address else []:
+                count = storage.revoke_links(session, person, self.clock())
+                if count and address is not None:
+                    self.engine.note(session, address, person, "removed", "links", count=count)
+                turned_off += count
             replies = [Reply(sms_text("links_off"))]
             if address is not None:
                 self._keep(session, inbound, address, None, replies)

@@ -275,7 +275,11 @@ class TelegramChannel(Channel):
         if message is None or chat is None:
             return
         address = str(chat.id)
-        if not await self.within_limit(context.bot, chat.id, f"{chat.id}:{message.message_id}"):
+        # Telegram numbers messages per chat, so the id names the chat: by a keyed hash, as
+        # everywhere else the chat id is kept (a key change starts new ids). The limit asks
+        # for this same id, so a repeat of a message handled before is answered past it.
+        message_id = f"{address_tag(address, self.settings, 32)}:{message.message_id}"
+        if not await self.within_limit(context.bot, chat.id, message_id):
             return
         words = message.text or message.caption or ""
         switch_voice = command_name(words) == VOICE_COMMAND
@@ -294,9 +298,7 @@ class TelegramChannel(Channel):
         incoming = Incoming(
             channel=CHANNEL,
             address=address,
-            # Telegram numbers messages per chat, so the id names the chat: by a keyed hash,
-            # as everywhere else the chat id is kept (a key change starts new ids).
-            message_id=f"{address_tag(address, self.settings, 32)}:{message.message_id}",
+            message_id=message_id,
             text=text,
             media=media,
             opening=opening,
@@ -357,7 +359,9 @@ class TelegramChannel(Channel):
 
     async def within_limit(self, bot: Bot, chat_id: int, message_id: str) -> bool:
         """Count the message against the chat's rate limit (in a thread: it is a database
-        write); past the limit, send the day's one warning, if this is it, and say no."""
+        write); past the limit, send the day's one warning, if this is it, and say no.
+        ``message_id`` is the id the engine keeps the message under: past the limit, a
+        repeat of one it handled before is still answered (the same, storing nothing)."""
         verdict = await asyncio.to_thread(self.limits.message, CHANNEL, str(chat_id), message_id)
         if verdict.warning:
             log.warning("telegram %s: over the rate limit, warned", self.tag(str(chat_id)))

@@ -28,6 +28,7 @@ def run(turn: TurnBase, _words: str) -> None:
         message_id=ctx.message_id,
         now=ctx.now,
     )
+    turn.note("shared", "invite")  # a way into the plan, handed out (not the code)
     wording = _WORDING.get(ctx.address.channel, "invite_code")
     turn.say(turn.msg(wording, code=code), kind="invite")
     turn.say(turn.msg("invite_code_rules"))

@@ -27,7 +27,8 @@ def answer(turn: TurnBase) -> None:
     if said == "yes" and person is not None:
         gone = storage.delete_all_answers(turn.ctx.session, person)
         turn.note("deleted", "answers", gone)
-        storage.delete_person_photo(turn.ctx.session, person)
+        if storage.delete_person_photo(turn.ctx.session, person):
+            turn.note("deleted", "photo")
         storage.set_return_to(turn.conv, None)
         storage.set_typist(turn.conv, None)
         storage.set_conversation_said_by(turn.conv, None)

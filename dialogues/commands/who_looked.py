@@ -17,6 +17,9 @@ _PARTS = {
     "answers": "audit_part_answers",
     "data": "audit_part_data",
     "plan": "audit_part_plan",
+    "photo": "audit_part_photo",
+    "invite": "audit_part_invite",
+    "links": "audit_part_links",
 }
 
 
@@ -24,6 +27,7 @@ _PARTS = {
 _LINES = {
     "saw": "audit_saw",
     "added": "audit_added",
+    "changed": "audit_changed",
     "deleted": "audit_deleted",
     "hid": "audit_hid",
     "shared": "audit_shared",
@@ -32,6 +36,16 @@ _LINES = {
     "let_in": "audit_let_in",
     "removed": "audit_removed",
     "exported": "audit_exported",
+}
+# The lines of events about what is no thing in a topic: the photo, a private link made,
+# an invite code made, the private links turned off.
+_OWN_LINES = {
+    ("added", "photo"): "audit_added_one",
+    ("deleted", "photo"): "audit_took_off",
+    ("shared", "profile"): "audit_link_made",
+    ("shared", "review"): "audit_link_made",
+    ("shared", "invite"): "audit_made",
+    ("removed", "links"): "audit_turned_off",
 }
 
 
@@ -66,4 +80,5 @@ def _line(turn: TurnBase, event: storage.AuditView) -> str:
     part = event.what.split(".", 1)[0]  # "profile.pdf" is the profile too
     what = turn.msg(_PARTS[part]) if part in _PARTS else turn.heading(part).rstrip(".")
     things = turn.msg("audit_thing" if event.count == 1 else "audit_things", count=event.count)
-    return turn.msg(_LINES[event.action], day=day, who=who, what=what, things=things)
+    line = _OWN_LINES.get((event.action, part), _LINES[event.action])
+    return turn.msg(line, day=day, who=who, what=what, things=things)

@@ -26,9 +26,10 @@ def photo_sent(turn: TurnBase) -> None:
         turn.say(turn.msg(problem if problem in PHOTO_PROBLEMS else "photo_failed"))
         turn.ask()
         return
-    storage.set_person_photo(
+    replaced = storage.set_person_photo(
         turn.ctx.session, person, photo.data, photo.content_type, turn.ctx.message_id
     )
+    turn.note("changed" if replaced else "added", "photo")
     turn.say(turn.msg("photo_saved"))
     turn.advance()
 
@@ -43,8 +44,8 @@ def answer(turn: TurnBase, step: Step) -> None:
         turn.advance()
         return
     if said == "no":
-        if person is not None:
-            storage.delete_person_photo(turn.ctx.session, person)
+        if person is not None and storage.delete_person_photo(turn.ctx.session, person):
+            turn.note("deleted", "photo")
         turn.say(turn.msg("photo_none"))
         turn.advance()
     elif said == "yes" and turn.conv.retries < 2:

@@ -17,11 +17,12 @@ import storage
 from bot.telegram.channel import OUTBOX, TelegramChannel
 from bot.terminal import TerminalChat
 from planbot.settings import Settings
-from tests.auxil.fake_telegram import fake_bot_api
+from tests.auxil.fake_telegram import fake_bot_api, make_text_update
 from tests.auxil.twilio import PUBLIC_URL, Texter, new_sid
-from tests.bot.test_sms_conversation import consent
+from tests.bot.test_replays import rows
+from tests.bot.test_sms_conversation import consent, counts
+from tests.bot.test_telegram import CHAT, agree, joined, telegram_settings
 from tests.bot.test_telegram import Bot as TelegramBot
-from tests.bot.test_telegram import agree, joined, telegram_settings
 from tests.conftest import Clock
 
 LINK = re.compile(re.escape(PUBLIC_URL) + r"/d/([A-Za-z0-9_-]+)")
@@ -57,8 +58,8 @@ async def test_by_sms_a_private_link_opens_everything_kept_for_a_day(
     assert (await client.get(f"/p/{token}")).status_code == 404  # a data link opens no page
 
     again = await texter.send("send me my data", sid=sid)  # Twilio retries the text
-    assert (await client.get(f"/d/{_link(again)}")).status_code == 200
-    assert (await client.get(f"/d/{token}")).status_code == 404  # the first answer's link
+    assert again == bodies  # the same answer, with the same link
+    assert (await client.get(f"/d/{token}")).status_code == 200  # which still works
     with db.transaction() as session:
         (dev,) = storage.find_people(session, "Dev")
         assert [a.text for a in storage.answers_for(session, dev)] == ["kind", "funny"]
@@ -66,7 +67,7 @@ async def test_by_sms_a_private_link_opens_everything_kept_for_a_day(
     assert (await client.get(f"/d/{profile_token}")).status_code == 404  # nor a profile link
 
     clock.advance(days=1, minutes=1)
-    assert (await client.get(f"/d/{_link(again)}")).status_code == 404
+    assert (await client.get(f"/d/{token}")).status_code == 404
 
 
 async def test_only_the_holder_gets_the_data(texter: Texter, client: httpx.AsyncClient) -> None:
@@ -123,3 +124,33 @@ async def test_on_telegram_the_data_comes_as_a_file(
     assert [a["text"] for a in data["answers"]] == ["swimming"]
     outbox = settings.data_dir / OUTBOX
     assert not outbox.exists() or not any(outbox.iterdir())  # sent, then removed
+
+
+async def test_on_telegram_a_repeated_update_stores_nothing_new(
+    tmp_path: Path, db: storage.Database, clock: Clock
+) -> None:
+    """Telegram sends an update again when it did not hear that the first arrived: the same
+    words and the same file go to the person's own chat (never to whoever sent the update),
+    and nothing new is kept: no event, no message, no file left in the outbox."""
+    with fake_bot_api() as fake:
+        settings = telegram_settings(tmp_path, fake)
+        app = TelegramChannel(db, settings, clock=clock).application(polling=False)
+        await app.initialize()
+        try:
+            bot = TelegramBot(app, fake)
+            await agree(bot)
+            await bot.say("no")  # no photo
+            await bot.say("swimming")
+            update = make_text_update(CHAT, "/my_data")
+            first = await bot.send(update)
+            before = counts(db), rows(db, storage.AuditEvent)
+            again = await bot.send(update)
+        finally:
+            await app.shutdown()
+    assert again == first
+    assert (counts(db), rows(db, storage.AuditEvent)) == before
+    files = fake.sent("sendDocument")
+    assert len(files) == 2 and {str(f.fields["chat_id"]) for f in files} == {str(CHAT)}
+    assert files[0].files["document"] == files[1].files["document"]
+    outbox = settings.data_dir / OUTBOX
+    assert not outbox.exists() or not any(outbox.iterdir())

@@ -1,6 +1,7 @@
 """Words that change something, delivered twice (a Twilio retry, or a signed request replayed
 by someone who caught it): the second is answered the same and changes nothing. PROFILE and
-STOP LINK are the SMS channel's own; INVITE and JOIN go through the engine."""
+STOP LINK are the SMS channel's own; INVITE and JOIN go through the engine; "send me my data"
+goes through both (the engine, then the channel's private link)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 from sqlmodel import func, select
 
 import storage
-from tests.auxil.twilio import Texter, new_sid
+from tests.auxil.twilio import PUBLIC_URL, Texter, new_sid
 from tests.bot.test_codes_guessing import JOINING
 from tests.bot.test_sms_conversation import consent, counts, link_in
 
@@ -88,3 +89,44 @@ async def test_a_replayed_invite_gets_the_same_code_which_still_works(
     before_join = counts(db), rows(db, storage.Access), rows(db, storage.Conversation)
     assert await sam.send(f"JOIN {code.group(1)}", sid=join_sid) == joining
     assert (counts(db), rows(db, storage.Access), rows(db, storage.Conversation)) == before_join
+
+
+def data_link_in(bodies: list[str]) -> str:
+    words = [w for b in bodies for w in b.split() if w.startswith(f"{PUBLIC_URL}/d/")]
+    assert len(words) == 1, bodies
+    return words[0].removeprefix(PUBLIC_URL)
+
+
+async def test_a_replayed_send_me_my_data_gets_the_same_link_which_still_works(
+    texter: Texter, client: httpx.AsyncClient, db: storage.Database
+) -> None:
+    await consent(texter)
+    await texter.send("swimming")
+    sid = new_sid()
+    first = await texter.send("send me my data", sid=sid)
+    link = data_link_in(first)
+    before = counts(db), rows(db, storage.AuditEvent)
+    for _ in range(2):  # a Twilio retry, then the signed request sent again by someone else
+        assert await texter.send("send me my data", sid=sid) == first  # no new link in it
+    assert (counts(db), rows(db, storage.AuditEvent)) == before  # nothing new stored
+    page = await client.get(link)  # the person's own link still works
+    assert page.status_code == 200 and "swimming" in page.text
+    # A new "send me my data" text makes a second link; the first still works.
+    second = data_link_in(await texter.send("send me my data"))
+    assert second != link
+    assert (await client.get(link)).status_code == 200
+
+
+async def test_a_replayed_send_me_my_data_after_stop_link_gives_no_link(
+    texter: Texter, client: httpx.AsyncClient, db: storage.Database
+) -> None:
+    await consent(texter)
+    sid = new_sid()
+    link = data_link_in(await texter.send("send me my data", sid=sid))
+    await texter.send("STOP LINK")  # the link is off, and no answer keeps a copy of it
+    assert (await client.get(link)).status_code == 404
+    before = counts(db)
+    again = await texter.send("send me my data", sid=sid)
+    assert f"{PUBLIC_URL}/d/" not in "\n".join(again)  # no working link, old or new
+    assert counts(db) == before
+    assert (await client.get(link)).status_code == 404

@@ -152,3 +152,39 @@ def test_long_polling_keeps_the_limit_and_logs_no_transitions(
     # Every state change used to log two lines of the transitions library at INFO.
     assert "transitions" not in output, output
     assert "over the rate limit, warned" in output  # planbot's own warning stays
+
+
+async def test_past_the_limit_a_repeated_update_gets_its_same_answer(
+    web: httpx.AsyncClient, fake: FakeBotApi, db: storage.Database
+) -> None:
+    """Telegram sends an update again when it did not hear back: one that was answered before
+    the flood is answered the same after it (not held back as flood), and nothing new is
+    kept."""
+
+    async def send(update: dict[str, object]) -> list[str]:
+        before = len(texts_to(fake, FLOODER))
+        assert (await web.post("/telegram", json=update, headers=HEADERS)).status_code == 200
+        return texts_to(fake, FLOODER)[before:]
+
+    await send(make_text_update(FLOODER, "/start"))
+    await send(make_button_update(FLOODER, button(fake, FLOODER, "yes")))
+    await send(make_button_update(FLOODER, button(fake, FLOODER, "person")))
+    await send(make_text_update(FLOODER, "Flo"))
+    no_photo = make_button_update(FLOODER, button(fake, FLOODER, "no"))
+    first_press = await send(no_photo)
+    earlier = make_text_update(FLOODER, "thing 0")
+    first = await send(earlier)
+    assert first[0].startswith("Thank you. I have saved:")
+    flood = [await send(make_text_update(FLOODER, f"flood {n}")) for n in range(30)]
+    read = flood.index([TOO_FAST])  # then the limit: one warning, and nothing read
+    assert read > 0 and not any(flood[read + 1 :])
+    kept = processed(db, ""), answers(db)
+    assert kept[1] == 1 + read
+    assert await send(earlier) == first  # the same answer, not held back
+    assert await send(no_photo) == first_press
+    assert (processed(db, ""), answers(db)) == kept  # nothing new kept
+
+
+def answers(db: storage.Database) -> int:
+    with db.transaction() as session:
+        return len(storage.answers_for(session, storage.get_person(session, "Flo")))

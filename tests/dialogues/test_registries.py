@@ -63,6 +63,10 @@ def test_every_command_is_exercised_by_a_transcript_case(name: str) -> None:
 
 
 def test_every_kind_of_audit_event_has_its_line() -> None:
-    from dialogues.commands.who_looked import _LINES
+    from dialogues.commands.who_looked import _LINES, _OWN_LINES, _PARTS
 
     assert set(_LINES) == set(storage.ACTIONS)
+    assert {action for action, _part in _OWN_LINES} <= set(storage.ACTIONS)
+    assert {part for _action, part in _OWN_LINES} <= set(_PARTS)
+    messages = load_script().messages
+    assert {*_LINES.values(), *_OWN_LINES.values(), *_PARTS.values()} <= set(messages)

@@ -1,11 +1,13 @@
 """``planbot serve`` as a real process: what its log holds when clients misbehave, and the
 headers a real server sends. A client that goes away mid-upload, a body too big, a Host
 header of someone else's: each is answered (or dropped) without a traceback in the log, and
-a whole conversation logs none of the transitions library's lines."""
+a whole conversation logs none of the transitions library's lines, nor any of its words,
+the phone number or a private link's token."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -17,6 +19,8 @@ import pytest
 from tests.auxil.databases import TEST_KEY
 from tests.auxil.servers import free_port
 from tests.auxil.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, PUBLIC_URL, Texter
+from tests.auxil.twilio_server import twilio_double
+from tests.bot.test_sms_conversation import finish
 from tests.e2e.test_serve_process import planbot_command, wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -79,3 +83,72 @@ async def test_a_real_server_logs_no_traceback_and_no_transitions(tmp_path: Path
     assert "Traceback" not in output and " ERROR " not in output, output
     assert "transitions" not in output, output
     assert "Warning: PLANBOT_PUBLIC_URL" not in output  # it is https
+
+
+NUMBER = "+447700900177"
+NAME = "Quillon"
+ANSWERS = ("zanzibarflute", "marmalistic, plonkeroo", "grumbletonic stew")
+
+
+def tokens_in(text: str, route: str) -> list[str]:
+    """The tokens of the private links (``/p/``, ``/d/``) in ``text``."""
+    return re.findall(rf"{re.escape(PUBLIC_URL)}/{route}/([A-Za-z0-9_-]+)", text)
+
+
+async def test_a_real_servers_output_holds_no_words_number_or_token(tmp_path: Path) -> None:
+    """A whole conversation by SMS to ``planbot serve`` (the profile at the end sent by its
+    own outbox sender to a Twilio double, PROFILE, the pages behind the links, "send me my
+    data", STOP LINK, a forged text): nothing of what was said, no form of the phone number
+    and no link's token is in what the server writes, on stdout or stderr."""
+    port = free_port()
+    with twilio_double() as double:
+        env = {
+            **os.environ,
+            "PLANBOT_DATA_DIR": str(tmp_path / "data"),
+            "PLANBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+            "PLANBOT_PUBLIC_URL": PUBLIC_URL,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "PLANBOT_TWILIO_API_URL": double.url,
+            "PLANBOT_TTS": "off",
+            "PLANBOT_SECRET_KEY": TEST_KEY,
+        }
+        cmd = [*planbot_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        process = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
+        )
+        base = f"http://127.0.0.1:{port}"
+        said: list[str] = []
+        tokens: list[str] = []
+        try:
+            wait_healthy(base, process)
+            async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
+                texter = Texter(client, NUMBER)
+                for words in ("hello", "yes", "1", NAME, *ANSWERS):
+                    said += await texter.send(words)
+                said += await finish(texter)
+                double.wait_for(1)  # the profile, by the server's own outbox sender
+                said += await texter.send("PROFILE")
+                said += await texter.send("send me my data")
+                tokens = tokens_in("\n".join([*said, *double.bodies()]), "p")
+                data = tokens_in("\n".join(said), "d")
+                assert len(tokens) == 2 and len(data) == 1, said
+                for path in (f"/p/{tokens[0]}", f"/p/{tokens[1]}.txt", f"/d/{data[0]}"):
+                    page = await client.get(path)
+                    assert page.status_code == 200 and "zanzibarflute" in page.text
+                tokens += data
+                said += await texter.send("STOP LINK")
+                assert (await client.get(f"/p/{tokens[0]}")).status_code == 404
+                forged = {"From": NUMBER, "Body": "marmalistic", "MessageSid": "SMforged"}
+                assert (await client.post("/sms", data=forged)).status_code == 403
+        finally:
+            process.terminate()
+            out, err = (o.decode("utf-8", "replace") for o in process.communicate(timeout=20))
+    assert "Application startup complete" in out + err, (out, err)
+    assert any("Thank you. I have saved" in s for s in said)  # the words did go through
+    words = [NAME, *(w for answer in ANSWERS for w in re.split(r",\s*", answer))]
+    numbers = [NUMBER, NUMBER[1:], NUMBER[3:], "07700900177", "%2B447700900177"]
+    for name, output in (("stdout", out), ("stderr", err)):
+        found = [s for s in (*words, *numbers, *tokens) if s.casefold() in output.casefold()]
+        assert not found, f"{name} holds {found}:\n{output}"
