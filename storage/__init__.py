@@ -164,6 +164,7 @@ from storage._outbox import (
     OutboxItem,
     OutboxSummary,
     WaitingGroup,
+    about_plan,
     backoff,
     claim_due,
     forget_done_messages,
@@ -177,6 +178,7 @@ from storage._outbox import (
     queue_message,
     release,
     withdraw,
+    withdraw_for,
 )
 from storage._people import (
     create_person,
@@ -312,6 +314,7 @@ __all__ = [
     "VoiceClip",
     "VoiceNote",
     "WaitingGroup",
+    "about_plan",
     "access_address",
     "access_by_id",
     "access_list",
@@ -471,6 +474,7 @@ __all__ = [
     "waiting_items",
     "wants_voice",
     "withdraw",
+    "withdraw_for",
     "write_conversation",
     "write_file",
 ]
