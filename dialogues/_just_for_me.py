@@ -47,6 +47,7 @@ def handled(turn: TurnBase, step: Step) -> bool:
     answer = items[int(said) - 1]
     assert conv.id is not None
     storage.set_picked_answer(conv, answer.id)
+    ctx.picking = True  # "just for me" or "share" is asked next, on its own
     then = "item_picked_private" if answer.private else "item_picked_shared"
     turn.say(
         "\n".join((turn.msg("item_picked", item=answer_words(answer)), turn.msg(then))),

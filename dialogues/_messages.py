@@ -130,7 +130,8 @@ class Reply:
     voice: bool = False  # a question to send as a voice note too (the chat turned voice on)
     to: Recipient | None = None  # None: the sender of the message being answered
     due: datetime | None = None  # None: now
-    # For the outbox: what it asks about ("item:12"), so it can be withdrawn once answered.
+    # For the outbox: what it asks about ("item:12"), so it can be withdrawn once answered;
+    # or whose plan a message for a supporter is about ("plan:3": ``storage.about_plan``).
     about: str | None = None
     profile_of: int | None = None  # a person whose profile the outbox sender adds, when sent
 

@@ -109,12 +109,18 @@ def before_turn(turn: TurnBase) -> bool:
 
 def after_turn(turn: TurnBase) -> None:
     """Ask the holder's waiting question after the reply (and keep it as their question); a
-    supporter's new thing is asked about through the holder's outbox."""
+    supporter's new thing is asked about through the holder's outbox.
+
+    Not after a reply whose own question is answered with a number (choices, or a thing to
+    pick after "change"): "2" would answer both, and a "no" erases what the supporter said.
+    It comes after the next reply instead (the holder's message finds it still waiting)."""
     ctx = turn.ctx
     if ctx.new_waiting:
         ask_about_new_item(turn)
         return
     if not ctx.ask_pending or ctx.conversation is None or ctx.person is None:
+        return
+    if ctx.picking or _asks_with_choices(ctx.replies):
         return
     if turn.conv.flow == APPROVE_FLOW:
         return
@@ -129,6 +135,12 @@ def after_turn(turn: TurnBase) -> None:
     storage.visit_flow(turn.conv, APPROVE_FLOW, approve.version, step.id)
     turn.use_conversation(turn.conv)
     turn.ctx.replies.append(question_reply(turn, request, ctx.person))
+
+
+def _asks_with_choices(replies: Sequence[Reply]) -> bool:
+    """The reply to the sender ends with a question of its own that has choices."""
+    own = [r for r in replies if r.to is None and r.due is None]
+    return bool(own) and own[-1].kind == "ask" and bool(own[-1].choices)
 
 
 # --- the holder's requests ------------------------------------------------------------------
@@ -336,9 +348,9 @@ def _tell_item_sayer(turn: TurnBase, item: storage.AnswerView, yes: bool, holder
         text = turn.msg(holder.key("item_told_yes"), item=item.text, **holder.words())
     else:
         text = turn.msg("item_told_no", name=holder.decider)
-    ctx.replies.append(
-        Reply(text=text, to=Recipient(address.channel, storage.address_text(address)))
-    )
+    assert ctx.person is not None and ctx.person.id is not None
+    to = Recipient(address.channel, storage.address_text(address))
+    ctx.replies.append(Reply(text=text, to=to, about=storage.about_plan(ctx.person.id)))
 
 
 def ask_about_new_item(turn: TurnBase) -> None:
@@ -392,7 +404,8 @@ def decide_supporter(turn: TurnBase, request: Request, yes: bool) -> None:
     turn.say(said)
     if address is not None:
         recipient = Recipient(address.channel, storage.address_text(address))
-        ctx.replies.append(Reply(text=tell, to=recipient))
+        about = storage.about_plan(access.person_id)  # not sent if Sam is removed first
+        ctx.replies.append(Reply(text=tell, to=recipient, about=about))
 
 
 # --- joining with a code --------------------------------------------------------------------

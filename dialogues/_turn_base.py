@@ -113,6 +113,9 @@ class TurnContext:
     replies: list[Reply] = field(default_factory=list)
     # The holder has a waiting "Is that OK?": ask it after this message's reply.
     ask_pending: bool = False
+    # This message's reply asks for a number of its own (a thing to pick, after "change"):
+    # the holder's waiting question comes after a later reply (one question at a time).
+    picking: bool = False
     # Lines of this message's replies kept for a repeat in another form: (said, kept).
     kept_instead: list[tuple[str, str]] = field(default_factory=list)
     # A supporter's conversation (not the holder's): worked out once, when it first matters.
@@ -422,6 +425,7 @@ class TurnBase:
         items = [a for a in self.section_items(section) if a.status == storage.ANSWER]
         lines = [self.msg("topic_picked", heading=self.heading(section))] if intro else []
         if items and intro and not self.by_supporter:  # "change": numbered, to pick one
+            self.ctx.picking = True
             numbered = (f"{n}. {self.item_text(a)}" for n, a in enumerate(items, start=1))
             lines += [self.msg("topic_has"), "\n".join(numbered), self.msg("topic_pick_tip")]
         elif items:

@@ -169,6 +169,7 @@ from storage._outbox import (
     OutboxItem,
     OutboxSummary,
     WaitingGroup,
+    about_plan,
     backoff,
     claim_due,
     forget_done_messages,
@@ -182,6 +183,7 @@ from storage._outbox import (
     queue_message,
     release,
     withdraw,
+    withdraw_for,
 )
 from storage._people import (
     create_person,
@@ -328,6 +330,7 @@ __all__ = [
     "VoiceClip",
     "VoiceNote",
     "WaitingGroup",
+    "about_plan",
     "access_address",
     "access_by_id",
     "access_list",
@@ -494,6 +497,7 @@ __all__ = [
     "waiting_items",
     "wants_voice",
     "withdraw",
+    "withdraw_for",
     "write_conversation",
     "write_file",
 ]

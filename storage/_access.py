@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from storage._addresses import link_person
 from storage._answers import AnswerView, waiting_items
 from storage._consents import drop_supporter_consent, name_supporter_consent
+from storage._outbox import about_plan, withdraw_for
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import (
     Access,
@@ -278,8 +279,10 @@ def find_access(session: Session, person: Person, name: str) -> list[AccessView]
 
 
 def remove_access(session: Session, access_id: int, now: datetime) -> None:
-    """End a supporter's access at once: unlinked, their place in the plan gone, and the
-    profile links sent to them turned off. They are told at their next message."""
+    """End a supporter's access at once: unlinked, their place in the plan gone, the
+    profile links sent to them turned off, and what waits for them in the outbox about the
+    plan withdrawn (a retry after a channel's bad moment would send it after the removal).
+    They are told at their next message."""
     row = session.get(Access, access_id)
     assert row is not None
     row.status, row.ended_at, row.told = REMOVED, now, False
@@ -306,6 +309,7 @@ def remove_access(session: Session, access_id: int, now: datetime) -> None:
         .where(col(Address.id) == aid, col(Address.active_person_id) == pid)
         .values(active_person_id=None)
     )
+    withdraw_for(session, aid, about_plan(pid))
     # Links made by the supporter's own messages (the page sent at the end of a plan).
     sent = select(ProcessedMessage.channel, ProcessedMessage.message_id).where(
         ProcessedMessage.address_id == aid, ProcessedMessage.person_id == pid

@@ -70,6 +70,7 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
         },
         "answers": [
             {
+                "id": a.id,  # what a consent record's subject_id names
                 "section": a.section,
                 "text": unseal(a.text_sealed),
                 "said_by": unseal(a.said_by_sealed),
@@ -105,6 +106,7 @@ def export_person(session: Session, person: Person) -> dict[str, object]:
         ],
         "access": [
             {
+                "id": a.id,
                 "name": holder_row_name(session, person, a),
                 "role": a.role,
                 "status": a.status,

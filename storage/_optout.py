@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from storage._access import HOLDER
 from storage._addresses import find_address, get_or_create_address
 from storage._personal import unseal
-from storage._tables import Address, Person, PersonAddress
+from storage._tables import Access, Address, Person, PersonAddress
 
 
 def is_opted_out(session: Session, channel: str, address: str) -> bool:
@@ -32,7 +33,14 @@ def set_opted_out(session: Session, channel: str, address: str, opted_out: bool 
 
 
 def reachable_addresses(session: Session, person: Person, channel: str) -> list[str]:
-    """The person's addresses on ``channel`` that have not opted out (for outbound texts)."""
+    """The person's own addresses on ``channel`` that have not opted out (for outbound texts
+    such as ``planbot links send``): not a supporter's, who talks for the person too (a link
+    sent there would outlive the supporter's removal)."""
+    supporters = select(Access.address_id).where(
+        Access.person_id == person.id,
+        Access.role != HOLDER,
+        col(Access.address_id).is_not(None),
+    )
     rows = session.exec(
         select(Address)
         .join(PersonAddress, col(PersonAddress.address_id) == col(Address.id))
@@ -40,6 +48,7 @@ def reachable_addresses(session: Session, person: Person, channel: str) -> list[
             PersonAddress.person_id == person.id,
             Address.channel == channel,
             col(Address.opted_out).is_(False),
+            col(Address.id).not_in(supporters),
         )
         .order_by(col(Address.id))
     )

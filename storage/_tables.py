@@ -232,7 +232,8 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200)
     # What it asks about ("item:12": a thing waiting for the holder's OK), so that a question
-    # answered another way is withdrawn before it is sent; None for most messages.
+    # answered another way is withdrawn before it is sent; or whose plan a message for a
+    # supporter is about ("plan:3"), withdrawn if they are removed first; None for most.
     about: str | None = Field(default=None, max_length=40)
     channel: str = Field(max_length=20)
     lookup: str = Field(sa_type=Text)

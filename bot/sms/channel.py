@@ -177,6 +177,7 @@ class SmsChannel(Channel):
                     reply=Reply(text, kind="profile").to_dict(),
                     due=self.clock(),
                     key=short.key,
+                    about=short.about,
                 )
         except PlanbotError as exc:
             log.error("profile not queued: %s", type(exc).__name__)
@@ -238,6 +239,7 @@ class SmsChannel(Channel):
                     short = self._short_in(session, inbound, person, key)
                     return Outcome(replies, short=short)
                 reply = self._review_in(session, inbound, person)
+                assert person.id is not None
                 storage.queue_message(
                     session,
                     channel=CHANNEL,
@@ -245,6 +247,7 @@ class SmsChannel(Channel):
                     reply=reply.to_dict(),
                     due=self.clock(),
                     key=key,
+                    about=storage.about_plan(person.id),
                 )
         except PlanbotError as exc:
             log.error("profile link not made: %s", type(exc).__name__)
@@ -286,8 +289,10 @@ class SmsChannel(Channel):
         key: str | None = None,
     ) -> ShortProfile:
         """The person's profile and a fresh link, to fit into 3 texts once this is stored."""
+        assert person.id is not None
         token = self._new_link(session, inbound, person)
-        return ShortProfile(build_profile(session, person), self.link_url(token), key)
+        about = storage.about_plan(person.id)
+        return ShortProfile(build_profile(session, person), self.link_url(token), key, about)
 
     @staticmethod
     def _finished_flow(session: Session, inbound: InboundSms, person: storage.Person) -> str:

@@ -75,12 +75,14 @@ class ShortProfile:
     """A profile to fit into 3 texts, read from the database and fitted off the event loop.
 
     ``key``: at the end of a plan, the outbox key it is queued under (None: PROFILE, the
-    answer to this text).
+    answer to this text); ``about``: whose plan it is, as the outbox tags it (so it is not
+    sent to a supporter removed before it goes).
     """
 
     profile: Profile
     link: str
     key: str | None = None
+    about: str | None = None
 
 
 @dataclass

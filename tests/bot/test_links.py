@@ -160,6 +160,24 @@ def test_links_send_texts_a_new_link(cli_env: storage.Database) -> None:
         )
 
 
+def test_links_send_texts_the_person_not_their_supporters(cli_env: storage.Database) -> None:
+    """Sam helps with Dev's plan from his own phone: the link is Dev's, and a link sent to
+    Sam would outlive Sam's removal (only links Sam asked for are turned off then)."""
+    with cli_env.transaction() as session:
+        dev = storage.create_person(session, "Dev")
+        home = storage.get_or_create_address(session, "sms", "+447700900123")
+        storage.link_person(session, dev, home)
+        storage.add_holder(session, dev, home, storage.utcnow())
+        sam = storage.get_or_create_address(session, "sms", "+447700900456")
+        access = storage.start_joining(session, dev, sam, storage.utcnow())
+        storage.finish_joining(session, access, "Sam", "friend")
+        storage.approve_access(session, access, storage.utcnow())
+    with fake_twilio() as twilio:
+        result = CliRunner().invoke(cli, ["links", "send", "Dev"])
+    assert result.exit_code == 0, result.output
+    assert [m["To"] for m in twilio.sent] == ["+447700900123"]
+
+
 def test_links_send_skips_opted_out_numbers(cli_env: storage.Database) -> None:
     make_person(cli_env, number="+447700900123")
     with cli_env.transaction() as session:

@@ -167,12 +167,26 @@ def test_export_shows_consent_privacy_access_and_records(
         ]
         assert "bad with money" not in json.dumps(exported)
         since = clock.now.isoformat()
-        assert exported["access"] == [
-            {"name": "Dev", "role": "holder", "status": "active", "since": since, "ended": None},
-            {"name": "Sam", "role": "friend", "status": "active", "since": since, "ended": None},
-        ]
+        holder, supporter = exported["access"]  # type: ignore[misc]
+        assert holder == {
+            "id": holder["id"],
+            "name": "Dev",
+            "role": "holder",
+            "status": "active",
+            "since": since,
+            "ended": None,
+        }
+        assert supporter == {
+            "id": access_id,  # what the consent record's subject_id names
+            "name": "Sam",
+            "role": "friend",
+            "status": "active",
+            "since": since,
+            "ended": None,
+        }
         (record,) = exported["consents"]  # type: ignore[misc]
         assert record["by"] == "Dev" and record["channel"] == "sms" and record["decision"] == "yes"
+        assert record["subject_id"] == supporter["id"]
         assert record["wording"] == "approve v1: approve_supporter"
 
         removed = storage.erase_person(session, person)
