@@ -253,8 +253,9 @@ def profile(
 ) -> None:
     """Write a person's easy-read one-page profile as a page, PDF, picture, text or sound.
 
-    Without --out nothing is left in the current folder: the profile is personal, so text
-    formats are printed and binary formats ask where to go.
+    Without --out nothing is left in the current folder: the profile is personal.
+
+    So text formats are printed, and binary formats ask where to go.
     """
     from easyread.files import FORMATS
 
