@@ -60,8 +60,10 @@ def remove(
     name: str = typer.Argument(..., help="The person's name."),
     supporter: str = typer.Argument(..., help="The supporter's name, as they gave it."),
 ) -> None:
-    """End a supporter's access to a person's plan at once (they are told at their next
-    message; what they added stays on the plan)."""
+    """End a supporter's access to a person's plan at once.
+
+    They are told at their next message. What they added stays on the plan.
+    """
     settings, db = open_db()
     try:
         with db.transaction() as session:

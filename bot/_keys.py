@@ -114,6 +114,7 @@ def rotate(
     """Re-seal everything under PLANBOT_SECRET_KEY (old keys in PLANBOT_OLD_SECRET_KEYS).
 
     Safe to stop and run again: each batch is committed, and a value says which key sealed it.
+
     planbot can keep serving meanwhile.
     """
     settings, db = _local()

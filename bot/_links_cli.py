@@ -101,9 +101,9 @@ def new(name: str = typer.Argument(..., help="The person's name.")) -> None:
 def send(name: str = typer.Argument(..., help="The person's name.")) -> None:
     """Make a new link and text it to the person's phone numbers (not to opted-out ones).
 
-    The texts go through the outbox, queued with the link in one transaction, then sent at
-    once; one Twilio could not take is tried again by ``planbot serve`` or ``planbot outbox
-    --once``.
+    The texts go through the outbox, queued with the link in one transaction, then sent at once.
+
+    A text Twilio could not take is tried again by planbot serve or planbot outbox --once.
     """
     try:  # Twilio's library loads only for this command
         from bot._outbox_cli import send_once

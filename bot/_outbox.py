@@ -75,8 +75,12 @@ class OutboxSender:
         clock: Callable[[], datetime] | None = None,
         every: float = EVERY,
         batch: int = BATCH,
+        address: str | None = None,
     ) -> None:
+        """``address``: send only what is for this one address (a terminal chat shows its own
+        messages, as a phone does); everyone's when None."""
         self.db = db
+        self.address = address
         self.senders = {s.channel: s for s in senders}
         self.clock = clock or storage.utcnow
         self.every = every
@@ -101,7 +105,11 @@ class OutboxSender:
     def _claim(self) -> list[storage.OutboxItem]:
         with self.db.transaction() as session:
             return storage.claim_due(
-                session, now=self.clock(), channels=self.channels, limit=self.batch
+                session,
+                now=self.clock(),
+                channels=self.channels,
+                limit=self.batch,
+                address=self.address,
             )
 
     async def _send(self, item: storage.OutboxItem, counts: SendCounts) -> None:

@@ -88,9 +88,16 @@ def _open(settings: Settings, url: str | None = None) -> storage.Database:
 
 @app.command()
 def chat(
-    person: str = typer.Option(..., "--person", help="Whose plan this is (their name)."),
+    person: str | None = typer.Option(
+        None,
+        "--person",
+        help="Whose plan: a name for a new plan, or a plan this address already talks for. "
+        "Leave it out to begin as a new phone would.",
+    ),
     address: str = typer.Option(
-        "terminal", help="Who is at this terminal; a supporter can use their own name."
+        "terminal",
+        help="Who is at this terminal, like a phone number: each keeps its own place. A "
+        "supporter uses their own (--address sam), then types JOIN and the holder's code.",
     ),
 ) -> None:
     """Talk to planbot in this terminal. One line is one message; piped input works too."""
@@ -246,8 +253,9 @@ def profile(
 ) -> None:
     """Write a person's easy-read one-page profile as a page, PDF, picture, text or sound.
 
-    Without --out nothing is left in the current folder: the profile is personal, so text
-    formats are printed and binary formats ask where to go.
+    Without --out nothing is left in the current folder: the profile is personal.
+
+    So text formats are printed, and binary formats ask where to go.
     """
     from easyread.files import FORMATS
 

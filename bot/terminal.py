@@ -4,9 +4,20 @@ Choices are shown as numbered lines, so "1" or the words both work. Each line ge
 message id; nothing is printed that the person did not type or the engine did not say. At the
 end of a plan the plain-text profile is printed.
 
-The terminal's outbox sender prints a message queued for a terminal address, headed with
-whom it is for (several people can share one terminal: ``planbot chat --address``). ``planbot
-chat`` prints what is due after each line; ``planbot outbox --once`` prints what is due.
+A terminal address (``planbot chat --address sam``) is like a phone: it has its own place in
+each plan it talks for, and joins someone's plan the way a phone does, with JOIN and a code
+from the holder's INVITE, after the holder's yes. So:
+
+- ``--person NAME`` goes with the session's first message only (it picks whose plan, or names
+  a new one); the lines after it go wherever the conversation is, as a phone's texts do.
+  Sent with every line, it would pull a supporter out of the join questions back to a plan
+  of their own, and undo ``switch``. It never links the address to someone else's plan: the
+  engine says how to ask to help instead (``Engine._for_named_person``).
+- The outbox sender prints a message queued for a terminal address, headed with whom it is
+  for. ``planbot chat`` prints what is due for its own address after each line (a holder
+  sees "Is that OK?" at their next ``planbot chat``, never in the supporter's);
+  ``planbot outbox --once`` prints what is due for every address.
+
 A message with ``profile_of`` is followed by that person's plain-text profile, made when it
 is printed (nothing more if the person was erased).
 """
@@ -88,7 +99,9 @@ class TerminalChat(Channel):
         self.person = person
         self.out = out or sys.stdout
         self.prompt = prompt
-        self.outbox = OutboxSender(db, [TerminalSender(self.out, db=db)], clock=self.clock)
+        self.outbox = OutboxSender(
+            db, [TerminalSender(self.out, db=db)], clock=self.clock, address=address
+        )
 
     def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
         """The plain-text one-page profile (or review sheet), shown when a flow is finished;
@@ -116,11 +129,12 @@ class TerminalChat(Channel):
             person=self.person,
             opening=opening,
         )
+        self.person = None  # the first message only: then as a phone
         replies = self.engine.handle(incoming)
         for reply in replies:
             print(format_reply(reply), file=self.out)
         print(file=self.out, flush=True)
-        asyncio.run(self.outbox.send_due())  # what is due for this terminal's people
+        asyncio.run(self.outbox.send_due())  # what is due for this address
         return replies
 
     def open(self) -> list[Reply]:

@@ -270,7 +270,8 @@ class Engine:
         )
         if incoming.person:
             people = storage.people_for_address(session, address)
-            self._for_named_person(ctx, incoming.person.strip(), people)
+            if not self._for_named_person(ctx, incoming.person.strip(), people):
+                self._for_address(ctx, active, active_conversation)
         else:
             self._for_address(ctx, active, active_conversation)
         assert ctx.conversation is not None
@@ -373,29 +374,43 @@ class Engine:
             return people[0], storage.conversation_for(session, address, people[0]), people
         return None, None, people
 
-    def _for_named_person(self, ctx: TurnContext, name: str, people: list[Person]) -> None:
-        """The channel already knows the person (``planbot chat --person NAME``)."""
+    def _for_named_person(self, ctx: TurnContext, name: str, people: list[Person]) -> bool:
+        """The channel names the person (``planbot chat --person NAME``). False when the
+        message goes where the address is, as if no name came.
+
+        - A person of that name this address talks for: their plan.
+        - Else, while the address is in a conversation about nobody in another flow than the
+          profile's (joining a plan or a group, running a group, a review begun): where it
+          is (the name may be the supporter's own).
+        - Else, a plan of that name that this address cannot see: the name never links the
+          address to it (only the holder's yes to a JOIN does). Where the address is, and the
+          turn says kindly how to ask to help (``ctx.not_theirs``).
+        - Else, a new plan for that name (consent first; the name is not asked again).
+        """
         session, address = ctx.session, ctx.address
         wanted = name.casefold()
         person = next((p for p in people if storage.is_named(p, name)), None)
-        if person is None:
-            found = storage.find_people(session, name)
-            if len(found) == 1:
-                person = found[0]
-                storage.link_person(session, person, address)
-        if person is None:
-            conv = storage.conversation_for(session, address, None)
-            if conv is None or (storage.conversation_name_hint(conv) or "").casefold() != wanted:
-                if conv is not None:
-                    storage.delete_conversation(session, conv)
-                conv = self._new_conversation(session, address, None, self.first_state)
-                storage.set_conversation_name_hint(conv, name)
-                ctx.fresh = True
-            ctx.conversation = conv
-            return
-        storage.set_active_person(session, address, person)
-        ctx.person = person
-        ctx.conversation, ctx.fresh = self.conversation_with(session, address, person)
+        if person is not None:
+            storage.set_active_person(session, address, person)
+            ctx.person = person
+            ctx.conversation, ctx.fresh = self.conversation_with(session, address, person)
+            return True
+        conv = storage.conversation_for(session, address, None)
+        if conv is not None and conv.flow != self.flows.default.name:
+            return False
+        found = storage.find_people(session, name)
+        if found:
+            ctx.not_theirs = storage.person_name(found[0]) or name
+            return False
+        if conv is None or (storage.conversation_name_hint(conv) or "").casefold() != wanted:
+            if conv is not None:
+                storage.delete_conversation(session, conv)
+            conv = self._new_conversation(session, address, None, self.first_state)
+            storage.set_conversation_name_hint(conv, name)
+            ctx.fresh = True
+        storage.set_active_person(session, address, None)  # the next message comes here too
+        ctx.conversation = conv
+        return True
 
     def conversation_with(
         self, session: Session, address: Address, person: Person

@@ -101,6 +101,9 @@ def before_turn(turn: TurnBase) -> bool:
         return True
     if tell_removed(turn):
         return True
+    if turn.ctx.not_theirs is not None:
+        not_their_plan(turn, turn.ctx.not_theirs)
+        return True
     if turn.conv.flow == JOIN_FLOW:
         answer_join(turn)
         return True
@@ -469,6 +472,18 @@ def talk_about_nobody(turn: TurnBase, flow_name: str) -> None:
     turn.use_conversation(conv)
 
 
+def not_their_plan(turn: TurnBase, name: str) -> None:
+    """The channel named a plan this address cannot see (``planbot chat --person Dev`` from
+    a supporter's own terminal): how to ask to help, and nothing is linked. A new address is
+    not kept; one that talks for other plans gets its own question again."""
+    ctx = turn.ctx
+    fresh = ctx.fresh
+    words = (turn.msg("named_plan_not_yours", name=name), turn.msg("named_plan_how", name=name))
+    _say_and_tidy(turn, "\n".join(words))
+    if not fresh and ctx.conversation is not None:
+        turn.ask()
+
+
 def _say_and_tidy(turn: TurnBase, text: str) -> None:
     """Answer a code that did not work; a new address that talks for nobody is not kept."""
     ctx = turn.ctx
@@ -510,7 +525,9 @@ def answer_join(turn: TurnBase) -> None:
         turn.state = FINISHED
         turn.say(turn.msg("join_waiting", name=holder.decider))
         return
-    if command is not None and command[0] in ("help", "repeat"):
+    # Opened again (a terminal's new ``planbot chat``, Telegram's /start): the question again,
+    # not counted as an unclear answer.
+    if ctx.opening or (command is not None and command[0] in ("help", "repeat")):
         ask_join(turn)
         return
     step = turn.script.step(turn.state)

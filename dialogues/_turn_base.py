@@ -132,6 +132,9 @@ class TurnContext:
     # A Planning Live participant's group and membership, read once when first needed
     # (``dialogues._live.seat``).
     live: object | None = None
+    # The channel named a plan this address cannot see (``planbot chat --person Dev`` from a
+    # supporter's terminal): the turn says how to ask to help, and links nothing.
+    not_theirs: str | None = None
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""

@@ -200,8 +200,10 @@ def claim_due(
     channels: list[str],
     limit: int = 20,
     lease: timedelta = LEASE,
+    address: str | None = None,
 ) -> list[OutboxItem]:
-    """Take up to ``limit`` due messages on ``channels`` for one sender, for ``lease``.
+    """Take up to ``limit`` due messages on ``channels`` for one sender, for ``lease``; only
+    those for ``address`` when it is given (a terminal chat is one address, as a phone is).
 
     Rows for addresses that opted out are closed here, unsent. Commit before sending: the
     lease, not a held lock, keeps other senders away while this one sends.
@@ -209,12 +211,14 @@ def claim_due(
     if not channels:
         return []
     now = _utc(now)
+    only = [] if address is None else [k for c in channels for k in lookup_keys(c, address)]
     query = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == WAITING,
             col(OutboxMessage.channel).in_(channels),
             col(OutboxMessage.available_at) <= now,
+            *([col(OutboxMessage.lookup).in_(only)] if address is not None else []),
         )
         .order_by(col(OutboxMessage.available_at), col(OutboxMessage.id))
         .limit(limit)

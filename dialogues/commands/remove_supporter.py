@@ -1,11 +1,15 @@
 """remove Sam: the holder ends a supporter's access at once. What Sam added stays on the
-plan; Sam is told kindly at their next message, and their links stop working."""
+plan; Sam is told kindly at their next message, and their links stop working.
+
+"remove" with no name (a tap on /remove in Telegram's menu sends just that) shows who can
+see the plan, and how to say remove and a name: never a thing saved as an answer."""
 
 from __future__ import annotations
 
 import storage
 from dialogues import _together as together
 from dialogues._turn_base import TurnBase
+from dialogues.commands import who_can_see
 
 
 def run(turn: TurnBase, name: str) -> None:
@@ -14,6 +18,9 @@ def run(turn: TurnBase, name: str) -> None:
     if together.not_the_holder(turn, "remove_not_holder"):
         return
     assert person is not None  # the holder's plan
+    if not name.strip():
+        who_can_see.run(turn, "")
+        return
     found = storage.find_access(ctx.session, person, name)
     if len(found) != 1:
         shown = found[0].name if found else name

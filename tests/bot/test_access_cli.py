@@ -3,11 +3,15 @@ CLI (Typer's runner), on a plan a supporter joined through the real engine."""
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -121,3 +125,34 @@ def test_a_plan_held_by_mum_lists_mum_as_its_holder(engine: Engine, runner: CliR
     assert listed.output.splitlines() == ["Pat  holder  active  since 2026-11-23"]
     exported = runner.invoke(cli, ["export", "Amy"])
     assert '"name": "Pat"' in exported.output and '"role": "holder"' in exported.output
+
+
+def _commands(command: Any, path: str = "planbot") -> Iterator[tuple[str, Any]]:
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, f"{path} {name}")
+
+
+def test_every_commands_help_keeps_its_sentences_whole() -> None:
+    """Typer keeps a line break inside a help paragraph (in the list of commands too): each
+    paragraph of a command's docstring is one line, so the help wraps only where the screen
+    ends."""
+    broken = [
+        f"{path}: {paragraph!r}"
+        for path, command in _commands(typer.main.get_command(cli))
+        for paragraph in inspect.cleandoc(command.help or "").split("\n\n")
+        if "\n" in paragraph
+    ]
+    assert broken == []
+
+
+def test_access_remove_help_reads_as_whole_sentences() -> None:
+    wide = {"COLUMNS": "200"}
+    listed = CliRunner().invoke(cli, ["access", "--help"], env=wide)
+    summary = r"remove +End a supporter's access to a person's plan at once\. +│"
+    assert re.search(summary, listed.output), listed.output
+    shown = CliRunner().invoke(cli, ["access", "remove", "--help"], env=wide)
+    assert shown.exit_code == 0, shown.output
+    lines = [line.strip() for line in shown.output.splitlines()]
+    assert "End a supporter's access to a person's plan at once." in lines
+    assert "They are told at their next message. What they added stays on the plan." in lines

@@ -307,11 +307,18 @@ def test_planbot_outbox_lists_without_words_or_numbers_and_sends_once(
     db.dispose()
 
 
-def test_the_terminal_prints_what_is_due_for_whom(
+def test_a_terminal_chat_prints_what_is_due_for_its_own_address_only(
     db: storage.Database, settings: Settings, clock: Clock
 ) -> None:
+    """Like a phone: Sam's message waits for Sam's own ``planbot chat --address Sam``."""
     queue(db, clock, "t", channel="terminal", to="Sam", words="Kim asks: can you help?")
+    queue(db, clock, "k", channel="terminal", to="terminal", words="A message for Kim.")
     out = io.StringIO()
     TerminalChat(db, settings, address="terminal", person="Kim", out=out, clock=clock).run([])
-    assert "[for Sam]\nKim asks: can you help?" in out.getvalue()
+    assert "[for terminal]\nA message for Kim." in out.getvalue()
+    assert "Kim asks" not in out.getvalue()
+    assert statuses(db, "t", "k") == {"t": "waiting", "k": "sent"}
+    at_sams = io.StringIO()
+    TerminalChat(db, settings, address="Sam", out=at_sams, clock=clock).run([])
+    assert "[for Sam]\nKim asks: can you help?" in at_sams.getvalue()
     assert statuses(db, "t") == {"t": "sent"}

@@ -159,11 +159,12 @@ def test_planbot_review_writes_every_format(tmp_path: Path) -> None:
             [PLANBOT, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
         )
 
-    # Amy's own words first, then her mum's review from another phone.
+    # Amy's own words first, then her mum's review, beside Amy at Amy's terminal (from her
+    # own terminal, Mum would join Amy's plan with a code first: see test_terminal.py).
     own = run(["chat", "--person", "Amy"], "yes\n1\nI am funny\ndone\n")
     assert own.returncode == 0, own.stderr
     said = "review\n1\nJo\n" + "".join(f"{a}\ndone\n" for a in REVIEW_ANSWERS.values())
-    review = run(["chat", "--person", "Amy", "--address", "mum"], said + "no\n")
+    review = run(["chat", "--person", "Amy"], said + "no\n")
     assert review.returncode == 0, review.stderr
     assert "Getting ready for Amy's review" in review.stdout
     out = {}

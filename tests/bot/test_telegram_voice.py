@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import soundfile as sf
+from sqlmodel import select
 
 import storage
 from bot.telegram.channel import TelegramApp, TelegramChannel, menu_commands
@@ -110,6 +111,10 @@ def test_the_menu_comes_from_messages_toml_in_its_order() -> None:
     assert all(1 <= len(c.description) <= 256 for c in commands)
     by_name = {c.command: c.description for c in commands}
     assert by_name["voice"] == "Hear each question as a voice note, or stop"
+    # Planning together: /remove needs a name after it, and its words say so.
+    assert names.index("invite") < names.index("who_can_see") < names.index("remove")
+    assert by_name["who_can_see"] == "See who can see your plan"
+    assert "remove and their name, like remove Sam" in by_name["remove"]
 
 
 async def test_the_webhook_app_sets_the_menu_at_start(
@@ -127,6 +132,7 @@ async def test_the_webhook_app_sets_the_menu_at_start(
             "command": "voice",
             "description": "Hear each question as a voice note, or stop",
         } in menu
+        assert {"invite", "who_can_see", "remove"} <= {c["command"] for c in menu}
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as web:
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -135,6 +141,23 @@ async def test_the_webhook_app_sets_the_menu_at_start(
             )
     assert response.status_code == 200
     assert len(fake.sent("setMyCommands")) == 1  # once at start, not for each update
+
+
+async def test_the_planning_together_menu_commands_work_when_tapped(
+    bot: Bot, db: storage.Database
+) -> None:
+    """A tap on a menu command sends it alone: /remove with no name shows who can see the
+    plan and how to remove someone (never a thing saved)."""
+    await agree(bot)
+    await bot.press("no")  # no photo: now at the first topic
+    invited = joined(await bot.say("/invite"))
+    assert "Here is a code for your supporter" in invited and "send JOIN" in invited
+    assert "Only you can see your plan." in joined(await bot.say("/who_can_see"))
+    removing = joined(await bot.say("/remove"))
+    assert "Only you can see your plan." in removing
+    assert FIRST_TOPIC in removing  # then the question again
+    with db.transaction() as session:
+        assert list(session.exec(select(storage.Answer))) == []
 
 
 def test_planbot_telegram_sets_the_menu_when_long_polling_starts(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,24 +55,40 @@ def run_planbot(
 
 
 FIRST_CHAT = "yes\n1\nkind, funny 🙂\ndone\nmy lurcher Tango - he is my sunshine!\n"
-SECOND_CHAT = "done\nlisten to me\n"
-SUPPORTER_CHAT = "supporter\nMo\nnever gives up\n"
+SECOND_CHAT = "done\nlisten to me\ninvite\n"
+JOIN_CHAT = "JOIN {code}\nyes\nMo\nsupporter\nmy answers\n"
 
 
 @pytest.fixture(scope="module")
 def chats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Dev chats, comes back in a second process, then Mo joins from her own terminal."""
+    """Dev chats and comes back in a second process, where Dev invites Mo. Mo, at her own
+    terminal, first names Dev's plan (refused), then joins with the code in another session
+    (named after herself, as people do); Dev says yes in Dev's next session, Mo adds a thing
+    in hers, and Dev says yes to it."""
     data = tmp_path_factory.mktemp("chat") / "data"
     first = run_planbot(data, "chat", "--person", "Dev", stdin=FIRST_CHAT)
     second = run_planbot(data, "chat", "--person", "Dev", stdin=SECOND_CHAT)
-    supporter = run_planbot(
-        data, "chat", "--person", "Dev", "--address", "mo", stdin=SUPPORTER_CHAT
+    code = re.findall(r"JOIN (\d{6})", second.stdout)[-1]
+    named = run_planbot(data, "chat", "--person", "Dev", "--address", "mo", stdin="hello\n")
+    access_after_named = run_planbot(data, "access", "list", "Dev").stdout
+    join = run_planbot(
+        data, "chat", "--person", "Mo", "--address", "mo", stdin=JOIN_CHAT.format(code=code)
     )
+    waiting = run_planbot(data, "outbox", "--list").stdout
+    holder_yes = run_planbot(data, "chat", "--person", "Dev", stdin="yes\n")
+    supporter = run_planbot(data, "chat", "--address", "mo", stdin="never gives up\n")
+    holder_ok = run_planbot(data, "chat", "--person", "Dev", stdin="yes\n")
     exported = run_planbot(data, "export", "Dev")
     return {
         "first": first.stdout,
         "second": second.stdout,
+        "named": named.stdout,
+        "access_after_named": access_after_named,
+        "join": join.stdout,
+        "waiting": waiting,
+        "holder_yes": holder_yes.stdout,
         "supporter": supporter.stdout,
+        "holder_ok": holder_ok.stdout,
         "export": json.loads(exported.stdout),
     }
 
@@ -113,12 +130,55 @@ def test_a_second_chat_process_welcomes_back_and_carries_on(chats: dict[str, Any
     assert "Can I keep your answers safe" not in out
 
 
-def test_a_supporter_at_another_terminal_joins_the_same_person(chats: dict[str, Any]) -> None:
+def test_naming_someone_elses_plan_links_nothing_and_says_how_to_join(
+    chats: dict[str, Any],
+) -> None:
+    out = chats["named"]
+    assert out.startswith(
+        "There is a plan for Dev already. Only Dev can choose who helps with it.\n"
+        "To help, ask Dev to say invite. Then send me JOIN and the code."
+    )
+    assert "kind" not in out and "Who is typing?" not in out
+    [holder] = chats["access_after_named"].splitlines()  # nothing of the address was linked
+    assert holder.startswith("Dev  holder  active")
+
+
+def test_a_supporter_at_another_terminal_joins_with_the_holders_code(
+    chats: dict[str, Any],
+) -> None:
+    out = chats["join"]
+    for words in (
+        "Dev gave you a code to help with their plan.",
+        "Can I keep your name and number, so you can help Dev?",
+        "What is your name?",
+        "How do you know Dev?",
+        "Thank you. I have asked Dev. I will tell you when Dev says yes.",
+        "Dev has not said yes yet.",  # "my answers" shows nothing of the plan meanwhile
+    ):
+        assert words in out
+    assert "kind" not in out and "[for " not in out  # Dev's question waits for Dev's terminal
+    assert "Waiting: 1 message for 1 person." in chats["waiting"]
+
+
+def test_the_holder_is_asked_at_their_own_terminal_and_says_yes(chats: dict[str, Any]) -> None:
+    out = chats["holder_yes"]
+    assert "[for terminal]\nMo is your supporter." in out
+    assert out.index("Is that OK?") < out.index("Thank you. Mo can see your plan now.")
+    assert "[for mo]" not in out  # Mo hears it at Mo's own terminal
+
+
+def test_the_supporter_then_adds_to_the_plan_and_the_holder_agrees(
+    chats: dict[str, Any],
+) -> None:
     out = chats["supporter"]
-    assert out.startswith("Who is typing?")
-    assert "What is your name?" in out
+    assert "[for mo]\nDev said yes. You can see the plan of Dev now" in out
     assert "What do you like about Dev?" in out  # Mo starts at the first topic
     assert "- never gives up" in out
+    agreed = chats["holder_ok"]
+    assert "Mo said about you: never gives up." in agreed
+    assert "Thank you. It is on your profile now." in agreed
+    consent = [a["consent"] for a in chats["export"]["answers"] if a["said_by"] == "Mo"]
+    assert consent == ["agreed"]
 
 
 # --- TerminalChat in process -------------------------------------------------------------------

@@ -235,26 +235,35 @@ def test_someone_new_on_a_shared_address_starts_with_consent(
     assert count(db, storage.Person) == 3
 
 
-def test_a_supporter_joins_from_another_address(engine: Engine, db: storage.Database) -> None:
+def test_naming_a_plan_from_another_address_links_nothing(
+    engine: Engine, db: storage.Database
+) -> None:
+    """Only the holder's yes to a JOIN lets another address into a plan: a channel that
+    names the person (``planbot chat --person Dev --address mo``) gets how to ask instead."""
     dev = Chat(engine, "dev-phone", person="Dev")
     dev.start()
     dev.send("kind")
 
     supporter = Chat(engine, "mo-laptop", person="Dev")
-    opened = supporter.send("", opening=True)
-    assert "Who is typing?" in opened
-    assert "Can I keep your answers safe" not in opened
-    assert "What is your name?" in supporter.send("supporter")
-    assert "What do you like about Dev?" in supporter.send("Mo")
-    supporter.send("brave, never gives up")
+    for said in (supporter.send("", opening=True), supporter.send("my answers")):
+        assert "There is a plan for Dev already." in said
+        assert "To help, ask Dev to say invite. Then send me JOIN and the code." in said
+        assert "kind" not in said and "Who is typing?" not in said
+    with db.transaction() as session:
+        assert storage.find_address(session, CHANNEL, "mo-laptop") is None  # nothing kept
 
-    answers = answers_of(db, "Dev")
-    assert [(a.text, a.said_by, a.perspective) for a in answers] == [
-        ("kind", "Dev", "person"),
-        ("brave", "Mo", "supporter"),
-        ("never gives up", "Mo", "supporter"),
-    ]
-    assert count(db, storage.Person) == 1
+    # An address with a plan of its own is told too (the plan's name as kept), then gets
+    # its own question again.
+    Chat(engine, "kim-phone", person="Kim").start()
+    said = Chat(engine, "kim-phone", person="dev").send("", opening=True)
+    assert "There is a plan for Dev already." in said
+    assert "What do people like about you?" in said
+    with db.transaction() as session:
+        address = storage.find_address(session, CHANNEL, "kim-phone")
+        assert address is not None
+        names = [storage.person_name(p) for p in storage.people_for_address(session, address)]
+    assert names == ["Kim"]
+    assert texts_of(db, "Dev") == ["kind"]
 
 
 # --- bad input ---------------------------------------------------------------------------------

@@ -32,6 +32,9 @@ without writing Python. The format:
     large_print = true         # optional: whether the person asked for bigger writing
     nothing_stored = true      # optional: no person, no address, no answer, no conversation
     person = "Dev"             # optional: which of the address's people the rest is about
+    not_kept = ["07700 900005"]  # optional: addresses of which nothing is kept: no address
+                               # row, and no access row but holders', no conversation about
+                               # nobody (a supporter who said no, or was said no to)
     consents = ["keep_answers yes", "made_for best_interests"]
                                # optional: the person's consent records, oldest first, as
                                # "subject decision" (a reason kept with one: "... because ...")
@@ -51,7 +54,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import storage
 from dialogues import Engine, Incoming, Media, ReceivedPhoto
@@ -88,6 +91,7 @@ END_KEYS = {
     "consents",
     "consents_by",
     "large_print",
+    "not_kept",
 }
 
 
@@ -142,6 +146,19 @@ def _count(session: Session, model: type) -> int:
     return int(session.exec(select(func.count()).select_from(model)).one())
 
 
+def check_not_kept(session: Session, addresses: list[str], where: str) -> None:
+    """Nothing of these addresses is kept: not the address, not an access row (the holders'
+    are the only ones left), not a conversation about nobody."""
+    for gone in addresses:
+        assert storage.find_address(session, CHANNEL, gone) is None, f"{where}: {gone} kept"
+    access = session.exec(select(storage.Access).where(storage.Access.role != storage.HOLDER))
+    assert not access.all(), f"{where}: a supporter's access row was kept"
+    about_nobody = select(storage.Conversation).where(
+        col(storage.Conversation.person_id).is_(None)
+    )
+    assert not session.exec(about_nobody).all(), f"{where}: a conversation about nobody kept"
+
+
 def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
     end = case.get("end", {})
     with db.transaction() as session:
@@ -151,6 +168,8 @@ def check_end(db: storage.Database, case: dict[str, Any], where: str) -> None:
             return
         address = storage.find_address(session, CHANNEL, case.get("address", DEFAULT_ADDRESS))
         assert address is not None, f"{where}: the address was not stored"
+        if "not_kept" in end:
+            check_not_kept(session, end["not_kept"], where)
         if case.get("person") or end.get("person"):
             people = storage.find_people(session, end.get("person") or case["person"])
         else:

@@ -162,6 +162,16 @@ def test_a_sender_takes_only_its_own_channels(db: storage.Database, clock: Clock
     assert [i.key for i in claim(db, clock, ("sms", "telegram"))] == ["b"]
 
 
+def test_a_claim_for_one_address_leaves_the_others(db: storage.Database, clock: Clock) -> None:
+    """A terminal chat is one address: it takes its own messages, as a phone gets its own."""
+    queue(db, "sam", clock, channel="terminal", address="sam")
+    queue(db, "dev", clock, channel="terminal", address="dev")
+    with db.transaction() as session:
+        items = storage.claim_due(session, now=clock(), channels=["terminal"], address="dev")
+    assert [i.key for i in items] == ["dev"]
+    assert [i.key for i in claim(db, clock, ("terminal",))] == ["sam"]
+
+
 def test_a_late_answer_from_a_sender_whose_claim_ran_out_changes_nothing(
     db: storage.Database, clock: Clock
 ) -> None:
