@@ -9,6 +9,10 @@ for PDFs waits its turn, within the same time limit, instead of starting 100 lay
 page's file that ran out of time is not tried again for ``TRY_AGAIN_AFTER`` (unless what it
 shows changes): asking for it again and again costs nothing.
 
+Each render works in a private folder under the data folder (``bot._scratch``): the parent
+makes it before the child starts and removes it after the child has ended, so a render
+killed for time leaves no photo and no words behind, and none ever go to the system's /tmp.
+
 The children come from a fork server that has already loaded the renderers, so a child
 starts in milliseconds. ``render_bounded`` blocks: call it from a worker thread (the web
 app's ``render`` does), or from code already off the loop (the Telegram engine thread).
@@ -18,14 +22,18 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, TypeVar
 
 import storage
+from bot._scratch import scratch_folder
 from planbot.errors import PlanbotError, RenderBusy, RenderError, RenderTimeout, SealError
 from planbot.settings import Settings
 
@@ -45,10 +53,13 @@ _SLOTS = {
 }
 
 
-def render_bounded(work: Callable[..., T], *args: Any, seconds: float, slots: str = "files") -> T:
+def render_bounded(
+    work: Callable[..., T], *args: Any, seconds: float, data_dir: Path, slots: str = "files"
+) -> T:
     """``work(*args)`` in a child process, waiting at most ``seconds`` in all (for a free
     slot too: ``slots`` "text" for the SMS short form, "files" for the rest). ``work`` and
-    its arguments must pickle (a module's function, dataclasses).
+    its arguments must pickle (a module's function, dataclasses). Its temporary files go in
+    a private folder under ``data_dir``, removed when it ends.
 
     Raises ``RenderTimeout`` when time runs out (the child is killed), ``RenderError`` when
     the child fails; a ``PlanbotError`` the work raised comes back as a ``RenderError`` with
@@ -59,7 +70,8 @@ def render_bounded(work: Callable[..., T], *args: Any, seconds: float, slots: st
     if not pool.acquire(timeout=seconds):
         raise RenderBusy(f"no free slot to render within {seconds:g} s")
     try:
-        return _in_child(work, args, deadline)
+        with scratch_folder(data_dir) as folder:
+            return _in_child(work, args, deadline, folder)
     finally:
         pool.release()
 
@@ -119,18 +131,18 @@ def mark_too_slow(settings: Settings, kept: Kept, variant: str) -> None:
     keep(settings, kept, f"{variant}.slow", str(time.time()).encode())
 
 
-def warm_up() -> None:
+def warm_up(data_dir: Path) -> None:
     """Start the fork server now (it loads the renderers: seconds), not at the first render,
     which would then keep a person waiting for it."""
     try:
-        render_bounded(len, "", seconds=120)
+        render_bounded(len, "", seconds=120, data_dir=data_dir)
     except Exception as exc:  # a warm-up is a nicety: it never stops a start or a stop
         log.warning("renders not warmed up: %s", type(exc).__name__)
 
 
-def _in_child(work: Callable[..., T], args: tuple[Any, ...], deadline: float) -> T:
+def _in_child(work: Callable[..., T], args: tuple[Any, ...], deadline: float, folder: Path) -> T:
     receiver, sender = _CONTEXT.Pipe(duplex=False)
-    child = _CONTEXT.Process(target=_run, args=(sender, work, args), daemon=True)
+    child = _CONTEXT.Process(target=_run, args=(sender, work, args, str(folder)), daemon=True)
     started = False
     try:
         child.start()
@@ -156,8 +168,11 @@ def _in_child(work: Callable[..., T], args: tuple[Any, ...], deadline: float) ->
     raise RenderError(value)
 
 
-def _run(sender: Connection, work: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    """In the child: the work's result, or what went wrong (never the person's words)."""
+def _run(sender: Connection, work: Callable[..., Any], args: tuple[Any, ...], folder: str) -> None:
+    """In the child: the work's result, or what went wrong (never the person's words). Every
+    temporary file it makes (ours and the libraries') goes in ``folder``."""
+    tempfile.tempdir = folder
+    os.environ["TMPDIR"] = folder
     try:
         result: tuple[str, Any] = ("ok", work(*args))
     except PlanbotError as exc:

@@ -476,7 +476,14 @@ def _made(settings: Settings, document: Profile, kept: Kept, kind: str) -> bytes
     found = kept_render(settings, kept, kind)
     if found is not None:
         return found
-    made = render_bounded(profile_bytes, document, kind, settings, seconds=settings.render_seconds)
+    made = render_bounded(
+        profile_bytes,
+        document,
+        kind,
+        settings,
+        seconds=settings.render_seconds,
+        data_dir=settings.data_dir,
+    )
     keep(settings, kept, kind, made)
     return made
 
@@ -488,7 +495,9 @@ def _pictures(settings: Settings, document: Profile, kept: Kept) -> list[bytes]:
     pictures = _unpack(found) if found is not None else []
     if pictures:
         return pictures
-    pictures = render_bounded(profile_pictures, document, seconds=settings.render_seconds)
+    pictures = render_bounded(
+        profile_pictures, document, seconds=settings.render_seconds, data_dir=settings.data_dir
+    )
     keep(settings, kept, PICTURES_KEPT, _pack(pictures))
     return pictures
 

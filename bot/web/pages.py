@@ -192,7 +192,13 @@ def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tup
         raise RenderTimeout(f"the {fmt} took too long to make a short while ago")
     try:
         made = render_bounded(
-            make_page, data, fmt, token, settings, seconds=settings.render_seconds
+            make_page,
+            data,
+            fmt,
+            token,
+            settings,
+            seconds=settings.render_seconds,
+            data_dir=settings.data_dir,
         )
     except RenderBusy:
         raise
