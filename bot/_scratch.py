@@ -10,7 +10,9 @@ is set to it), and the parent removes the folder once the child has ended, kille
 While in use, a folder is locked (``flock``) by the process that made it; the lock goes
 when that process ends, however it ends. A folder whose lock is free was left by a process
 that died (a crash, a kill, a power cut): ``clear_leftovers`` removes those, at start and at
-each hourly tidy, and never a folder another worker is rendering in.
+each hourly tidy and after every erase, and never a folder another worker is rendering in.
+They also remove ``telegram-outbox``, where Telegram's files once waited to be sent (they
+go from memory now): a planbot stopped mid-send left the person's files there.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from planbot.private import private_folder
 log = logging.getLogger("planbot.scratch")
 
 SCRATCH = "scratch"
+# Where files waited to be sent in earlier versions: only ever leftovers now.
+OLD_FOLDERS = ("telegram-outbox",)
 
 
 @contextlib.contextmanager
@@ -52,7 +56,8 @@ def scratch_folder(data_dir: Path) -> Iterator[Path]:
 
 
 def clear_leftovers(data_dir: Path) -> int:
-    """Remove the render folders no living process uses; how many went."""
+    """Remove the render folders no living process uses, and the old outbox folder; how
+    many folders went."""
     removed = 0
     root = Path(data_dir) / SCRATCH
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
@@ -70,8 +75,12 @@ def clear_leftovers(data_dir: Path) -> int:
             removed += 1
         finally:
             os.close(handle)
+    for name in OLD_FOLDERS:
+        if (Path(data_dir) / name).exists():
+            shutil.rmtree(Path(data_dir) / name, ignore_errors=True)
+            removed += 1
     if removed:
-        log.info("removed %d folders left by renders that stopped", removed)
+        log.info("removed %d folders left by renders or sends that stopped", removed)
     return removed
 
 

@@ -8,7 +8,8 @@ a sender's count of wrong codes once its day is over, go too (a keyed hash a str
 longer than it is needed). So do addresses that never said yes to keeping anything, a day
 after they last wrote, with their conversation and handled messages. So do the rate limits'
 counts of days that are over, and Planning Live groups a week after their follow-up. So do
-the folders of renders that were stopped with the process that ran them (``bot/_scratch.py``).
+the folders of renders that were stopped with the process that ran them, and files an
+earlier planbot left waiting for Telegram (``bot/_scratch.py``).
 Plans nobody used for ``PLANBOT_RETENTION_DAYS`` are asked about, and erased when nobody
 answers (``bot/_retention.py``).
 """

@@ -48,6 +48,7 @@ __all__ = [
     "estimate_seconds",
     "listen_length",
     "profile_speech",
+    "question_sound",
     "sound_seconds",
     "speak_question",
     "synthesize",
@@ -271,6 +272,23 @@ def synthesize(
     ``engine`` None means ``settings.tts``. Raises ``RenderError`` when speech is "off", when
     there is nothing to say, or when the chosen engine (the last one, on "auto") fails.
     """
+    data, voice, cached = _spoken(parts, fmt, engine, settings)
+    return _deliver(Path(out), data, voice, cached)
+
+
+def question_sound(
+    text: str, fmt: str = "ogg", engine: str | None = None, settings: Settings | None = None
+) -> bytes:
+    """One question's sound (a Telegram voice note by default), as bytes: sent from memory,
+    so no file of it is left to remove (only the sealed cache keeps it)."""
+    lines = [_speakable(line) for line in text.splitlines()]
+    return _spoken([line for line in lines if line], fmt, engine, settings)[0]
+
+
+def _spoken(
+    parts: Sequence[str], fmt: str, engine: str | None, settings: Settings | None
+) -> tuple[bytes, str, bool]:
+    """The sound of ``parts``: (its bytes, the voice that spoke, whether it was cached)."""
     settings = settings or Settings.from_env()
     choice = (engine or settings.tts).lower()
     if choice not in ENGINES:
@@ -292,7 +310,7 @@ def synthesize(
             hit = open_file(_cache_file(folder, voice, fmt, said, keys).read_bytes(), keys)
         except (OSError, SealError):  # not cached (or unreadable, or an old key's)
             continue
-        return _deliver(Path(out), hit, voice.name, cached=True)
+        return hit, voice.name, True
 
     for voice in voices:
         try:
@@ -309,7 +327,7 @@ def synthesize(
         _write_atomic(_cache_file(folder, voice, fmt, said, keys), seal_file(data, keys))
     except OSError as exc:  # a cache that cannot be written must not stop the audio
         log.warning("speech: audio cache not written (%s)", exc.strerror)
-    return _deliver(Path(out), data, voice.name, cached=False)
+    return data, voice.name, False
 
 
 # Words a minute the slowest voice says (gTTS "slow"; eSpeak is set to 140): an estimate errs

@@ -26,7 +26,6 @@ from bot.telegram.channel import (
     CHANNEL,
     PROFILE_FILES,
     document_files,
-    remove_files,
     send_replies,
 )
 from dialogues import Reply, load_script
@@ -73,8 +72,6 @@ class TelegramSender:
             raise Undeliverable(f"Telegram refused the message ({type(exc).__name__})") from exc
         except TelegramError as exc:
             raise ChannelError(f"Telegram did not take the message ({type(exc).__name__})") from exc
-        finally:
-            remove_files(profile)
         return "sent"
 
     def _profile(self, person_id: int) -> list[Reply]:
