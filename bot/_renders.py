@@ -9,6 +9,11 @@ for PDFs waits its turn, within the same time limit, instead of starting 100 lay
 page's file that ran out of time is not tried again for ``TRY_AGAIN_AFTER`` (unless what it
 shows changes): asking for it again and again costs nothing.
 
+A file made is kept only while it still shows what is stored: a render takes seconds, and a
+person can be erased (or delete a thing) meanwhile, after their kept files were dropped. So
+``keep`` reads the document afresh before and after it writes the file, and keeps nothing of
+a person who is gone or of words that changed.
+
 Each render works in a private folder under the data folder (``bot._scratch``): the parent
 makes it before the child starts and removes it after the child has ended, so a render
 killed for time leaves no photo and no words behind, and none ever go to the system's /tmp.
@@ -34,6 +39,8 @@ from typing import Any, TypeVar
 
 import storage
 from bot._scratch import scratch_folder
+from easyread import build_profile, build_review
+from easyread.files import fingerprint
 from planbot.errors import PlanbotError, RenderBusy, RenderError, RenderTimeout, SealError
 from planbot.settings import Settings
 
@@ -79,11 +86,13 @@ def render_bounded(
 @dataclass(frozen=True)
 class Kept:
     """Where a rendered file is kept: its person, document ("profile", "review") and the
-    fingerprint of what it shows (``easyread.files.fingerprint``)."""
+    fingerprint of what it shows (``easyread.files.fingerprint``; ``with_photo``: of the
+    photo too, as a page shows it; a chat's files show none)."""
 
     person_id: int
     document: str
     content: str
+    with_photo: bool = False
 
 
 def kept_render(settings: Settings, kept: Kept, variant: str) -> bytes | None:
@@ -100,8 +109,35 @@ def kept_render(settings: Settings, kept: Kept, variant: str) -> bytes | None:
         return None
 
 
-def keep(settings: Settings, kept: Kept, variant: str, data: bytes) -> None:
-    """Keep a file just made for next time (a cache that cannot be written stops nothing)."""
+def keep(db: storage.Database, settings: Settings, kept: Kept, variant: str, data: bytes) -> None:
+    """Keep a file just made for next time, if it still shows what is stored (a cache that
+    cannot be written stops nothing).
+
+    Checked before the file is written, and again after: an erase that drops every kept file
+    between the first check and the write is seen by the second, and the file goes.
+    """
+    if not shows_now(db, settings, kept):
+        log.info("rendered file not kept: what it shows changed while it was made")
+        return
+    _store(settings, kept, variant, data)
+    if not shows_now(db, settings, kept):
+        storage.drop_renders(settings.data_dir, kept.person_id)
+
+
+def shows_now(db: storage.Database, settings: Settings, kept: Kept) -> bool:
+    """True while the person is there and their document, as stored now, has the content
+    key ``kept.content``."""
+    build = build_review if kept.document == "review" else build_profile
+    with db.transaction() as session:
+        person = storage.person_by_id(session, kept.person_id)
+        if person is None:
+            return False
+        document = build(session, person)
+        photo = storage.person_photo(session, person) if kept.with_photo else None
+    return fingerprint(document, photo.data if photo else b"", settings) == kept.content
+
+
+def _store(settings: Settings, kept: Kept, variant: str, data: bytes) -> None:
     try:
         storage.keep_render(
             settings.data_dir,
@@ -127,8 +163,9 @@ def too_slow_lately(settings: Settings, kept: Kept, variant: str) -> bool:
 
 
 def mark_too_slow(settings: Settings, kept: Kept, variant: str) -> None:
-    """Remember that making this file ran out of time (until the content changes)."""
-    keep(settings, kept, f"{variant}.slow", str(time.time()).encode())
+    """Remember that making this file ran out of time (until the content changes). Only a
+    time: no words, so no check of what is stored."""
+    _store(settings, kept, f"{variant}.slow", str(time.time()).encode())
 
 
 def warm_up(data_dir: Path) -> None:

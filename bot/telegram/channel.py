@@ -410,10 +410,11 @@ class TelegramChannel(Channel):
     ) -> Reply:
         """The document with its files (``document_files``), captions from its flow."""
         caption = self.engine.flows[name].script.message  # "profile_pdf", "review_pdf", ...
-        return document_files(self.settings, document, person_id, name, kinds, caption)
+        return document_files(self.db, self.settings, document, person_id, name, kinds, caption)
 
 
 def document_files(
+    db: storage.Database,
     settings: Settings,
     document: Profile,
     person_id: int,
@@ -441,12 +442,12 @@ def document_files(
         for kind in kinds:
             show(shows.get(kind, ChatAction.RECORD_VOICE))
             if kind == "png":  # the phone pictures, each a photo; the caption on the first
-                for number, picture in enumerate(_pictures(settings, document, kept), start=1):
+                for number, picture in enumerate(_pictures(db, settings, document, kept), 1):
                     file = f"{name}.png" if number == 1 else f"{name}-{number}.png"
                     words = caption(captions[kind]) if number == 1 else ""
                     files.append(Attachment(file, kind, words, picture))
                 continue
-            made = _made(settings, document, kept, kind)
+            made = _made(db, settings, document, kept, kind)
             files.append(Attachment(f"{name}.{kind}", kind, caption(captions[kind]), made))
     except PlanbotError as exc:
         log.error("%s files not made: %s", name, type(exc).__name__)
@@ -454,9 +455,11 @@ def document_files(
     return Reply(text, kind="profile", attachments=tuple(files))
 
 
-def _made(settings: Settings, document: Profile, kept: Kept, kind: str) -> bytes:
+def _made(
+    db: storage.Database, settings: Settings, document: Profile, kept: Kept, kind: str
+) -> bytes:
     """One of the document's files: the kept one, or made in a child process, bounded in
-    time (``RenderTimeout`` when too slow), then kept."""
+    time (``RenderTimeout`` when too slow), then kept (if it still shows what is stored)."""
     found = kept_render(settings, kept, kind)
     if found is not None:
         return found
@@ -468,11 +471,13 @@ def _made(settings: Settings, document: Profile, kept: Kept, kind: str) -> bytes
         seconds=settings.render_seconds,
         data_dir=settings.data_dir,
     )
-    keep(settings, kept, kind, made)
+    keep(db, settings, kept, kind, made)
     return made
 
 
-def _pictures(settings: Settings, document: Profile, kept: Kept) -> list[bytes]:
+def _pictures(
+    db: storage.Database, settings: Settings, document: Profile, kept: Kept
+) -> list[bytes]:
     """The document's phone pictures (one for most, one per group of topics for a long one):
     the kept ones, or made in a child process, bounded in time, then kept together."""
     found = kept_render(settings, kept, PICTURES_KEPT)
@@ -482,7 +487,7 @@ def _pictures(settings: Settings, document: Profile, kept: Kept) -> list[bytes]:
     pictures = render_bounded(
         profile_pictures, document, seconds=settings.render_seconds, data_dir=settings.data_dir
     )
-    keep(settings, kept, PICTURES_KEPT, _pack(pictures))
+    keep(db, settings, kept, PICTURES_KEPT, _pack(pictures))
     return pictures
 
 

@@ -81,7 +81,9 @@ class TelegramSender:
         if profile is None:
             return []
         caption = load_script().message  # the profile flow's "profile_pdf" and so on
-        made = document_files(self.settings, profile, person_id, "profile", PROFILE_FILES, caption)
+        made = document_files(
+            self.db, self.settings, profile, person_id, "profile", PROFILE_FILES, caption
+        )
         return [made]
 
     def _opted_out(self, address: str) -> None:

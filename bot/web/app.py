@@ -354,7 +354,7 @@ def create_app(
             return too_many(wait)
         try:
             body, media_type = await run.render(
-                links.render_page, data, parts[1], parts[0], settings
+                links.render_page, database, data, parts[1], parts[0], settings
             )
         except PlanbotError as exc:
             log.error("%s %s not made: %s", document, parts[1], exc)

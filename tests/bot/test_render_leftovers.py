@@ -1,9 +1,10 @@
 """A render leaves nothing behind: not when it is stopped for taking too long, not when the
-process that ran it dies.
+process that ran it dies, not when the person is erased while it is made.
 
 What someone with the server's disk would notice: while a profile's PDF is made, its photo
 and words sit in a private folder under the data folder (never the system's /tmp), and once
-the render has ended (killed or not) no file anywhere holds them.
+the render has ended (killed or not) no file anywhere holds them; a PDF that finishes after
+its person was erased, or after a thing in it was deleted, is not kept.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def full_plan(db: storage.Database, clock: Clock, photo: bytes) -> str:
                     session, person, None, key, text, said_by="Dev", perspective="person"
                 )
         return storage.new_link(session, person, days=30, now=clock())
+
+
+def kept_files(data_dir: Path) -> list[Path]:
+    """The rendered files kept for reuse."""
+    return every_file(data_dir / "cache" / "renders") if data_dir.exists() else []
 
 
 def planbot_temp_files() -> set[Path]:
@@ -147,3 +153,32 @@ def test_folders_of_a_dead_process_go_at_the_tidy_and_folders_in_use_stay(
         assert (busy / "page.pdf").exists()  # a render still working keeps its folder
         assert clear_leftovers(settings.data_dir) == 0
     assert every_file(settings.data_dir / SCRATCH) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("erase", ["forget", "delete last"])
+async def test_a_pdf_finished_after_an_erase_is_not_kept(
+    db: storage.Database, clock: Clock, tmp_path: Path, erase: str
+) -> None:
+    """The erase drops every kept file at once; the PDF being made meanwhile (from the words
+    read before) still goes to whoever asked, but is not kept after it."""
+    photo = noise_photo()
+    token = full_plan(db, clock, photo)
+    data = tmp_path / "data"
+    warm_up(data)
+    app = create_app(make_settings(tmp_path), db, clock=clock)  # renders get 60 seconds
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+        pdf = asyncio.create_task(client.get(f"/p/{token}.pdf"))
+        await until(lambda: list((data / SCRATCH).rglob("photo.*")))  # it is being made
+        with db.transaction() as session:
+            dev = storage.get_person(session, "Dev")
+            if erase == "forget":
+                storage.erase_person(session, dev)
+            else:
+                assert storage.delete_last_answer(session, dev) is not None
+        answer = await pdf
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    assert kept_files(data) == []
+    if erase == "forget":
+        assert where_found(data, [photo, "zanzibarflute"]) == {}
