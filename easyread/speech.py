@@ -7,16 +7,19 @@ error, so audio never silently disappears; ``SpeechResult.engine`` says which vo
 An engine asked for by name ("gtts") does not fall back: it raises ``RenderError``.
 
 Parts are spoken with a pause between them. Audio is cached under ``data_dir/cache/audio`` (a
-0700 folder of 0600 files) by a hash of engine, voice, format and words; ``clear_cache`` empties
-it: the channels run it whenever words are erased (``delete last``, ``restart``, ``STOP LINK``,
-``planbot forget``), as the cache holds people's words. With a key (``PLANBOT_SECRET_KEY``)
-each cached file is sealed, and named by a keyed hash, so the folder gives away neither the
-sound nor a guess of the words. On "auto" a cached copy from either voice is used, gTTS's
-first. Calls block: from async code use ``asyncio.to_thread``. No words are logged.
+0700 folder of 0600 files) by a hash of engine, voice, format and words, at most
+``PLANBOT_SOUND_CACHE_MB`` in all (the sounds used longest ago go first); ``clear_cache``
+empties it: the channels run it whenever words are erased (``delete last``, ``restart``,
+``STOP LINK``, ``planbot forget``), as the cache holds people's words. With a key
+(``PLANBOT_SECRET_KEY``) each cached file is sealed, and named by a keyed hash, so the folder
+gives away neither the sound nor a guess of the words. On "auto" a cached copy from either
+voice is used, gTTS's first. Calls block: from async code use ``asyncio.to_thread``. No
+words are logged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -38,7 +41,7 @@ from easyread._model import Profile
 from planbot.errors import RenderError, SealError
 from planbot.private import private_folder
 from planbot.settings import Settings
-from storage import Keyring, keys_of, open_file, seal_file
+from storage import Keyring, keys_of, open_file, seal_file, trim_cache
 
 __all__ = [
     "ENGINES",
@@ -306,10 +309,13 @@ def _spoken(
     voices = {"auto": gtts + espeak, "gtts": gtts, "espeak": espeak}[choice]
     keys = keys_of(settings)
     for voice in voices:
+        cached = _cache_file(folder, voice, fmt, said, keys)
         try:
-            hit = open_file(_cache_file(folder, voice, fmt, said, keys).read_bytes(), keys)
+            hit = open_file(cached.read_bytes(), keys)
         except (OSError, SealError):  # not cached (or unreadable, or an old key's)
             continue
+        with contextlib.suppress(OSError):
+            os.utime(cached)  # used now: the last to go when the cache is trimmed
         return hit, voice.name, True
 
     for voice in voices:
@@ -325,6 +331,7 @@ def _spoken(
         for private in (settings.data_dir, folder.parent, folder):  # data, cache, audio
             private_folder(private)
         _write_atomic(_cache_file(folder, voice, fmt, said, keys), seal_file(data, keys))
+        trim_cache(folder, settings.sound_cache_mb * 1024 * 1024)
     except OSError as exc:  # a cache that cannot be written must not stop the audio
         log.warning("speech: audio cache not written (%s)", exc.strerror)
     return data, voice.name, False
