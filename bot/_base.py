@@ -16,6 +16,7 @@ from datetime import datetime
 
 import storage
 from bot._limits import RateLimits
+from bot._scratch import clear_leftovers
 from dialogues import Engine, Reply
 from easyread.speech import clear_cache
 from planbot.private import private_folder
@@ -36,10 +37,12 @@ def address_tag(address: str, settings: Settings, length: int = 10) -> str:
 def drop_caches_when_erased(db: storage.Database, settings: Settings) -> None:
     """Cached sound and kept rendered files hold people's words, and an erase cannot say which
     of them speak the words that went: whenever words are erased (delete last, restart, STOP
-    LINK, links revoked...), all of them go (each is made again when next asked for)."""
+    LINK, links revoked...), all of them go (each is made again when next asked for). So do
+    files left by a render or a send that was stopped (``bot/_scratch.py``)."""
     db.when_erased("sound cache", functools.partial(clear_cache, settings))
     drop_renders = functools.partial(storage.drop_every_render, settings.data_dir)
     db.when_erased("rendered files", drop_renders)
+    db.when_erased("leftover files", functools.partial(clear_leftovers, settings.data_dir))
 
 
 class Channel:

@@ -6,6 +6,11 @@ it in the data folder (``secret.key``, readable by its owner only) and use it fr
 do the other commands run on this machine. ``planbot serve`` never does this: a server needs
 ``PLANBOT_SECRET_KEY`` (a key beside the data it locks protects little), or says plainly that
 it stores data unencrypted (``--insecure-no-encryption``).
+
+``planbot keys rotate`` re-seals the database, then drops the cached sound and the kept
+rendered files: they were sealed under the old keys, which are about to be removed, and would
+stay on disk unopenable but not gone (each is made again, under the new key, when next asked
+for).
 """
 
 from __future__ import annotations
@@ -129,9 +134,18 @@ def rotate(
         raise typer.Exit(code=1) from exc
     finally:
         db.dispose()
+    dropped = drop_caches(settings)
     keys = storage.keys_of(settings)
     assert keys is not None
+    typer.echo(f"Cached files dropped (made again when next asked for): {dropped}.")
     typer.echo(
         f"Done: {sum(done.values())} rows re-sealed with key {keys.key_id}. "
         "The old keys can now be removed from PLANBOT_OLD_SECRET_KEYS."
     )
+
+
+def drop_caches(settings: Settings) -> int:
+    """Remove the cached sound and the kept rendered files; how many went."""
+    from easyread.speech import clear_cache  # numpy and the sound libraries: only now
+
+    return clear_cache(settings) + storage.drop_every_render(settings.data_dir)

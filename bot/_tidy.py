@@ -7,7 +7,9 @@ repeat delivery from queueing a message twice. Invite codes that are used or out
 a sender's count of wrong codes once its day is over, go too (a keyed hash a stranger, kept no
 longer than it is needed). So do addresses that never said yes to keeping anything, a day
 after they last wrote, with their conversation and handled messages. So do the rate limits'
-counts of days that are over, and Planning Live groups a week after their follow-up.
+counts of days that are over, and Planning Live groups a week after their follow-up. So do
+the folders of renders that were stopped with the process that ran them, and files an
+earlier planbot left waiting for Telegram (``bot/_scratch.py``).
 Plans nobody used for ``PLANBOT_RETENTION_DAYS`` are asked about, and erased when nobody
 answers (``bot/_retention.py``).
 """
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 
 import storage
 from bot._retention import keep_or_forget_idle_plans
+from bot._scratch import clear_leftovers
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.tidy")
@@ -39,6 +42,7 @@ def forget_old_replies(db: storage.Database, settings: Settings, now: datetime) 
         unconsented = storage.forget_unconsented(session, now)
         storage.forget_old_counts(session, now)
         storage.live.forget_old_groups(session, now)
+    clear_leftovers(settings.data_dir)
     db.scrub(drop_files=False)  # an erase that met a reader left the WAL full: empty it now
     if count:
         log.info("forgot the replies to %d old messages", count)

@@ -24,6 +24,7 @@ from bot._keys import keys_app, local_settings, open_with_keys
 from bot._links_cli import links_app
 from bot._outbox_cli import outbox
 from bot._review_cli import review
+from bot._scratch import clear_leftovers
 from bot._tidy import forget_old_replies
 from bot._where import demo_database, planbot_command, sqlite_url
 from bot.telegram.polling import telegram
@@ -230,6 +231,7 @@ def forget(
     from easyread.speech import clear_cache
 
     removed["cached sound files"] = clear_cache(settings)
+    removed["leftover work folders"] = clear_leftovers(settings.data_dir)
     parts = ", ".join(_counted(count, what) for what, count in removed.items())
     typer.echo(f"Erased {name}: {parts}.")
 

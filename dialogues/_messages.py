@@ -91,11 +91,17 @@ class Choice:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file to send with a reply (the profile PDF, picture or audio)."""
+    """A file to send with a reply (the profile PDF, picture or audio), held in memory.
 
-    path: Path
-    kind: str  # "html" | "pdf" | "png" | "mp3" | "ogg" | "txt"
+    Why in memory: it holds a person's words, and a file written to disk to wait for its
+    sending stays there when the process stops first. Only its name, kind and caption are
+    ever stored (``Reply.to_dict``), never its bytes: a reply read back has none to send.
+    """
+
+    name: str  # the file's name where it arrives: "profile.pdf"
+    kind: str  # "html" | "pdf" | "png" | "mp3" | "ogg" | "txt" | "json"
     caption: str = ""
+    data: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ class Reply:
             "text": self.text,
             "kind": self.kind,
             "choices": [[c.label, c.value] for c in self.choices],
-            "attachments": [[str(a.path), a.kind, a.caption] for a in self.attachments],
+            "attachments": [[a.name, a.kind, a.caption] for a in self.attachments],
             "question": self.question,
             "voice": self.voice,
         }
@@ -164,7 +170,9 @@ class Reply:
             text=str(data["text"]),
             kind=str(data.get("kind", "say")),
             choices=tuple(Choice(str(c[0]), str(c[1])) for c in choices),
-            attachments=tuple(Attachment(Path(a[0]), str(a[1]), str(a[2])) for a in attachments),
+            attachments=tuple(
+                Attachment(Path(str(a[0])).name, str(a[1]), str(a[2])) for a in attachments
+            ),
             question=str(data.get("question", "")),
             voice=bool(data.get("voice", False)),
             profile_of=profile_of,

@@ -7,16 +7,19 @@ error, so audio never silently disappears; ``SpeechResult.engine`` says which vo
 An engine asked for by name ("gtts") does not fall back: it raises ``RenderError``.
 
 Parts are spoken with a pause between them. Audio is cached under ``data_dir/cache/audio`` (a
-0700 folder of 0600 files) by a hash of engine, voice, format and words; ``clear_cache`` empties
-it: the channels run it whenever words are erased (``delete last``, ``restart``, ``STOP LINK``,
-``planbot forget``), as the cache holds people's words. With a key (``PLANBOT_SECRET_KEY``)
-each cached file is sealed, and named by a keyed hash, so the folder gives away neither the
-sound nor a guess of the words. On "auto" a cached copy from either voice is used, gTTS's
-first. Calls block: from async code use ``asyncio.to_thread``. No words are logged.
+0700 folder of 0600 files) by a hash of engine, voice, format and words, at most
+``PLANBOT_SOUND_CACHE_MB`` in all (the sounds used longest ago go first); ``clear_cache``
+empties it: the channels run it whenever words are erased (``delete last``, ``restart``,
+``STOP LINK``, ``planbot forget``), as the cache holds people's words. With a key
+(``PLANBOT_SECRET_KEY``) each cached file is sealed, and named by a keyed hash, so the folder
+gives away neither the sound nor a guess of the words. On "auto" a cached copy from either
+voice is used, gTTS's first. Calls block: from async code use ``asyncio.to_thread``. No
+words are logged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -38,7 +41,7 @@ from easyread._model import Profile
 from planbot.errors import RenderError, SealError
 from planbot.private import private_folder
 from planbot.settings import Settings
-from storage import Keyring, keys_of, open_file, seal_file
+from storage import Keyring, keys_of, open_file, seal_file, trim_cache
 
 __all__ = [
     "ENGINES",
@@ -48,6 +51,7 @@ __all__ = [
     "estimate_seconds",
     "listen_length",
     "profile_speech",
+    "question_sound",
     "sound_seconds",
     "speak_question",
     "synthesize",
@@ -271,6 +275,23 @@ def synthesize(
     ``engine`` None means ``settings.tts``. Raises ``RenderError`` when speech is "off", when
     there is nothing to say, or when the chosen engine (the last one, on "auto") fails.
     """
+    data, voice, cached = _spoken(parts, fmt, engine, settings)
+    return _deliver(Path(out), data, voice, cached)
+
+
+def question_sound(
+    text: str, fmt: str = "ogg", engine: str | None = None, settings: Settings | None = None
+) -> bytes:
+    """One question's sound (a Telegram voice note by default), as bytes: sent from memory,
+    so no file of it is left to remove (only the sealed cache keeps it)."""
+    lines = [_speakable(line) for line in text.splitlines()]
+    return _spoken([line for line in lines if line], fmt, engine, settings)[0]
+
+
+def _spoken(
+    parts: Sequence[str], fmt: str, engine: str | None, settings: Settings | None
+) -> tuple[bytes, str, bool]:
+    """The sound of ``parts``: (its bytes, the voice that spoke, whether it was cached)."""
     settings = settings or Settings.from_env()
     choice = (engine or settings.tts).lower()
     if choice not in ENGINES:
@@ -288,11 +309,14 @@ def synthesize(
     voices = {"auto": gtts + espeak, "gtts": gtts, "espeak": espeak}[choice]
     keys = keys_of(settings)
     for voice in voices:
+        cached = _cache_file(folder, voice, fmt, said, keys)
         try:
-            hit = open_file(_cache_file(folder, voice, fmt, said, keys).read_bytes(), keys)
+            hit = open_file(cached.read_bytes(), keys)
         except (OSError, SealError):  # not cached (or unreadable, or an old key's)
             continue
-        return _deliver(Path(out), hit, voice.name, cached=True)
+        with contextlib.suppress(OSError):
+            os.utime(cached)  # used now: the last to go when the cache is trimmed
+        return hit, voice.name, True
 
     for voice in voices:
         try:
@@ -307,9 +331,10 @@ def synthesize(
         for private in (settings.data_dir, folder.parent, folder):  # data, cache, audio
             private_folder(private)
         _write_atomic(_cache_file(folder, voice, fmt, said, keys), seal_file(data, keys))
+        trim_cache(folder, settings.sound_cache_mb * 1024 * 1024)
     except OSError as exc:  # a cache that cannot be written must not stop the audio
         log.warning("speech: audio cache not written (%s)", exc.strerror)
-    return _deliver(Path(out), data, voice.name, cached=False)
+    return data, voice.name, False
 
 
 # Words a minute the slowest voice says (gTTS "slow"; eSpeak is set to 140): an estimate errs

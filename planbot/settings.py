@@ -70,6 +70,7 @@ class Settings:
     # plan takes seconds on a busy machine, and nobody waits a minute for a page.
     render_seconds: int = 60
     render_cache_mb: int = 200  # rendered files kept for reuse, in all (the oldest go first)
+    sound_cache_mb: int = 100  # spoken sound kept for reuse, in all (the oldest go first)
     retention_days: int = 730  # a plan unused this long: ask whether to keep it, then erase
     help_contact: str | None = None  # None: the script's own line (ask who told you about it)
     # Rate limits (bot/_limits.py): texts or Telegram messages from one sender, and views of
@@ -112,6 +113,7 @@ class Settings:
             reply_hours=_int(env, "PLANBOT_REPLY_HOURS", 24),
             render_seconds=_int(env, "PLANBOT_RENDER_SECONDS", 60),
             render_cache_mb=_int(env, "PLANBOT_RENDER_CACHE_MB", 200),
+            sound_cache_mb=_int(env, "PLANBOT_SOUND_CACHE_MB", 100),
             retention_days=_int(env, "PLANBOT_RETENTION_DAYS", 730),
             help_contact=env.get("PLANBOT_HELP_CONTACT", "").strip() or None,
             messages_per_minute=_int(env, "PLANBOT_MESSAGES_PER_MINUTE", 20),

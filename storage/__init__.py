@@ -135,7 +135,7 @@ from storage._conversations import (
 from storage._crypto import Keyring, keys_of, new_secret, open_file, seal_file
 from storage._db import Database, alembic_config, mark_erased, open_database
 from storage._export import erase_person, export_json, export_person
-from storage._files import private_folder, read_file, write_file
+from storage._files import private_folder, read_file, trim_cache, write_file
 from storage._limits import (
     Hits,
     count_hit,
@@ -486,6 +486,7 @@ __all__ = [
     "start_joining",
     "token_hash",
     "too_many_wrong",
+    "trim_cache",
     "trim_renders",
     "use_invite_code",
     "utcnow",

@@ -1,4 +1,5 @@
-"""The one way planbot writes and reads a file it keeps for later (rendered files for now).
+"""The one way planbot writes and reads a file it keeps for later (rendered files for now),
+and how a folder of such files is kept under a size limit.
 
 Why one place: these files hold people's words. Whatever protects them at rest (encryption,
 which can wrap ``write_file`` and ``read_file`` here and nowhere else) must see every byte
@@ -38,3 +39,31 @@ def read_file(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
+
+
+def trim_cache(folder: Path, limit_bytes: int) -> int:
+    """Remove the files under ``folder`` used longest ago (by their time, which a cache sets
+    when it uses a file) until they take at most ``limit_bytes``; how many went.
+
+    Why: a cache (rendered files, sound) grows with every new wording and would otherwise
+    fill the disk; the files used lately are the ones worth keeping.
+    """
+    if not folder.is_dir():
+        return 0
+    files = []
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file():
+                info = path.stat()
+                files.append((info.st_mtime, info.st_size, path))
+        except OSError:
+            continue
+    total = sum(size for _, size, _ in files)
+    removed = 0
+    for _, size, path in sorted(files, key=lambda f: f[0]):
+        if total <= limit_bytes:
+            break
+        path.unlink(missing_ok=True)
+        total -= size
+        removed += 1
+    return removed

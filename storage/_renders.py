@@ -22,7 +22,7 @@ import os
 import shutil
 from pathlib import Path
 
-from storage._files import read_file, write_file
+from storage._files import read_file, trim_cache, write_file
 
 RENDERS = Path("cache") / "renders"
 
@@ -96,23 +96,4 @@ def drop_every_render(data_dir: Path) -> int:
 
 def trim_renders(data_dir: Path, limit_bytes: int) -> int:
     """Remove the files used longest ago until the cache is at most ``limit_bytes``."""
-    root = data_dir / RENDERS
-    if not root.is_dir():
-        return 0
-    files = []
-    for path in root.rglob("*"):
-        try:
-            if path.is_file():
-                info = path.stat()
-                files.append((info.st_mtime, info.st_size, path))
-        except OSError:
-            continue
-    total = sum(size for _, size, _ in files)
-    removed = 0
-    for _, size, path in sorted(files, key=lambda f: f[0]):
-        if total <= limit_bytes:
-            break
-        path.unlink(missing_ok=True)
-        total -= size
-        removed += 1
-    return removed
+    return trim_cache(data_dir / RENDERS, limit_bytes)

@@ -150,7 +150,9 @@ class SmsChannel(Channel):
         work = functools.partial(render_text, sms=True, link=short.link)
         seconds = min(self.settings.render_seconds, SHORT_FORM_SECONDS)
         try:
-            return render_bounded(work, short.profile, seconds=seconds, slots="text")
+            return render_bounded(
+                work, short.profile, seconds=seconds, data_dir=self.settings.data_dir, slots="text"
+            )
         except RenderError as exc:
             log.error("short profile not made: %s", exc)
             return None

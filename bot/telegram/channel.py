@@ -14,6 +14,8 @@ Why it looks like this:
   type-checked like an MMS photo.
 - At the end the person gets the profile as text, a PDF to print, pictures made for a phone
   (one photo each: a long profile is several, "Picture 1 of 3" and on) and a voice note.
+  Every file goes to Telegram from memory (python-telegram-bot uploads bytes as they are):
+  none is written to disk to wait for its sending, so none is left if planbot stops.
 - The commands are set as Telegram's menu at start (``setMyCommands``), their words from
   ``messages.toml`` (``menu_<command>``), in its order.
 - "typing..." shows while planbot works on a reply, "sending a file..." while it makes the
@@ -34,11 +36,8 @@ import asyncio
 import contextlib
 import logging
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from pathlib import Path
 
 from telegram import (
     Bot,
@@ -46,6 +45,7 @@ from telegram import (
     Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     PhotoSize,
     Update,
@@ -81,7 +81,6 @@ from easyread import Profile, profile_of, review_of
 from easyread.files import fingerprint, profile_bytes, profile_pictures
 from easyread.text import render_text
 from planbot.errors import PlanbotError, SettingsError
-from planbot.private import private_folder
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.telegram")
@@ -90,7 +89,6 @@ CHANNEL = "telegram"
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for a button's data
 BUTTON_SEPARATOR = "|"  # between the question and the value in a button's data
-OUTBOX = "telegram-outbox"  # profile files wait here only until they are sent
 MENU_PREFIX = "menu_"  # messages.toml keys that are Telegram menu commands
 MENU_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")  # what Telegram allows as a command's name
 VOICE_COMMAND = "voice"
@@ -386,8 +384,6 @@ class TelegramChannel(Channel):
                 await send_replies(bot, chat_id, replies, self.settings)
         except TelegramError as exc:
             log.error("telegram replies not sent: %s", type(exc).__name__)
-        finally:
-            remove_files(replies)
 
     def profile_hook(self, person_id: int, flow: str) -> list[Reply]:
         """The engine's hook after a plan is finished: the profile as text, PDF, picture and
@@ -403,28 +399,26 @@ class TelegramChannel(Channel):
         return [self._with_files(profile, person_id, "profile", PROFILE_FILES)] if profile else []
 
     def _data_file(self, person_id: int) -> list[Reply]:
-        """Everything kept about the person as a JSON file, in a folder of its own in the
-        outbox (0700, removed once sent, as the profile's files are)."""
+        """Everything kept about the person as a JSON file (sent from memory)."""
         with self.db.transaction() as session:
             person = storage.person_by_id(session, person_id)
             data = storage.export_json(session, person) if person is not None else None
         if data is None:
             return []
-        outbox = private_folder(self.settings.data_dir / OUTBOX)
-        path = Path(tempfile.mkdtemp(prefix="data-", dir=outbox)) / "my-planbot-data.json"
-        storage.write_file(path, data.encode("utf-8"))
         caption = self.engine.script.message("my_data_file")
-        return [Reply("", kind="profile", attachments=(Attachment(path, "json", caption),))]
+        sent = Attachment("my-planbot-data.json", "json", caption, data.encode("utf-8"))
+        return [Reply("", kind="profile", attachments=(sent,))]
 
     def _with_files(
         self, document: Profile, person_id: int, name: str, kinds: tuple[str, ...]
     ) -> Reply:
         """The document with its files (``document_files``), captions from its flow."""
         caption = self.engine.flows[name].script.message  # "profile_pdf", "review_pdf", ...
-        return document_files(self.settings, document, person_id, name, kinds, caption)
+        return document_files(self.db, self.settings, document, person_id, name, kinds, caption)
 
 
 def document_files(
+    db: storage.Database,
     settings: Settings,
     document: Profile,
     person_id: int,
@@ -432,9 +426,9 @@ def document_files(
     kinds: tuple[str, ...],
     caption: Callable[[str], str],
 ) -> Reply:
-    """The document's text, with its files made in a folder of their own (removed once they
-    are sent); the words alone if the files cannot be made. ``name`` ("profile", "review")
-    names the files and their captions (``caption("<name>_pdf")`` and so on).
+    """The document's text, with its files (in memory); the words alone if the files cannot
+    be made. ``name`` ("profile", "review") names the files and their captions
+    (``caption("<name>_pdf")`` and so on).
 
     A module function, not the channel's: the outbox's sender makes a profile this way too
     (``Reply.profile_of``). Blocks (renders in child processes): call it from a thread.
@@ -443,8 +437,6 @@ def document_files(
     if settings.tts == "off":
         kinds = tuple(k for k in kinds if k != "ogg")
     kept = Kept(person_id, name, fingerprint(document, settings=settings))
-    outbox = private_folder(settings.data_dir / OUTBOX)
-    folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=outbox))
     actions = chat_actions.current()  # "sending a file..." while each is made
     show = actions.show if actions is not None else (lambda _action: None)
     captions = {"pdf": f"{name}_pdf", "png": f"{name}_picture", "ogg": f"{name}_voice"}
@@ -454,46 +446,52 @@ def document_files(
         for kind in kinds:
             show(shows.get(kind, ChatAction.RECORD_VOICE))
             if kind == "png":  # the phone pictures, each a photo; the caption on the first
-                for number, picture in enumerate(_pictures(settings, document, kept), start=1):
-                    path = folder / (f"{name}.png" if number == 1 else f"{name}-{number}.png")
-                    storage.write_file(path, picture)
+                for number, picture in enumerate(_pictures(db, settings, document, kept), 1):
+                    file = f"{name}.png" if number == 1 else f"{name}-{number}.png"
                     words = caption(captions[kind]) if number == 1 else ""
-                    files.append(Attachment(path, kind, words))
+                    files.append(Attachment(file, kind, words, picture))
                 continue
-            made = _made(settings, document, kept, kind)
-            path = folder / f"{name}.{kind}"
-            storage.write_file(path, made)
-            files.append(Attachment(path, kind, caption(captions[kind])))
+            made = _made(db, settings, document, kept, kind)
+            files.append(Attachment(f"{name}.{kind}", kind, caption(captions[kind]), made))
     except PlanbotError as exc:
         log.error("%s files not made: %s", name, type(exc).__name__)
-        shutil.rmtree(folder, ignore_errors=True)
         return Reply(text, kind="profile")
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
     return Reply(text, kind="profile", attachments=tuple(files))
 
 
-def _made(settings: Settings, document: Profile, kept: Kept, kind: str) -> bytes:
+def _made(
+    db: storage.Database, settings: Settings, document: Profile, kept: Kept, kind: str
+) -> bytes:
     """One of the document's files: the kept one, or made in a child process, bounded in
-    time (``RenderTimeout`` when too slow), then kept."""
+    time (``RenderTimeout`` when too slow), then kept (if it still shows what is stored)."""
     found = kept_render(settings, kept, kind)
     if found is not None:
         return found
-    made = render_bounded(profile_bytes, document, kind, settings, seconds=settings.render_seconds)
-    keep(settings, kept, kind, made)
+    made = render_bounded(
+        profile_bytes,
+        document,
+        kind,
+        settings,
+        seconds=settings.render_seconds,
+        data_dir=settings.data_dir,
+    )
+    keep(db, settings, kept, kind, made)
     return made
 
 
-def _pictures(settings: Settings, document: Profile, kept: Kept) -> list[bytes]:
+def _pictures(
+    db: storage.Database, settings: Settings, document: Profile, kept: Kept
+) -> list[bytes]:
     """The document's phone pictures (one for most, one per group of topics for a long one):
     the kept ones, or made in a child process, bounded in time, then kept together."""
     found = kept_render(settings, kept, PICTURES_KEPT)
     pictures = _unpack(found) if found is not None else []
     if pictures:
         return pictures
-    pictures = render_bounded(profile_pictures, document, seconds=settings.render_seconds)
-    keep(settings, kept, PICTURES_KEPT, _pack(pictures))
+    pictures = render_bounded(
+        profile_pictures, document, seconds=settings.render_seconds, data_dir=settings.data_dir
+    )
+    keep(db, settings, kept, PICTURES_KEPT, _pack(pictures))
     return pictures
 
 
@@ -535,21 +533,9 @@ async def send_question_voice(bot: Bot, chat_id: int, text: str, settings: Setti
     """One question as a voice note ("recording a voice message..." while it is spoken)."""
     with contextlib.suppress(TelegramError):
         await bot.send_chat_action(chat_id, ChatAction.RECORD_VOICE)
-    path = await asyncio.to_thread(question_audio, text, settings, settings.data_dir / OUTBOX)
-    if path is None:
-        return
-    try:
-        with path.open("rb") as data:
-            await bot.send_voice(chat_id, data)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def remove_files(replies: Sequence[Reply]) -> None:
-    """Remove the profile files made for these replies (only folders in the outbox)."""
-    for folder in {a.path.parent for r in replies for a in r.attachments}:
-        if folder.parent.name == OUTBOX:
-            shutil.rmtree(folder, ignore_errors=True)
+    sound = await asyncio.to_thread(question_audio, text, settings)
+    if sound is not None:
+        await bot.send_voice(chat_id, InputFile(sound, filename="question.ogg"))
 
 
 def _seconds(value: float | timedelta) -> float:
@@ -557,16 +543,17 @@ def _seconds(value: float | timedelta) -> float:
 
 
 async def send_file(bot: Bot, chat_id: int, attachment: Attachment) -> None:
-    """One profile file, as the kind of message that suits it (a repeat may find it gone)."""
-    if not attachment.path.exists():
+    """One profile file, from memory, as the kind of message that suits it (a reply read
+    back from the database holds no bytes: nothing to send)."""
+    if not attachment.data:
         return
     caption = attachment.caption or None
-    with attachment.path.open("rb") as data:
-        if attachment.kind == "png":
-            await bot.send_photo(chat_id, data, caption=caption)
-        elif attachment.kind == "ogg":
-            await bot.send_voice(chat_id, data, caption=caption)
-        elif attachment.kind == "mp3":
-            await bot.send_audio(chat_id, data, caption=caption)
-        else:
-            await bot.send_document(chat_id, data, filename=attachment.path.name, caption=caption)
+    data = InputFile(attachment.data, filename=attachment.name)
+    if attachment.kind == "png":
+        await bot.send_photo(chat_id, data, caption=caption)
+    elif attachment.kind == "ogg":
+        await bot.send_voice(chat_id, data, caption=caption)
+    elif attachment.kind == "mp3":
+        await bot.send_audio(chat_id, data, caption=caption)
+    else:
+        await bot.send_document(chat_id, data, caption=caption)

@@ -26,7 +26,6 @@ from bot.telegram.channel import (
     CHANNEL,
     PROFILE_FILES,
     document_files,
-    remove_files,
     send_replies,
 )
 from dialogues import Reply, load_script
@@ -73,8 +72,6 @@ class TelegramSender:
             raise Undeliverable(f"Telegram refused the message ({type(exc).__name__})") from exc
         except TelegramError as exc:
             raise ChannelError(f"Telegram did not take the message ({type(exc).__name__})") from exc
-        finally:
-            remove_files(profile)
         return "sent"
 
     def _profile(self, person_id: int) -> list[Reply]:
@@ -84,7 +81,9 @@ class TelegramSender:
         if profile is None:
             return []
         caption = load_script().message  # the profile flow's "profile_pdf" and so on
-        made = document_files(self.settings, profile, person_id, "profile", PROFILE_FILES, caption)
+        made = document_files(
+            self.db, self.settings, profile, person_id, "profile", PROFILE_FILES, caption
+        )
         return [made]
 
     def _opted_out(self, address: str) -> None:

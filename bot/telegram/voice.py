@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import io
 import logging
-import tempfile
-from pathlib import Path
 
 import soundfile as sf
 from telegram import Bot, Message
 from telegram.error import TelegramError
 
 from dialogues import ReceivedVoice
-from easyread.speech import speak_question
+from easyread.speech import question_sound
 from planbot.errors import RenderError
-from planbot.private import private_folder
 from planbot.settings import Settings
 
 log = logging.getLogger("planbot.telegram")
@@ -76,16 +73,12 @@ async def fetch_voice(bot: Bot, message: Message) -> tuple[ReceivedVoice | None,
     return found, problem
 
 
-def question_audio(text: str, settings: Settings, folder: Path) -> Path | None:
-    """A question as an OGG/Opus voice note in ``folder`` (None if speech failed: the words
+def question_audio(text: str, settings: Settings) -> bytes | None:
+    """A question as an OGG/Opus voice note, in memory (None if speech failed: the words
     were sent anyway). Blocks: call it in a thread. The speech engine caches each wording,
     so a question asked again is not spoken afresh."""
-    private_folder(folder)
-    out = Path(tempfile.mkstemp(prefix="question-", suffix=".ogg", dir=folder)[1])
     try:
-        speak_question(text, out, "ogg", settings=settings)
+        return question_sound(text, "ogg", settings=settings)
     except RenderError as exc:
         log.warning("question not spoken: %s", type(exc).__name__)
-        out.unlink(missing_ok=True)
         return None
-    return out

@@ -201,7 +201,9 @@ def create_app(
         await tidy()  # at start, then every hour
         tidying = asyncio.create_task(tidy_every_hour())
         # The first render starts quickly (an abandoned warm-up finishes on its own).
-        warming = asyncio.create_task(anyio.to_thread.run_sync(warm_up, abandon_on_cancel=True))
+        warming = asyncio.create_task(
+            anyio.to_thread.run_sync(warm_up, settings.data_dir, abandon_on_cancel=True)
+        )
         if telegram is not None:
             await telegram.start()
         sending = asyncio.create_task(outbox.run())
@@ -352,7 +354,7 @@ def create_app(
             return too_many(wait)
         try:
             body, media_type = await run.render(
-                links.render_page, data, parts[1], parts[0], settings
+                links.render_page, database, data, parts[1], parts[0], settings
             )
         except PlanbotError as exc:
             log.error("%s %s not made: %s", document, parts[1], exc)

@@ -170,8 +170,11 @@ def load_page(
         return PageData(build(session, person), photo, person.id or 0)
 
 
-def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tuple[bytes, str]:
-    """The file for ``fmt`` as (bytes, media type): the kept one, or made (bounded) and kept.
+def render_page(
+    db: storage.Database, data: PageData, fmt: str, token: str, settings: Settings
+) -> tuple[bytes, str]:
+    """The file for ``fmt`` as (bytes, media type): the kept one, or made (bounded) and kept
+    (if the person and what it shows are still there when it is made: ``keep``).
 
     Blocks: call it from a worker thread. Raises ``RenderError`` when a renderer fails and
     ``RenderTimeout`` when it takes too long (the caller answers 503).
@@ -181,7 +184,7 @@ def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tup
     variant = fmt
     if fmt in ("html", "words"):
         variant = f"{fmt}-{hashlib.sha256(token.encode()).hexdigest()[:16]}"
-    where = Kept(data.person_id, data.profile.document, content)
+    where = Kept(data.person_id, data.profile.document, content, with_photo=True)
     found = kept_render(settings, where, variant)
     if found is not None:
         return found, FORMATS[fmt]
@@ -192,14 +195,20 @@ def render_page(data: PageData, fmt: str, token: str, settings: Settings) -> tup
         raise RenderTimeout(f"the {fmt} took too long to make a short while ago")
     try:
         made = render_bounded(
-            make_page, data, fmt, token, settings, seconds=settings.render_seconds
+            make_page,
+            data,
+            fmt,
+            token,
+            settings,
+            seconds=settings.render_seconds,
+            data_dir=settings.data_dir,
         )
     except RenderBusy:
         raise
     except RenderTimeout:
         mark_too_slow(settings, where, variant)
         raise
-    keep(settings, where, variant, made)
+    keep(db, settings, where, variant, made)
     return made, FORMATS[fmt]
 
 

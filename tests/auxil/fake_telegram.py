@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.auxil.leftovers import where_found
 from tests.auxil.servers import served
 
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
@@ -44,6 +45,7 @@ class Call:
     method: str
     fields: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    copies: list[str] = field(default_factory=list)  # files under ``watch`` holding them
 
 
 @dataclass
@@ -57,6 +59,8 @@ class FakeBotApi:
     folders: dict[str, str] = field(default_factory=dict)  # file_id -> "photos", "voice"
     downloads: list[str] = field(default_factory=list)  # file paths the bot downloaded
     failing: set[str] = field(default_factory=set)  # methods to refuse once each
+    # A folder searched, as each file arrives, for a copy of it on disk (``Call.copies``).
+    watch: Path | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- for tests -----------------------------------------------------------------------
@@ -155,7 +159,8 @@ def _app(fake: FakeBotApi) -> Starlette:
                     fields[key] = _decode(value)
                 else:
                     files[key] = await value.read()
-        fake.record(Call(name, fields, files))
+        copies = where_found(fake.watch, files.values()) if fake.watch and files else {}
+        fake.record(Call(name, fields, files, sorted({f for c in copies.values() for f in c})))
         if fake.take_failure(name):
             return JSONResponse(
                 {"ok": False, "error_code": 400, "description": "Bad Request: test failure"},

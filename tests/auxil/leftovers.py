@@ -6,6 +6,7 @@ rendered file is not an erase, and only reading the files themselves shows it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,8 +17,12 @@ def every_file(folder: Path) -> list[Path]:
 
 
 def where_found(folder: Path, needles: Iterable[str | bytes]) -> dict[str | bytes, list[str]]:
-    """Each needle found anywhere under ``folder`` (text as UTF-8), with the files it is in."""
-    contents = {p: p.read_bytes() for p in every_file(folder)}
+    """Each needle found anywhere under ``folder`` (text as UTF-8), with the files it is in
+    (a file removed while the folder is read is not there)."""
+    contents = {}
+    for path in every_file(folder):
+        with contextlib.suppress(FileNotFoundError):
+            contents[path] = path.read_bytes()
     found: dict[str | bytes, list[str]] = {}
     for needle in needles:
         raw = needle.encode("utf-8") if isinstance(needle, str) else needle

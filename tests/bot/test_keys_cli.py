@@ -15,6 +15,9 @@ from sqlalchemy.engine import make_url
 
 import storage
 from bot._keys import KEY_FILE
+from easyread.speech import synthesize
+from planbot.settings import Settings
+from tests.auxil.leftovers import every_file
 from tests.bot.test_terminal import planbot_command
 from tests.storage.test_keys import NEW, OLD, PHOTO, keyed, plain_values
 
@@ -170,3 +173,27 @@ def test_status_and_rotate_say_what_waits_and_what_went_wrong(
     done = runner.invoke(cli, ["keys", "rotate"])
     assert done.exit_code == 0 and "person: 1 rows re-sealed" in done.output
     assert "Everything is sealed" in runner.invoke(cli, ["keys", "status"]).output
+
+
+def test_rotate_drops_the_files_cached_under_the_old_key(
+    db: storage.Database, tmp_path: Path
+) -> None:
+    """The sound cache and the kept rendered files were sealed with the old key: once it is
+    removed they could never open, so the rotation takes them away (made again when asked)."""
+    data = tmp_path / "data"
+    old = Settings.from_env({"PLANBOT_DATA_DIR": str(data), "PLANBOT_SECRET_KEY": OLD})
+    synthesize(["Ottoline likes herons."], tmp_path / "said.wav", "wav", "espeak", old)
+    sealed = storage.seal_file(b"%PDF Ottoline likes herons", storage.keys_of(old))
+    storage.keep_render(data, 1, "profile", "c0ffee", "pdf", sealed, limit_bytes=10**6)
+    assert len(every_file(data / "cache")) == 2
+    done = planbot(
+        data,
+        "keys",
+        "rotate",
+        PLANBOT_DATABASE_URL=subprocess_url(db),
+        PLANBOT_SECRET_KEY=NEW,
+        PLANBOT_OLD_SECRET_KEYS=OLD,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Cached files dropped (made again when next asked for): 2." in done.stdout
+    assert every_file(data / "cache") == []

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 import storage
 from bot._renders import RENDERS_AT_ONCE, render_bounded
+from bot._scratch import SCRATCH
 from bot.web.app import create_app
 from bot.web.pages import UNAVAILABLE_TEXT
 from easyread import Profile, ProfileItem, ProfileSection
@@ -37,42 +38,47 @@ def kept_files(tmp_path: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def test_a_render_comes_back_from_its_child_process() -> None:
-    assert render_bounded(sorted, "cab", seconds=30) == ["a", "b", "c"]
+def test_a_render_comes_back_from_its_child_process(tmp_path: Path) -> None:
+    assert render_bounded(sorted, "cab", seconds=30, data_dir=tmp_path) == ["a", "b", "c"]
+    assert list((tmp_path / SCRATCH).iterdir()) == []  # its folder went with it
 
 
 @pytest.mark.slow
-def test_a_render_that_runs_too_long_is_stopped() -> None:
+def test_a_render_that_runs_too_long_is_stopped(tmp_path: Path) -> None:
     with pytest.raises(RenderTimeout):
-        render_bounded(time.sleep, 60, seconds=1)
-    assert render_bounded(sorted, "ba", seconds=30) == ["a", "b"]  # its slot is free again
+        render_bounded(time.sleep, 60, seconds=1, data_dir=tmp_path)
+    # its slot is free again
+    assert render_bounded(sorted, "ba", seconds=30, data_dir=tmp_path) == ["a", "b"]
 
 
 def test_a_failing_render_says_why_without_the_words(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     profile = Profile("Dev", (ProfileSection("good_day", "A good day", "", (ProfileItem("x"),)),))
     with pytest.raises(RenderError, match="Unknown format") as raised:
-        render_bounded(profile_bytes, profile, "doc", settings, seconds=30)
+        render_bounded(profile_bytes, profile, "doc", settings, seconds=30, data_dir=tmp_path)
     assert not isinstance(raised.value, RenderTimeout)
 
 
-def test_a_render_whose_child_never_starts_says_so_and_frees_its_slot() -> None:
+def test_a_render_whose_child_never_starts_says_so_and_frees_its_slot(tmp_path: Path) -> None:
     """A child that cannot start (here: work that cannot be sent to it; at shutdown: the fork
     server gone) fails with that reason, never with a join of a process that never ran."""
     for _ in range(RENDERS_AT_ONCE + 1):  # had a slot leaked, the last try would wait
         with pytest.raises(Exception) as raised:
-            render_bounded(lambda: 1, seconds=5)
+            render_bounded(lambda: 1, seconds=5, data_dir=tmp_path)
         assert not isinstance(raised.value, AssertionError)
         assert "lambda" in str(raised.value)
-    assert render_bounded(sorted, "ba", seconds=30) == ["a", "b"]
+    assert render_bounded(sorted, "ba", seconds=30, data_dir=tmp_path) == ["a", "b"]
+    assert list((tmp_path / SCRATCH).iterdir()) == []
 
 
 @pytest.fixture
-def busy_renders() -> Iterator[None]:
+def busy_renders(tmp_path: Path) -> Iterator[None]:
     """Every render slot taken by a render that runs for a few seconds."""
     threads = [
         threading.Thread(
-            target=render_bounded, args=(time.sleep, 4), kwargs={"seconds": 10, "slots": slots}
+            target=render_bounded,
+            args=(time.sleep, 4),
+            kwargs={"seconds": 10, "slots": slots, "data_dir": tmp_path},
         )
         for slots in ("files", "text")
         for _ in range(RENDERS_AT_ONCE)
@@ -87,23 +93,27 @@ def busy_renders() -> Iterator[None]:
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("busy_renders")
-def test_a_render_waits_for_a_free_slot_only_within_its_time() -> None:
+def test_a_render_waits_for_a_free_slot_only_within_its_time(tmp_path: Path) -> None:
     with pytest.raises(RenderBusy):
-        render_bounded(sorted, "ba", seconds=1)
+        render_bounded(sorted, "ba", seconds=1, data_dir=tmp_path)
     with pytest.raises(RenderBusy):
-        render_bounded(sorted, "ba", seconds=1, slots="text")
+        render_bounded(sorted, "ba", seconds=1, slots="text", data_dir=tmp_path)
 
 
 @pytest.mark.slow
-def test_a_text_never_waits_behind_files() -> None:
+def test_a_text_never_waits_behind_files(tmp_path: Path) -> None:
     files = [
-        threading.Thread(target=render_bounded, args=(time.sleep, 3), kwargs={"seconds": 10})
+        threading.Thread(
+            target=render_bounded,
+            args=(time.sleep, 3),
+            kwargs={"seconds": 10, "data_dir": tmp_path},
+        )
         for _ in range(RENDERS_AT_ONCE)
     ]
     for thread in files:
         thread.start()
     time.sleep(0.5)
-    assert render_bounded(sorted, "ba", seconds=2, slots="text") == ["a", "b"]
+    assert render_bounded(sorted, "ba", seconds=2, slots="text", data_dir=tmp_path) == ["a", "b"]
     for thread in files:
         thread.join()
 

@@ -3,17 +3,20 @@ PostgreSQL.
 
 Where ``docker`` is installed and its daemon answers (CI), the image is built and started: it
 must answer /healthz and a signed text with TwiML. Elsewhere that test skips and says why. The
-checks of what the files say run everywhere.
+checks of what the files say run everywhere, and so does ``planbot serve`` started here with
+the very settings the container is given (a key among them: without one it stops at once).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ import httpx
 import pytest
 import yaml
 
+import storage
 from tests.auxil.servers import free_port
 from tests.auxil.twilio import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, Texter
 
@@ -40,6 +44,38 @@ def docker_missing() -> str | None:
         said = (info.stderr.strip().splitlines() or ["no reason given"])[-1]
         return f"docker is installed but cannot build here: {said}"
     return None
+
+
+def container_env() -> dict[str, str]:
+    """The settings the run test gives the container: Twilio's, and a key made as ``planbot
+    keys new`` makes one (``planbot serve`` stops at once without a key)."""
+    return {
+        "PLANBOT_PUBLIC_URL": PUBLIC_URL,
+        "PLANBOT_SECRET_KEY": storage.new_secret(),
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+    }
+
+
+async def answers_health_and_a_text(
+    base: str, why_not: Callable[[], str], running: Callable[[], bool] = lambda: True
+) -> None:
+    """``planbot serve`` at ``base`` answers /healthz (within 90 seconds of starting) and a
+    signed text; ``why_not()`` says what the server printed, if it stops (``running()``
+    false) or does not answer."""
+    async with httpx.AsyncClient(base_url=base, timeout=10.0) as client:
+        deadline = time.monotonic() + 90
+        while True:
+            assert running(), why_not()
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, why_not()
+            await asyncio.sleep(0.5)
+        hello = await Texter(client, "+447700900123").send("hello")
+        assert any("Can I keep your answers safe" in body for body in hello)
 
 
 def compose() -> dict[str, Any]:
@@ -95,36 +131,48 @@ def image() -> Iterator[str]:
 async def test_the_image_answers_health_checks_and_a_signed_text(image: str) -> None:
     port = free_port()
     name = f"planbot-test-{uuid.uuid4().hex[:12]}"
-    env = {
-        "PLANBOT_PUBLIC_URL": PUBLIC_URL,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-    }
     run = ["docker", "run", "--detach", "--name", name, "-p", f"127.0.0.1:{port}:8000"]
-    for key, value in env.items():
+    for key, value in container_env().items():
         run += ["--env", f"{key}={value}"]
     started = subprocess.run([*run, image], capture_output=True, text=True, timeout=120)
     assert started.returncode == 0, started.stderr
-    base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=10.0) as client:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, logs(name)
-                await asyncio.sleep(0.5)
-            hello = await Texter(client, "+447700900123").send("hello")
-            assert any("Can I keep your answers safe" in body for body in hello)
+        await answers_health_and_a_text(f"http://127.0.0.1:{port}", lambda: logs(name))
         user = subprocess.run(
             ["docker", "exec", name, "id", "-un"], capture_output=True, text=True, timeout=30
         )
         assert user.stdout.strip() == "planbot"
     finally:
         subprocess.run(["docker", "rm", "--force", name], capture_output=True, timeout=60)
+
+
+@pytest.mark.slow
+async def test_the_containers_settings_start_planbot_serve_here(tmp_path: Path) -> None:
+    """Where docker cannot run, the settings it would pass are still checked: with the image's
+    own (a data folder, the offline voice), ``planbot serve`` starts and answers."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("PLANBOT_", "TWILIO_"))}
+    image = {"PLANBOT_DATA_DIR": str(tmp_path / "data"), "PLANBOT_TTS": "espeak"}
+    port = free_port()
+    planbot = Path(sys.executable).with_name("planbot")
+    with subprocess.Popen(
+        [str(planbot), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=keep | image | container_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as server:
+
+        def printed() -> str:
+            server.terminate()
+            return server.communicate(timeout=30)[0][-4000:]
+
+        try:
+            url = f"http://127.0.0.1:{port}"
+            await answers_health_and_a_text(url, printed, lambda: server.poll() is None)
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                server.communicate(timeout=30)
 
 
 def logs(name: str) -> str:

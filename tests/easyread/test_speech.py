@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -299,13 +300,41 @@ def test_second_call_comes_from_the_cache(
     parts = profile_speech(profile)
     first = synthesize(parts, tmp_path / "a.mp3", "mp3", "espeak", settings)
     [stored] = cache_files(settings)
-    written = stored.stat().st_mtime_ns
+    written, inode = stored.read_bytes(), stored.stat().st_ino
     second = synthesize(parts, tmp_path / "b.mp3", "mp3", "espeak", settings)
     assert (first.cached, second.cached) == (False, True)
     assert second.engine == "espeak"
     assert second.duration_seconds == first.duration_seconds
     assert (tmp_path / "b.mp3").read_bytes() == (tmp_path / "a.mp3").read_bytes()
-    assert cache_files(settings) == [stored] and stored.stat().st_mtime_ns == written
+    assert cache_files(settings) == [stored]  # the same file, not written again
+    assert stored.stat().st_ino == inode and stored.read_bytes() == written
+
+
+def test_the_cache_stays_under_its_size_limit_and_the_sound_used_longest_ago_goes(
+    tmp_path: Path,
+) -> None:
+    """Each sound is about 440 KB (10 seconds as WAV): 2 fit in 1 MB, a 3rd pushes one out."""
+    settings = Settings.from_env(
+        {
+            "PLANBOT_DATA_DIR": str(tmp_path / "data"),
+            "PLANBOT_SECRET_KEY": KEY,
+            "PLANBOT_SOUND_CACHE_MB": "1",
+        }
+    )
+
+    def say(animal: str) -> bool:
+        """Speak about ``animal``; True when the sound came from the cache."""
+        time.sleep(0.02)  # each use is later than the one before, on any clock
+        words = f"Priya likes {animal} by the river on a sunny day with her friends and family. "
+        return synthesize([words * 2], tmp_path / "x.wav", "wav", "espeak", settings).cached
+
+    assert not say("herons") and not say("otters")
+    assert say("herons")  # used again: now the last to go
+    assert not say("badger")
+    assert sum(p.stat().st_size for p in cache_files(settings)) <= 1024 * 1024
+    assert len(cache_files(settings)) == 2
+    assert say("herons") and say("badger")
+    assert not say("otters")  # the one used longest ago went
 
 
 def test_a_cache_hit_does_not_speak_again(settings: Settings, tmp_path: Path) -> None:
