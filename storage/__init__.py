@@ -183,7 +183,6 @@ from storage._outbox import (
     queue_message,
     release,
     withdraw,
-    withdraw_for,
 )
 from storage._people import (
     create_person,
@@ -498,7 +497,6 @@ __all__ = [
     "waiting_items",
     "wants_voice",
     "withdraw",
-    "withdraw_for",
     "write_conversation",
     "write_file",
 ]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from storage._addresses import link_person
 from storage._answers import AnswerView, waiting_items
 from storage._consents import drop_supporter_consent, name_supporter_consent
-from storage._outbox import about_plan, withdraw_for
+from storage._outbox import about_plan, withdraw
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import (
     Access,
@@ -309,7 +309,7 @@ def remove_access(session: Session, access_id: int, now: datetime) -> None:
         .where(col(Address.id) == aid, col(Address.active_person_id) == pid)
         .values(active_person_id=None)
     )
-    withdraw_for(session, aid, about_plan(pid))
+    withdraw(session, about_plan(pid), address_id=aid)
     # Links made by the supporter's own messages (the page sent at the end of a plan).
     sent = select(ProcessedMessage.channel, ProcessedMessage.message_id).where(
         ProcessedMessage.address_id == aid, ProcessedMessage.person_id == pid

@@ -140,36 +140,21 @@ def queue_message(
 def about_plan(person_id: int) -> str:
     """The tag of a message for a supporter about a person's plan ("Dev said yes to what you
     said", the profile at the end of their plan): withdrawn if the supporter is removed
-    before it goes (``withdraw_for``)."""
+    before it goes (``withdraw`` for its address)."""
     return f"plan:{person_id}"
 
 
-def withdraw_for(session: Session, address_id: int, about: str) -> int:
-    """Drop the messages about ``about`` that wait for one address (not sent yet): they are
-    not sent, and their words go. Returns how many went. A message a sender has claimed and
-    is sending just now still goes: it left before this."""
-    rows = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.address_id == address_id,
-            OutboxMessage.about == about,
-            OutboxMessage.status == WAITING,
-        )
-    ).all()
-    for row in rows:
-        session.delete(row)
-    if rows:
-        session.flush()
-    return len(rows)
-
-
-def withdraw(session: Session, about: str) -> int:
+def withdraw(session: Session, about: str, address_id: int | None = None) -> int:
     """Drop the messages about ``about`` that are not sent yet (the question was answered
-    another way): they are not sent, and their words go. Returns how many went."""
-    rows = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.about == about, OutboxMessage.status == WAITING
-        )
-    ).all()
+    another way; or, with ``address_id``, those for one address only): they are not sent,
+    and their words go. Returns how many went. A message a sender has claimed and is
+    sending just now still goes: it left before this."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.about == about, OutboxMessage.status == WAITING
+    )
+    if address_id is not None:
+        query = query.where(OutboxMessage.address_id == address_id)
+    rows = session.exec(query).all()
     for row in rows:
         session.delete(row)
     if rows:

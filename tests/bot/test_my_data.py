@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import storage
 from bot.telegram.channel import TelegramChannel
 from bot.terminal import TerminalChat
 from planbot.settings import Settings
-from tests.auxil.fake_telegram import fake_bot_api, make_text_update
+from tests.auxil.fake_telegram import FakeBotApi, fake_bot_api, make_text_update
 from tests.auxil.twilio import PUBLIC_URL, Texter, new_sid
 from tests.bot.test_replays import rows
 from tests.bot.test_sms_conversation import consent, counts
@@ -98,13 +100,12 @@ def test_in_the_terminal_the_data_is_shown(
     assert "planbot export Dev" in shown[start:]
 
 
-def test_a_day_is_how_long_a_data_link_works() -> None:
-    assert timedelta(days=storage.DATA_LINK_DAYS) == timedelta(days=1)
-
-
-async def test_on_telegram_the_data_comes_as_a_file(
+@asynccontextmanager
+async def swimmer_on_telegram(
     tmp_path: Path, db: storage.Database, clock: Clock
-) -> None:
+) -> AsyncIterator[tuple[TelegramBot, FakeBotApi, Settings]]:
+    """A Telegram chat through the real Application and the fake Bot API, agreed and with
+    one thing said ("swimming")."""
     with fake_bot_api() as fake:
         settings = telegram_settings(tmp_path, fake)
         app = TelegramChannel(db, settings, clock=clock).application(polling=False)
@@ -114,9 +115,20 @@ async def test_on_telegram_the_data_comes_as_a_file(
             await agree(bot)
             await bot.say("no")  # no photo
             await bot.say("swimming")
-            texts = await bot.say("/my_data")
+            yield bot, fake, settings
         finally:
             await app.shutdown()
+
+
+def test_a_day_is_how_long_a_data_link_works() -> None:
+    assert timedelta(days=storage.DATA_LINK_DAYS) == timedelta(days=1)
+
+
+async def test_on_telegram_the_data_comes_as_a_file(
+    tmp_path: Path, db: storage.Database, clock: Clock
+) -> None:
+    async with swimmer_on_telegram(tmp_path, db, clock) as (bot, fake, settings):
+        texts = await bot.say("/my_data")
     assert "Here is everything I keep about you." in joined(texts)
     (sent,) = fake.sent("sendDocument")
     assert sent.fields["caption"] == "Everything I keep about you, in one file."
@@ -131,21 +143,11 @@ async def test_on_telegram_a_repeated_update_stores_nothing_new(
     """Telegram sends an update again when it did not hear that the first arrived: the same
     words and the same file go to the person's own chat (never to whoever sent the update),
     and nothing new is kept: no event, no message, no file left in the outbox."""
-    with fake_bot_api() as fake:
-        settings = telegram_settings(tmp_path, fake)
-        app = TelegramChannel(db, settings, clock=clock).application(polling=False)
-        await app.initialize()
-        try:
-            bot = TelegramBot(app, fake)
-            await agree(bot)
-            await bot.say("no")  # no photo
-            await bot.say("swimming")
-            update = make_text_update(CHAT, "/my_data")
-            first = await bot.send(update)
-            before = counts(db), rows(db, storage.AuditEvent)
-            again = await bot.send(update)
-        finally:
-            await app.shutdown()
+    async with swimmer_on_telegram(tmp_path, db, clock) as (bot, fake, settings):
+        update = make_text_update(CHAT, "/my_data")
+        first = await bot.send(update)
+        before = counts(db), rows(db, storage.AuditEvent)
+        again = await bot.send(update)
     assert again == first
     assert (counts(db), rows(db, storage.AuditEvent)) == before
     files = fake.sent("sendDocument")
