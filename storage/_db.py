@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
@@ -24,8 +24,9 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, Result, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
 from planbot.errors import StorageError
@@ -48,6 +49,16 @@ def mark_erased(session: Session, *, files: bool = True) -> None:
     session.info[ERASED] = True
     if files:
         session.info[DROP_FILES] = True
+
+
+def run(session: Session, statement: Executable, params: Mapping[str, Any]) -> Result[Any]:
+    """Run one Core statement (built once, with bound parameters) on the session's connection.
+
+    Why not ``session.execute``: the ORM's path flushes the session first and costs more
+    than the statement itself, on every message; the hot statements read and write plain
+    rows, and whatever they depend on was flushed where it was made.
+    """
+    return session.connection().execute(statement, params)
 
 
 def _private_sqlite(path: Path) -> None:
