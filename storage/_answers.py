@@ -14,7 +14,7 @@ from sqlalchemy import CursorResult, bindparam, delete, false, func, insert, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from storage._db import mark_erased, run
+from storage._db import mark_erased, read_ahead, read_before, run
 from storage._personal import seal, unseal
 from storage._processed import forget_replies
 from storage._tables import Answer, Conversation, Person, as_utc, utcnow
@@ -169,8 +169,17 @@ def count_answers(session: Session, person: Person, section: str) -> int:
     reading or opening any words: the topic's limit is checked at every answer, and reading
     the whole topic each time cost more than the rest of the message."""
     assert person.id is not None
+    known = read_before(session, ("count", person.id, section))
+    if isinstance(known, int):
+        return known
     params = {"person_id": person.id, "section": section}
     return int(run(session, _COUNT_IN_SECTION, params).scalar_one())
+
+
+def count_read_ahead(session: Session, person: Person, section: str, count: int) -> None:
+    """Keep a topic's count read with the message's first statement (``storage.open_address``)
+    for ``count_answers``, until anything is written."""
+    read_ahead(session, ("count", person.id, section), count)
 
 
 def section_counts(

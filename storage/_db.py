@@ -26,6 +26,7 @@ from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, Result, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
@@ -41,6 +42,7 @@ RECYCLE_SECONDS = 1800  # a pooled PostgreSQL connection older than this is open
 CHECKPOINT_WAIT_MS = 3_000  # how long emptying the WAL after an erase waits for others
 ERASED = "planbot_erased"  # session.info: this transaction erased personal data
 DROP_FILES = "planbot_drop_files"  # session.info: ... and files made from it must go too
+READ_AHEAD = "planbot_read_ahead"  # session.info: values read ahead, true until a write
 
 
 def mark_erased(session: Session, *, files: bool = True) -> None:
@@ -58,7 +60,33 @@ def run(session: Session, statement: Executable, params: Mapping[str, Any]) -> R
     than the statement itself, on every message; the hot statements read and write plain
     rows, and whatever they depend on was flushed where it was made.
     """
+    if statement.is_dml:
+        session.info.pop(READ_AHEAD, None)
     return session.connection().execute(statement, params)
+
+
+def read_ahead(session: Session, key: tuple[object, ...], value: object) -> None:
+    """Keep a value read with the message's first statement (a topic's count), for as long
+    as nothing is written: one statement, and on PostgreSQL one round trip, fewer."""
+    session.info.setdefault(READ_AHEAD, {})[key] = value
+
+
+def read_before(session: Session, key: tuple[object, ...]) -> object | None:
+    """A value kept by ``read_ahead``, or None when it was not read or anything was
+    written since (through ``run``, the ORM's flush, or any statement that changes rows)."""
+    kept = session.info.get(READ_AHEAD)
+    return kept.get(key) if kept else None
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info.pop(READ_AHEAD, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info.pop(READ_AHEAD, None)
 
 
 def _private_sqlite(path: Path) -> None:
