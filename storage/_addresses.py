@@ -6,11 +6,20 @@ transaction (one message per address at a time) and reads what most messages nee
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, and_, bindparam, delete, func, inspect
+from sqlalchemy import BindParameter, and_, bindparam, delete, false, func, inspect
 from sqlmodel import Session, col, select
 
+from storage._answers import ANSWER, count_read_ahead
+from storage._db import run
 from storage._personal import lookup_key, lookup_keys, seal, unseal
-from storage._tables import Address, Conversation, Person, PersonAddress, ProcessedMessage
+from storage._tables import (
+    Address,
+    Answer,
+    Conversation,
+    Person,
+    PersonAddress,
+    ProcessedMessage,
+)
 
 # Statements run on every message, built once with bound parameters: building a statement
 # from literal values each time costs more than running it (see bench/engine.py).
@@ -28,8 +37,22 @@ _LATEST_CONVERSATION = (
     .scalar_subquery()
 )
 
+# ... with how many things the topic the conversation is at holds: a topic's answer checks
+# its limit with that count (``count_answers``), and needs no statement of its own.
+_COUNT_AT_STATE = (
+    select(func.count(col(Answer.id)))
+    .where(
+        Answer.person_id == Person.id,
+        Answer.section == Conversation.state,
+        Answer.status == ANSWER,
+        col(Answer.deleted) == false(),
+    )
+    .correlate(Person, Conversation)
+    .scalar_subquery()
+)
+
 _ADDRESS_PERSON_CONVERSATION = (
-    select(Address, Person, Conversation)
+    select(Address, Person, Conversation, _COUNT_AT_STATE)
     .outerjoin(Person, col(Person.id) == col(Address.active_person_id))
     .outerjoin(
         Conversation,
@@ -67,7 +90,7 @@ def open_address(
         # Lock first, then read. Locked within the read, PostgreSQL would return the joined
         # rows as they were before it waited, missing what the message before just wrote.
         # (SQLite's BEGIN IMMEDIATE has already locked the whole database.)
-        session.execute(_LOCK_ADDRESS, {"lookups": lookups})
+        run(session, _LOCK_ADDRESS, {"lookups": lookups})
     found = _read(session, lookups)
     if found is not None:
         return found
@@ -85,7 +108,12 @@ def _read(
     session: Session, lookups: list[str]
 ) -> tuple[Address, Person | None, Conversation | None] | None:
     found = session.exec(_ADDRESS_PERSON_CONVERSATION, params={"lookups": lookups}).first()
-    return (found[0], found[1], found[2]) if found is not None else None
+    if found is None:
+        return None
+    address, person, conv, count = found
+    if person is not None and conv is not None:
+        count_read_ahead(session, person, conv.state, count)
+    return address, person, conv
 
 
 def find_address(session: Session, channel: str, address: str) -> Address | None:

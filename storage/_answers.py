@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, insert, or_
+from sqlalchemy import CursorResult, bindparam, delete, false, func, insert, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from storage._db import mark_erased
+from storage._db import mark_erased, read_ahead, read_before, run
 from storage._personal import seal, unseal
 from storage._processed import forget_replies
 from storage._tables import Answer, Conversation, Person, as_utc, utcnow
@@ -28,6 +29,16 @@ _SHARED = (PERSON, AGREED)
 # A plain INSERT, built once with bound parameters (see ``add_answer`` and bench/engine.py).
 _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
 _INSERT_ANSWER = insert(_ANSWERS)
+_COUNT_IN_SECTION = (
+    core_select(func.count())
+    .select_from(_ANSWERS)
+    .where(
+        _ANSWERS.c.person_id == bindparam("person_id"),
+        _ANSWERS.c.section == bindparam("section"),
+        _ANSWERS.c.status == ANSWER,
+        _ANSWERS.c.deleted == false(),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,8 @@ def add_answer(
     now = now or utcnow()
     result = cast(
         "CursorResult[Any]",
-        session.execute(
+        run(
+            session,
             _INSERT_ANSWER,
             {
                 "person_id": person.id,
@@ -157,7 +169,17 @@ def count_answers(session: Session, person: Person, section: str) -> int:
     reading or opening any words: the topic's limit is checked at every answer, and reading
     the whole topic each time cost more than the rest of the message."""
     assert person.id is not None
-    return section_counts(session, [person.id], (section,))[person.id].get(section, 0)
+    known = read_before(session, ("count", person.id, section))
+    if isinstance(known, int):
+        return known
+    params = {"person_id": person.id, "section": section}
+    return int(run(session, _COUNT_IN_SECTION, params).scalar_one())
+
+
+def count_read_ahead(session: Session, person: Person, section: str, count: int) -> None:
+    """Keep a topic's count read with the message's first statement (``storage.open_address``)
+    for ``count_answers``, until anything is written."""
+    read_ahead(session, ("count", person.id, section), count)
 
 
 def section_counts(

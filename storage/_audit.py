@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from storage._db import run
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import AuditEvent, Person, as_utc, utcnow
 
@@ -84,7 +85,8 @@ def note_event(
     """Write one event (a plain INSERT: it is in most messages' transaction)."""
     assert action in ACTIONS, action
     assert person.id is not None
-    session.execute(
+    run(
+        session,
         _INSERT_EVENT,
         {
             "person_id": person.id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
@@ -24,8 +24,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, Result, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
 from planbot.errors import StorageError
@@ -40,6 +42,7 @@ RECYCLE_SECONDS = 1800  # a pooled PostgreSQL connection older than this is open
 CHECKPOINT_WAIT_MS = 3_000  # how long emptying the WAL after an erase waits for others
 ERASED = "planbot_erased"  # session.info: this transaction erased personal data
 DROP_FILES = "planbot_drop_files"  # session.info: ... and files made from it must go too
+READ_AHEAD = "planbot_read_ahead"  # session.info: values read ahead, true until a write
 
 
 def mark_erased(session: Session, *, files: bool = True) -> None:
@@ -48,6 +51,42 @@ def mark_erased(session: Session, *, files: bool = True) -> None:
     session.info[ERASED] = True
     if files:
         session.info[DROP_FILES] = True
+
+
+def run(session: Session, statement: Executable, params: Mapping[str, Any]) -> Result[Any]:
+    """Run one Core statement (built once, with bound parameters) on the session's connection.
+
+    Why not ``session.execute``: the ORM's path flushes the session first and costs more
+    than the statement itself, on every message; the hot statements read and write plain
+    rows, and whatever they depend on was flushed where it was made.
+    """
+    if statement.is_dml:
+        session.info.pop(READ_AHEAD, None)
+    return session.connection().execute(statement, params)
+
+
+def read_ahead(session: Session, key: tuple[object, ...], value: object) -> None:
+    """Keep a value read with the message's first statement (a topic's count), for as long
+    as nothing is written: one statement, and on PostgreSQL one round trip, fewer."""
+    session.info.setdefault(READ_AHEAD, {})[key] = value
+
+
+def read_before(session: Session, key: tuple[object, ...]) -> object | None:
+    """A value kept by ``read_ahead``, or None when it was not read or anything was
+    written since (through ``run``, the ORM's flush, or any statement that changes rows)."""
+    kept = session.info.get(READ_AHEAD)
+    return kept.get(key) if kept else None
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info.pop(READ_AHEAD, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info.pop(READ_AHEAD, None)
 
 
 def _private_sqlite(path: Path) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
-from storage._db import mark_erased
+from storage._db import mark_erased, run
 from storage._personal import seal, unseal
 from storage._tables import Address, Person, ProcessedMessage, utcnow
 
@@ -47,7 +47,8 @@ def record_processed(
     A second worker that handled the same message first makes this fail on the unique
     (channel, message_id) key at commit; the engine then answers with the stored replies.
     """
-    session.execute(
+    run(
+        session,
         _INSERT_PROCESSED,
         {
             "channel": channel,
