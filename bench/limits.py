@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -36,6 +37,7 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
+KEY = secrets.token_urlsafe(32)  # this run's key: the data are sealed with it
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))  # run from a checkout too
 
@@ -87,7 +89,7 @@ def thing(n: int, chars: int) -> str:
 
 def add_people(url: str) -> None:
     """Each person with their things, stored as the engine stores answers."""
-    db = storage.open_database(url)
+    db = storage.open_database(url, keys=storage.Keyring(KEY, ()))
     with db.transaction() as session:
         for who in PEOPLE:
             person = storage.create_person(session, who.name)
@@ -220,6 +222,7 @@ def main() -> None:
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "PLANBOT_TTS": "off",
             "PYTHONPATH": str(ROOT),
+            "PLANBOT_SECRET_KEY": KEY,  # encrypted at rest, as a deployment must be
         }
         port = free_port()
         planbot = [str(Path(sys.executable).with_name("planbot")), "serve"]
