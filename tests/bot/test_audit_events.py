@@ -17,6 +17,7 @@ from tests.auxil.fake_telegram import FakeBotApi
 from tests.auxil.twilio import PNG_BYTES, Texter, fake_twilio, media_url
 from tests.bot.test_access_cli import engine, runner  # noqa: F401
 from tests.bot.test_audit import _events
+from tests.bot.test_my_data import sam_lets_in
 from tests.bot.test_sms_conversation import consent
 from tests.bot.test_sms_photo import PHOTO_QUESTION
 from tests.bot.test_telegram import agree
@@ -94,14 +95,7 @@ async def test_the_holder_hears_that_a_supporter_made_a_link(
     texter: Texter, client: httpx.AsyncClient, db: storage.Database
 ) -> None:
     await consent(texter)
-    invite = "\n".join(await texter.send("invite"))
-    code = invite.split("JOIN ", 1)[1][:6]
-    sam = Texter(client, number="+447700900456")
-    for text in (f"join {code}", "yes", "Sam", "friend"):
-        await sam.send(text)
-    await texter.send("done")
-    await texter.send("yes")  # Dev says yes to Sam
-    await sam.send("hello")
+    sam = await sam_lets_in(texter, client)
     assert "/p/" in "\n".join(await sam.send("PROFILE"))  # a link to Dev's profile
     said = "\n".join(await texter.send("who looked at my plan"))
     assert "23 November 2026: Sam made a private link to your profile." in said

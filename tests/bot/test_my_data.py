@@ -72,8 +72,8 @@ async def test_by_sms_a_private_link_opens_everything_kept_for_a_day(
     assert (await client.get(f"/d/{token}")).status_code == 404
 
 
-async def test_only_the_holder_gets_the_data(texter: Texter, client: httpx.AsyncClient) -> None:
-    await consent(texter)
+async def sam_lets_in(texter: Texter, client: httpx.AsyncClient) -> Texter:
+    """Dev (agreed, at a topic) invites Sam, Sam joins by SMS and Dev says yes: Sam's phone."""
     invite = "\n".join(await texter.send("invite"))
     code = invite.split("JOIN ", 1)[1][:6]
     sam = Texter(client, number="+447700900456")
@@ -82,6 +82,12 @@ async def test_only_the_holder_gets_the_data(texter: Texter, client: httpx.Async
     await texter.send("done")
     await texter.send("yes")  # Dev says yes to Sam
     await sam.send("hello")
+    return sam
+
+
+async def test_only_the_holder_gets_the_data(texter: Texter, client: httpx.AsyncClient) -> None:
+    await consent(texter)
+    sam = await sam_lets_in(texter, client)
     bodies = await sam.send("send me my data")
     assert "Only Dev can ask for everything in this plan." in "\n".join(bodies)
     assert "/d/" not in "\n".join(bodies)

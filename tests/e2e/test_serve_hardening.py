@@ -6,7 +6,6 @@ the phone number or a private link's token."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -16,12 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.auxil.databases import TEST_KEY
 from tests.auxil.servers import free_port
-from tests.auxil.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, PUBLIC_URL, Texter
+from tests.auxil.twilio import PUBLIC_URL, Texter
 from tests.auxil.twilio_server import twilio_double
 from tests.bot.test_sms_conversation import finish
-from tests.e2e.test_serve_process import planbot_command, wait_healthy
+from tests.e2e.test_serve_process import planbot_command, serve_env, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -42,17 +40,7 @@ def raw_request(port: int, head: bytes, body: bytes, *, close_early: bool) -> by
 
 async def test_a_real_server_logs_no_traceback_and_no_transitions(tmp_path: Path) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        "PLANBOT_DATA_DIR": str(tmp_path / "data"),
-        "PLANBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        "PLANBOT_PUBLIC_URL": PUBLIC_URL,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM_NUMBER,
-        "PLANBOT_TTS": "off",
-        "PLANBOT_SECRET_KEY": TEST_KEY,
-    }
+    env = serve_env(tmp_path)
     cmd = [*planbot_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path
@@ -102,18 +90,7 @@ async def test_a_real_servers_output_holds_no_words_number_or_token(tmp_path: Pa
     and no link's token is in what the server writes, on stdout or stderr."""
     port = free_port()
     with twilio_double() as double:
-        env = {
-            **os.environ,
-            "PLANBOT_DATA_DIR": str(tmp_path / "data"),
-            "PLANBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-            "PLANBOT_PUBLIC_URL": PUBLIC_URL,
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": FROM_NUMBER,
-            "PLANBOT_TWILIO_API_URL": double.url,
-            "PLANBOT_TTS": "off",
-            "PLANBOT_SECRET_KEY": TEST_KEY,
-        }
+        env = serve_env(tmp_path, PLANBOT_TWILIO_API_URL=double.url)
         cmd = [*planbot_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
         process = subprocess.Popen(
             cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path

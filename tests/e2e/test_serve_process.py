@@ -44,23 +44,29 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("planbot serve did not answer /healthz in time")
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
-    """The server's address, and a list of secrets the test saw that must not be logged."""
-    port = free_port()
-    env = {
+def serve_env(tmp_path: Path, **more: str) -> dict[str, str]:
+    """The settings ``planbot serve`` runs with in these tests: SQLite in ``tmp_path``, a key,
+    no speech, and Twilio's settings with the public address Twilio would call (the signature
+    is made for it; the request goes to 127.0.0.1, as behind a reverse proxy)."""
+    return {
         **os.environ,
         "PLANBOT_DATA_DIR": str(tmp_path / "data"),
         "PLANBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-        # The public address Twilio would call: here the signature is made for it, and the
-        # request goes to 127.0.0.1, as behind a reverse proxy.
         "PLANBOT_PUBLIC_URL": PUBLIC_URL,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "PLANBOT_TTS": "off",
         "PLANBOT_SECRET_KEY": TEST_KEY,
+        **more,
     }
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """The server's address, and a list of secrets the test saw that must not be logged."""
+    port = free_port()
+    env = serve_env(tmp_path)
     cmd = [*planbot_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path
