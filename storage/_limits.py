@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, text, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -67,7 +67,6 @@ def _upsert(dialect: str) -> Any:
 
 
 _UPSERTS = {name: _upsert(name) for name in ("postgresql", "sqlite")}
-_NO_WAIT = text("SET LOCAL synchronous_commit TO OFF")
 
 
 def _windows(now: datetime) -> tuple[int, int]:
@@ -79,16 +78,14 @@ def count_hit(db: Database, key: str, now: datetime) -> Hits:
     """Count one hit for ``key`` and return the counts: one statement, in a transaction of
     its own on a plain connection (about half the cost of one through a session).
 
-    A count needs no durability (one lost in a crash costs nothing), so on PostgreSQL its
-    commit does not wait for the disk (``synchronous_commit`` off for this transaction only):
-    otherwise each text would wait for a second flush, beside the engine's.
+    A count needs no durability (one lost in a crash costs nothing), so on PostgreSQL it runs
+    on a pool whose commits do not wait for the disk (``Database.connection``), one round trip
+    a count: otherwise each text would wait for a second flush, beside the engine's.
     """
     minute, day = _windows(now)
     with db.connection() as conn:
-        dialect = conn.dialect.name
-        if dialect == "postgresql":
-            conn.execute(_NO_WAIT)
-        row = conn.execute(_UPSERTS[dialect], {"key": key, "minute": minute, "day": day}).one()
+        params = {"key": key, "minute": minute, "day": day}
+        row = conn.execute(_UPSERTS[conn.dialect.name], params).one()
     return Hits(minute=int(row[0]), day=int(row[1]), warned_today=int(row[2]) == day)
 
 

@@ -35,3 +35,18 @@ def test_a_message_on_a_dropped_connection_is_answered_and_kept_once(
         with db.transaction() as session:
             (dev,) = storage.find_people(session, "Dev")
             assert [a.text for a in storage.answers_for(session, dev)] == ["swimming"]
+
+
+@pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set")
+def test_only_the_rate_counts_commit_without_waiting_for_the_disk(tmp_path: Path) -> None:
+    """A count is one statement on a pool of its own whose commits do not wait for the disk;
+    a message's transaction (an answer someone was told is saved) always waits."""
+    with make_database("postgres", tmp_path) as db:
+        hits = storage.count_hit(db, "a-key", storage.utcnow())
+        assert (hits.minute, hits.day) == (1, 1)
+        assert storage.count_hit(db, "a-key", storage.utcnow()).minute == 2
+        with db.connection() as conn:
+            assert conn.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        with db.transaction() as session:
+            shown = session.connection().execute(text("SHOW synchronous_commit")).scalar()
+            assert shown == "on"
