@@ -98,7 +98,7 @@ def _private_sqlite(path: Path) -> None:
         private_file(path.with_name(path.name + suffix))
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, *, sync: str = "FULL") -> Engine:
     path = make_url(url).database
     if path and path != ":memory:" and not path.startswith("file:"):
         _private_sqlite(Path(path).expanduser())
@@ -114,8 +114,9 @@ def _sqlite_engine(url: str) -> Engine:
         # NORMAL a commit survives planbot being killed (the crash test shows it) but not a
         # power cut or a kernel crash: the last answers could go, after planbot had told the
         # person "I have saved". The promise is "saved means kept", so FULL; its cost is in
-        # the README's figures (bench/engine.py).
-        cur.execute("PRAGMA synchronous=FULL")
+        # the README's figures (bench/engine.py). The rate counts' own connection says
+        # NORMAL: a count lost in a power cut costs nothing.
+        cur.execute(f"PRAGMA synchronous={sync}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Deleted rows and freed pages are overwritten with zeros, whatever SQLite's build says.
@@ -130,7 +131,8 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 def _counts_engine(url: str, options: dict[str, Any]) -> Engine:
-    """PostgreSQL's pool for the rate counts: each statement is its own transaction, and its
+    """PostgreSQL's pool for the rate counts (SQLite's is a connection whose commits do not
+    wait for the disk either): each statement is its own transaction, and its
     commit does not wait for the disk (a count lost in a crash costs nothing). One round trip
     a count, where a transaction of its own took four (BEGIN, the setting, the count,
     COMMIT). Its own pool, so no message's transaction ever runs without waiting."""
@@ -163,10 +165,12 @@ class Database:
             threading.RLock() if self.is_sqlite else nullcontext()
         )
         self._erase_hooks: dict[str, Callable[[], object]] = {}
-        self._counts: Engine | None = None  # PostgreSQL: the rate counts' own pool
         try:
             if self.is_sqlite:
                 self.engine = _sqlite_engine(url)
+                # The rate counts' own connection (``connection``); in memory, the same one.
+                in_memory = make_url(url).database in (None, "", ":memory:")
+                self._counts = self.engine if in_memory else _sqlite_engine(url, sync="NORMAL")
             else:
                 # No ping on every checkout (a round trip per message): a connection the
                 # server dropped fails its first statement, SQLAlchemy drops it from the pool,
@@ -237,12 +241,12 @@ class Database:
     @contextmanager
     def connection(self) -> Iterator[Connection]:
         """A plain connection without an ORM session, for one hot, tiny statement (the rate
-        limit's count), where a session's set-up would cost more than the work itself: on
-        SQLite in a transaction of its own; on PostgreSQL from the counts' own pool, where
-        each statement commits by itself without waiting for the disk."""
+        limit's count), where a session's set-up would cost more than the work itself, from
+        the counts' own pool, whose commits do not wait for the disk (on PostgreSQL each
+        statement commits by itself)."""
         with self._writers:
             try:
-                with (self._counts or self.engine).begin() as conn:
+                with self._counts.begin() as conn:
                     yield conn
             except SQLAlchemyError as exc:
                 raise StorageError(
@@ -271,7 +275,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self._counts is not None:
+        if self._counts is not self.engine:
             self._counts.dispose()
 
 
