@@ -50,7 +50,7 @@ def keep_or_forget_idle_plans(
                 nobody += 1  # kept: asked again in 30 days, in case a holder comes back
             storage.mark_asked(session, person, now)
             asked += 1
-        for person in storage.plans_to_erase(session, now):
+        for person in storage.plans_to_erase(session, now, settings.retention_days):
             storage.erase_person(session, person)
             erased += 1
     if asked or erased:

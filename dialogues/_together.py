@@ -478,7 +478,12 @@ def not_their_plan(turn: TurnBase, name: str) -> None:
     not kept; one that talks for other plans gets its own question again."""
     ctx = turn.ctx
     fresh = ctx.fresh
-    words = (turn.msg("named_plan_not_yours", name=name), turn.msg("named_plan_how", name=name))
+    found = storage.find_people(ctx.session, name)
+    holder = holder_of(turn, found[0]) if found else Holder(name)  # who decides: maybe Mum
+    words = (
+        turn.msg("named_plan_not_yours", name=name, holder=holder.decider),
+        turn.msg("named_plan_how", holder=holder.decider),
+    )
     _say_and_tidy(turn, "\n".join(words))
     if not fresh and ctx.conversation is not None:
         turn.ask()

@@ -478,8 +478,16 @@ class TurnBase:
             if answer.private:
                 marks.append(self.msg("mark_private"))
         elif answer.consent == storage.WAITING_OK:  # a supporter's own, not on the profile yet
-            marks.append(self.msg("mark_waiting_for", name=self.name))
+            marks.append(self.msg("mark_waiting_for", name=self.decider))
         return f"{words} ({', '.join(marks)})" if marks else words
+
+    @cached_property
+    def decider(self) -> str:
+        """Who says yes or no for the plan: the person, or whoever holds it for them (Mum
+        holding Amy's plan)."""
+        person = self.ctx.person
+        stand_in = storage.holder_stand_in(self.ctx.session, person) if person else None
+        return stand_in or self.name
 
     def typist_name(self) -> str | None:
         """Whom to greet: the person, or the supporter or relative typing for them."""

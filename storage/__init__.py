@@ -212,6 +212,7 @@ from storage._renders import (
 )
 from storage._retention import (
     ANSWER_DAYS,
+    UNSENT_DAYS,
     mark_asked,
     note_questions_sent,
     plans_to_ask,
@@ -292,6 +293,7 @@ __all__ = [
     "TOKEN_BYTES",
     "TYPIST",
     "UNCONSENTED_FOR",
+    "UNSENT_DAYS",
     "VOICE",
     "WAITING",
     "WAITING_OK",

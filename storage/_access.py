@@ -115,9 +115,9 @@ def holder_stand_in(session: Session, person: Person) -> str | None:
     if address_id is None:
         return None
     conv = session.exec(
-        select(Conversation).where(
-            Conversation.address_id == address_id, Conversation.person_id == person.id
-        )
+        select(Conversation)
+        .where(Conversation.address_id == address_id, Conversation.person_id == person.id)
+        .order_by(col(Conversation.id).desc())
     ).first()
     if conv is None or conv.typist not in OTHER_TYPISTS:
         return None
@@ -154,9 +154,11 @@ def is_supporter(session: Session, person: Person, address: Address) -> bool:
 def start_joining(session: Session, person: Person, address: Address, now: datetime) -> int:
     """A supporter's address gave a working code: it answers the join questions now."""
     assert person.id is not None and address.id is not None
-    session.exec(
-        delete(Access).where(col(Access.address_id) == address.id, col(Access.status) == JOINING)
-    )
+    joining = (col(Access.address_id) == address.id) & (col(Access.status) == JOINING)
+    for earlier in session.exec(select(Access).where(joining)):  # a second JOIN before the end
+        assert earlier.id is not None
+        drop_supporter_consent(session, earlier.person_id, earlier.id)
+    session.exec(delete(Access).where(joining))
     row = Access(
         person_id=person.id, address_id=address.id, role="other", status=JOINING, created_at=now
     )
@@ -184,7 +186,7 @@ def finish_joining(session: Session, access_id: int, name: str, role: str) -> No
     row.role = role if role in SUPPORTER_ROLES else "other"
     row.status = WAITING
     session.add(row)
-    name_supporter_consent(session, access_id, name)
+    name_supporter_consent(session, row.person_id, access_id, name)
     person = session.get(Person, row.person_id)
     if person is not None:
         person.may_have_requests = True
@@ -194,7 +196,9 @@ def finish_joining(session: Session, access_id: int, name: str, role: str) -> No
 
 def cancel_joining(session: Session, access_id: int) -> None:
     """The supporter said no to keeping their name and number, or the holder said no."""
-    drop_supporter_consent(session, access_id)
+    row = session.get(Access, access_id)
+    if row is not None:
+        drop_supporter_consent(session, row.person_id, access_id)
     session.exec(delete(Access).where(col(Access.id) == access_id))
 
 

@@ -106,11 +106,13 @@ def name_consent_giver(
     session.flush()
 
 
-def name_supporter_consent(session: Session, access_id: int, name: str) -> None:
+def name_supporter_consent(session: Session, person_id: int, access_id: int, name: str) -> None:
     """The supporter's yes to keeping their name and number, once they have said their name."""
     rows = session.exec(
         select(ConsentRecord).where(
-            ConsentRecord.subject == SUPPORTER_KEEP, ConsentRecord.subject_id == access_id
+            ConsentRecord.person_id == person_id,
+            ConsentRecord.subject == SUPPORTER_KEEP,
+            ConsentRecord.subject_id == access_id,
         )
     )
     for row in rows:
@@ -119,10 +121,12 @@ def name_supporter_consent(session: Session, access_id: int, name: str) -> None:
     session.flush()
 
 
-def drop_supporter_consent(session: Session, access_id: int) -> None:
-    """A supporter who is not let in leaves no record of their own yes."""
+def drop_supporter_consent(session: Session, person_id: int, access_id: int) -> None:
+    """A supporter who is not let in (or who joins another plan instead) leaves no record of
+    their own yes."""
     session.exec(
         delete(ConsentRecord).where(
+            col(ConsentRecord.person_id) == person_id,
             col(ConsentRecord.subject) == SUPPORTER_KEEP,
             col(ConsentRecord.subject_id) == access_id,
         )

@@ -137,6 +137,17 @@ def queue_message(
     return session.execute(statement).first() is not None
 
 
+def withdraw_all(session: Session, abouts: list[str]) -> None:
+    """Drop every waiting message about any of ``abouts`` (a person erased: their plan's
+    messages, the questions about their things and supporters, their retention question)."""
+    if abouts:
+        session.exec(
+            delete(OutboxMessage).where(
+                col(OutboxMessage.about).in_(abouts), col(OutboxMessage.status) == WAITING
+            )
+        )
+
+
 def about_plan(person_id: int) -> str:
     """The tag of a message for a supporter about a person's plan ("Dev said yes to what you
     said", the profile at the end of their plan): withdrawn if the supporter is removed

@@ -23,6 +23,9 @@ from storage._outbox import SENT
 from storage._tables import Conversation, OutboxMessage, Person
 
 ANSWER_DAYS = 30
+# A plan whose question could never be sent is erased when nobody used it for the retention
+# days and this many more (the question is tried again every ANSWER_DAYS meanwhile).
+UNSENT_DAYS = 90
 
 
 def retention_key(person: Person, now: datetime) -> str:
@@ -109,15 +112,16 @@ def note_questions_sent(session: Session) -> int:
     return found
 
 
-def plans_to_erase(session: Session, now: datetime) -> list[Person]:
-    """People whose question was sent ``ANSWER_DAYS`` ago or more, who have sent nothing
-    since they were asked."""
+def plans_to_erase(session: Session, now: datetime, days: int) -> list[Person]:
+    """People who have sent nothing since they were asked: their question was sent
+    ``ANSWER_DAYS`` ago or more; or it could never be sent (their number said STOP, every
+    try failed, nobody is left to ask) and nobody used the plan for ``days`` and
+    ``UNSENT_DAYS`` more: a plan nobody can be asked about is not kept for ever."""
     asked, sent = col(Person.retention_asked_at), col(Person.retention_sent_at)
-    return _people(
-        session,
-        lambda used: [
-            sent.is_not(None),
-            sent <= now - timedelta(days=ANSWER_DAYS),
-            used < asked,
-        ],
-    )
+
+    def where(used: ColumnElement[datetime]) -> list[ColumnElement[bool]]:
+        went = and_(sent.is_not(None), sent <= now - timedelta(days=ANSWER_DAYS))
+        never = and_(sent.is_(None), used < now - timedelta(days=days + UNSENT_DAYS))
+        return [asked.is_not(None), used < asked, or_(went, never)]
+
+    return _people(session, where)

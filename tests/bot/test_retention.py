@@ -95,7 +95,7 @@ async def test_a_question_that_could_not_be_sent_erases_nothing(
 ) -> None:
     """Dev texted STOP; every try to text Kim failed. Neither plan is erased; both are asked
     again 30 days later; Kim's question then goes, and her plan is erased 30 days after
-    that, not before."""
+    that, not before. Dev's, never asked, goes 90 days after the 730."""
     engine = Engine(db, sms, clock=clock)
     _plan(engine, DEV, "Dev")
     _plan(engine, KIM, "Kim")
@@ -128,6 +128,15 @@ async def test_a_question_that_could_not_be_sent_erases_nothing(
     assert _people(db) == ["Dev"]  # Dev was never asked: kept, and asked again
     await _send(db, sms, clock)
     assert _asked(double, DEV) == 0
+
+    # A plan nobody can be asked about is not kept for ever: unused for the 730 days and
+    # 90 more, it goes, though its question never went.
+    clock.advance(days=storage.UNSENT_DAYS - 61 - 2)
+    forget_old_replies(db, sms, clock())
+    assert _people(db) == ["Dev"]
+    clock.advance(days=3)
+    forget_old_replies(db, sms, clock())
+    assert _people(db) == []
 
 
 async def test_the_30_days_count_from_when_the_question_went(

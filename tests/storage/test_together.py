@@ -253,3 +253,79 @@ def test_the_tidy_drops_old_wrong_code_counts_and_used_or_old_codes(
         assert session.exec(select(storage.CodeAttempt)).all() == []
         assert session.exec(select(storage.InviteCode)).all() == []
         assert storage.use_invite_code(session, later, key=KEY, now=clock.now) is None
+
+
+def _keep_my_number(session, person, access_id: int, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    storage.record_consent(
+        session,
+        person,
+        storage.SUPPORTER_KEEP,
+        "yes",
+        by=None,
+        by_role="supporter",
+        channel="telegram",
+        wording="join v1 keep_ok 0123456789ab",
+        now=clock.now,
+        subject_id=access_id,
+    )
+
+
+def test_a_second_join_leaves_no_yes_on_the_first_plan(db: storage.Database, clock: Clock) -> None:
+    """Sam says yes to joining Dev's plan, then sends another plan's code before the end:
+    nothing of Sam stays on Dev's plan, and Sam's name goes only on the plan he joins."""
+    with db.transaction() as session:
+        dev, _home, sam = _holder_and_supporter(session, clock)
+        amy = storage.create_person(session, "Amy")
+        amys = storage.get_or_create_address(session, "sms", "+447700900002")
+        storage.link_person(session, amy, amys)
+        storage.add_holder(session, amy, amys, clock.now)
+        first = storage.start_joining(session, dev, sam, clock.now)
+        _keep_my_number(session, dev, first, clock)
+        second = storage.start_joining(session, amy, sam, clock.now)
+        _keep_my_number(session, amy, second, clock)
+        storage.finish_joining(session, second, "Sam", "friend")
+        assert storage.consents_of(session, dev) == []
+        [kept] = storage.consents_of(session, amy)
+        assert (kept.subject, kept.by, kept.subject_id) == ("supporter_keep", "Sam", second)
+        storage.cancel_joining(session, second)  # Amy's holder says no: nothing of Sam
+        assert storage.consents_of(session, amy) == []
+
+
+def test_an_erased_plan_leaves_nothing_waiting_in_the_outbox(
+    db: storage.Database, clock: Clock
+) -> None:
+    """Mum holds Amy's and Bob's plans on one phone: erasing Amy withdraws what waits about
+    her (her profile, a question about a thing, her retention question), not Bob's."""
+    with db.transaction() as session:
+        amy = storage.create_person(session, "Amy")
+        bob = storage.create_person(session, "Bob")
+        mum = storage.get_or_create_address(session, "sms", "+447700900009")
+        for person in (amy, bob):
+            storage.link_person(session, person, mum)
+            storage.add_holder(session, person, mum, clock.now)
+        conv = storage.new_conversation(session, mum, amy, "like_admire")
+        thing = storage.add_answer(
+            session, amy, conv, "like_admire", "swims", said_by="Sam", perspective="other"
+        )
+        assert amy.id is not None and bob.id is not None
+        for n, (about, words) in enumerate(
+            (
+                (storage.about_plan(amy.id), "All about Amy: swims"),
+                (f"item:{thing}", "Sam said about Amy: swims"),
+                (storage.retention_about(amy), "Do you want me to keep it?"),
+                (storage.about_plan(bob.id), "All about Bob: darts"),
+            )
+        ):
+            storage.queue_message(
+                session,
+                channel="sms",
+                address="+447700900009",
+                reply={"text": words},
+                due=clock.now,
+                key=f"k{n}",
+                about=about,
+            )
+        storage.erase_person(session, amy)
+    with db.transaction() as session:
+        waiting = storage.claim_due(session, now=clock.now, channels=["sms"])
+        assert [item.reply["text"] for item in waiting] == ["All about Bob: darts"]
