@@ -164,12 +164,15 @@ def answers_for(
     return [_answer_view(a) for a in session.exec(query.order_by(col(Answer.id)))]
 
 
-def count_answers(session: Session, person: Person, section: str) -> int:
+def count_answers(
+    session: Session, person: Person, section: str, *, fresh: bool = False
+) -> int:
     """How many things one topic holds (not deleted, whoever said them), counted without
     reading or opening any words: the topic's limit is checked at every answer, and reading
-    the whole topic each time cost more than the rest of the message."""
+    the whole topic each time cost more than the rest of the message. The count read with
+    the message's first statement serves, unless ``fresh`` (counted now)."""
     assert person.id is not None
-    known = read_before(session, ("count", person.id, section))
+    known = None if fresh else read_before(session, ("count", person.id, section))
     if isinstance(known, int):
         return known
     params = {"person_id": person.id, "section": section}

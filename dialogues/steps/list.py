@@ -78,8 +78,13 @@ def answer(turn: TurnBase, step: Step) -> None:
 
 def room_in_topic(turn: TurnBase, section: str) -> int:
     """How many more things the topic can hold (every thing kept counts, whoever said it)."""
-    assert turn.ctx.person is not None
-    return MAX_ITEMS_PER_TOPIC - storage.count_answers(turn.ctx.session, turn.ctx.person, section)
+    session, person = turn.ctx.session, turn.ctx.person
+    assert person is not None
+    room = MAX_ITEMS_PER_TOPIC - storage.count_answers(session, person, section)
+    if room <= MAX_ITEMS_PER_MESSAGE:  # near the limit: counted afresh, in case another
+        # phone added to the topic since this message's first read
+        room = MAX_ITEMS_PER_TOPIC - storage.count_answers(session, person, section, fresh=True)
+    return room
 
 
 def _within_limits(

@@ -52,3 +52,26 @@ def test_a_write_ends_the_count_read_ahead(db: storage.Database) -> None:
         assert person is not None and conv is not None
         storage.delete_all_answers(session, person)
         assert storage.count_answers(session, person, "good_day") == 0
+
+
+def test_a_fresh_count_sees_what_another_phone_added_meanwhile(db: storage.Database) -> None:
+    """On PostgreSQL two phones' messages about one plan can run at once (each locks its own
+    address): near the topic's limit the list step counts afresh, and a fresh count sees what
+    the other message stored after this one's first read. (SQLite takes one writer at a
+    time, so there the other message waits: the same holds trivially.)"""
+    with db.transaction() as session:
+        _person_at(session, "good_day")
+    if db.is_sqlite:
+        with db.transaction() as session:
+            _address, person, _conv = storage.open_address(session, "sms", "+447700900123")
+            assert person is not None
+            assert storage.count_answers(session, person, "good_day", fresh=True) == 2
+        return
+    with db.transaction() as session:
+        _address, person, conv = storage.open_address(session, "sms", "+447700900123")
+        assert person is not None and conv is not None
+        with db.transaction() as other:  # the other phone's message, stored meanwhile
+            (same,) = storage.find_people(other, "Dev")
+            storage.add_answer(other, same, None, "good_day", "tea", said_by="Sam", perspective="p")
+        assert storage.count_answers(session, person, "good_day") == 2  # as first read
+        assert storage.count_answers(session, person, "good_day", fresh=True) == 3
