@@ -131,11 +131,10 @@ def _sqlite_engine(url: str, *, sync: str = "FULL") -> Engine:
 
 
 def _counts_engine(url: str, options: dict[str, Any]) -> Engine:
-    """PostgreSQL's pool for the rate counts (SQLite's is a connection whose commits do not
-    wait for the disk either): each statement is its own transaction, and its
+    """PostgreSQL's pool for the rate counts: each statement is its own transaction, whose
     commit does not wait for the disk (a count lost in a crash costs nothing). One round trip
     a count, where a transaction of its own took four (BEGIN, the setting, the count,
-    COMMIT). Its own pool, so no message's transaction ever runs without waiting."""
+    COMMIT). A pool of its own, so no message's transaction ever runs without waiting."""
     engine = create_engine(url, **{**options, "isolation_level": "AUTOCOMMIT"})
 
     @event.listens_for(engine, "connect")

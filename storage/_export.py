@@ -17,7 +17,7 @@ from storage._consents import consents_of
 from storage._conversations import conversation_said_by
 from storage._db import mark_erased
 from storage._links import links_for
-from storage._outbox import about_plan, withdraw_all
+from storage._outbox import about_plan, withdraw
 from storage._people import person_name
 from storage._personal import unseal
 from storage._photos import person_photo
@@ -166,7 +166,7 @@ def erase_person(session: Session, person: Person) -> dict[str, int]:
     things = session.exec(select(Answer.id).where(Answer.person_id == pid))
     supporters = session.exec(select(Access.id).where(Access.person_id == pid))
     asked_about = [*(f"item:{i}" for i in things), *(f"access:{i}" for i in supporters)]
-    withdraw_all(session, [about_plan(pid), retention_about(person), *asked_about])
+    withdraw(session, about_plan(pid), retention_about(person), *asked_about)
     session.exec(delete(VoiceNote).where(col(VoiceNote.person_id) == pid))
     session.exec(delete(AuditEvent).where(col(AuditEvent.person_id) == pid))
     session.exec(delete(Answer).where(col(Answer.person_id) == pid))

@@ -137,17 +137,6 @@ def queue_message(
     return session.execute(statement).first() is not None
 
 
-def withdraw_all(session: Session, abouts: list[str]) -> None:
-    """Drop every waiting message about any of ``abouts`` (a person erased: their plan's
-    messages, the questions about their things and supporters, their retention question)."""
-    if abouts:
-        session.exec(
-            delete(OutboxMessage).where(
-                col(OutboxMessage.about).in_(abouts), col(OutboxMessage.status) == WAITING
-            )
-        )
-
-
 def about_plan(person_id: int) -> str:
     """The tag of a message for a supporter about a person's plan ("Dev said yes to what you
     said", the profile at the end of their plan): withdrawn if the supporter is removed
@@ -155,22 +144,21 @@ def about_plan(person_id: int) -> str:
     return f"plan:{person_id}"
 
 
-def withdraw(session: Session, about: str, address_id: int | None = None) -> int:
-    """Drop the messages about ``about`` that are not sent yet (the question was answered
-    another way; or, with ``address_id``, those for one address only): they are not sent,
+def withdraw(session: Session, *abouts: str, address_id: int | None = None) -> int:
+    """Drop the messages about any of ``abouts`` that are not sent yet (a question answered
+    another way; a person erased: their plan's messages and the questions about their things
+    and supporters; with ``address_id``, those for one address only): they are not sent,
     and their words go. Returns how many went. A message a sender has claimed and is
     sending just now still goes: it left before this."""
-    query = select(OutboxMessage).where(
-        OutboxMessage.about == about, OutboxMessage.status == WAITING
+    if not abouts:
+        return 0
+    statement = delete(OutboxMessage).where(
+        col(OutboxMessage.about).in_(abouts), col(OutboxMessage.status) == WAITING
     )
     if address_id is not None:
-        query = query.where(OutboxMessage.address_id == address_id)
-    rows = session.exec(query).all()
-    for row in rows:
-        session.delete(row)
-    if rows:
-        session.flush()
-    return len(rows)
+        statement = statement.where(col(OutboxMessage.address_id) == address_id)
+    result = session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def is_queued(session: Session, key: str) -> bool:
