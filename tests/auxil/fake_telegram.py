@@ -255,6 +255,26 @@ def start_planbot_telegram(
     )
 
 
+@dataclass
+class Output:
+    """What a ``planbot telegram`` process wrote (stdout and stderr), once it has ended."""
+
+    text: str = ""
+
+
+@contextmanager
+def planbot_telegram(fake: FakeBotApi, data_dir: Path, **extra: str) -> Iterator[Output]:
+    """``start_planbot_telegram`` for the block, ended after it (however it ends); what it
+    wrote is in the yielded ``Output`` then."""
+    output = Output()
+    process = start_planbot_telegram(fake, data_dir, **extra)
+    try:
+        yield output
+    finally:
+        process.terminate()
+        output.text = process.communicate(timeout=20)[0].decode()
+
+
 # --- updates, as Telegram sends them -------------------------------------------------------
 
 _UPDATE_IDS = itertools.count(1)

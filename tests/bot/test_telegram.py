@@ -30,7 +30,7 @@ from tests.auxil.fake_telegram import (
     make_message_update,
     make_photo_update,
     make_text_update,
-    start_planbot_telegram,
+    planbot_telegram,
 )
 from tests.auxil.photos import CAMERA, gps_of, jpeg
 from tests.auxil.twilio import PNG_BYTES, PUBLIC_URL, make_settings
@@ -430,17 +430,13 @@ def test_a_token_without_a_webhook_secret_is_a_settings_problem(tmp_path: Path) 
 
 
 def test_planbot_telegram_answers_by_long_polling(tmp_path: Path, fake: FakeBotApi) -> None:
-    process = start_planbot_telegram(fake, tmp_path / "data")
-    try:
+    with planbot_telegram(fake, tmp_path / "data") as output:
         fake.queue(make_text_update(CHAT, "/start"))
         fake.wait_for_text("Can I keep your answers safe")
         fake.queue(make_button_update(CHAT, "yes"))
         fake.wait_for_text("Who is typing?")
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=20)[0].decode()
-    assert TOKEN not in output  # the token is in every request URL: never in the log
-    assert "listening on Telegram" in output
+    assert TOKEN not in output.text  # the token is in every request URL: never in the log
+    assert "listening on Telegram" in output.text
 
 
 def test_planbot_telegram_without_a_token_says_what_to_do(tmp_path: Path) -> None:

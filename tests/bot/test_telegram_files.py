@@ -21,7 +21,7 @@ from tests.auxil.fake_telegram import (
     FakeBotApi,
     fake_bot_api,
     make_text_update,
-    start_planbot_telegram,
+    planbot_telegram,
 )
 from tests.bot.test_telegram import CHAT, Bot, agree, joined, telegram_settings
 from tests.conftest import Clock
@@ -78,13 +78,9 @@ def test_files_an_earlier_planbot_left_go_when_planbot_telegram_starts(
     tmp_path: Path, fake: FakeBotApi
 ) -> None:
     old = leave_old_files(tmp_path / "data")
-    process = start_planbot_telegram(fake, tmp_path / "data")
-    try:
+    with planbot_telegram(fake, tmp_path / "data"):
         fake.queue(make_text_update(CHAT, "/start"))
         fake.wait_for_text("Can I keep your answers safe")
-    finally:
-        process.terminate()
-        process.communicate(timeout=20)
     assert not old.exists()
 
 

@@ -22,7 +22,7 @@ from tests.auxil.fake_telegram import (
     fake_bot_api,
     make_button_update,
     make_text_update,
-    start_planbot_telegram,
+    planbot_telegram,
 )
 from tests.auxil.twilio import PUBLIC_URL
 from tests.bot.test_telegram import SECRET, telegram_settings
@@ -126,10 +126,9 @@ def test_long_polling_keeps_the_limit_and_logs_no_transitions(
     tmp_path: Path, fake: FakeBotApi
 ) -> None:
     """``planbot telegram``: the day's limit is 3 here (a day does not end in a test)."""
-    process = start_planbot_telegram(
+    with planbot_telegram(
         fake, tmp_path / "data", PLANBOT_MESSAGES_PER_DAY="3", PLANBOT_MESSAGES_PER_MINUTE="50"
-    )
-    try:
+    ) as output:
         for n in range(8):
             fake.queue(make_text_update(FLOODER, "/start" if n == 0 else f"hello {n}"))
         fake.queue(make_text_update(OTHER, "/start"))
@@ -138,9 +137,6 @@ def test_long_polling_keeps_the_limit_and_logs_no_transitions(
         fake.queue(make_button_update(OTHER, "consent|yes"))  # a change of state
         wait_until(lambda: "Who is typing?" in "\n".join(texts_to(fake, OTHER)))
         time.sleep(0.5)  # anything more for the flooder would have come by now
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=20)[0].decode()
     flooder = texts_to(fake, FLOODER)
     assert flooder.count(TOO_MANY_TODAY) == 1 and flooder[-1] == TOO_MANY_TODAY
     assert "Can I keep your answers safe" in "\n".join(texts_to(fake, OTHER))
@@ -150,8 +146,8 @@ def test_long_polling_keeps_the_limit_and_logs_no_transitions(
     # first 3, and the other chat's /start and button press.
     assert kept == 3 + 2
     # Every state change used to log two lines of the transitions library at INFO.
-    assert "transitions" not in output, output
-    assert "over the rate limit, warned" in output  # planbot's own warning stays
+    assert "transitions" not in output.text, output.text
+    assert "over the rate limit, warned" in output.text  # planbot's own warning stays
 
 
 async def test_past_the_limit_a_repeated_update_gets_its_same_answer(

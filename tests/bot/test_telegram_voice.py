@@ -28,7 +28,7 @@ from tests.auxil.fake_telegram import (
     make_button_update,
     make_text_update,
     make_voice_update,
-    start_planbot_telegram,
+    planbot_telegram,
 )
 from tests.auxil.twilio import PUBLIC_URL
 from tests.bot.test_telegram import CHAT, SECRET, Bot, agree, joined, telegram_settings
@@ -163,13 +163,9 @@ async def test_the_planning_together_menu_commands_work_when_tapped(
 def test_planbot_telegram_sets_the_menu_when_long_polling_starts(
     tmp_path: Path, fake: FakeBotApi
 ) -> None:
-    process = start_planbot_telegram(fake, tmp_path / "data")
-    try:
+    with planbot_telegram(fake, tmp_path / "data"):
         fake.queue(make_text_update(CHAT, "/start"))
         fake.wait_for_text("Can I keep your answers safe")
-    finally:
-        process.terminate()
-        process.communicate(timeout=20)
     menu = fake.sent("setMyCommands")
     assert len(menu) == 1
     assert [c["command"] for c in menu[0].fields["commands"]][:2] == ["start", "help"]
