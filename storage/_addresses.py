@@ -6,11 +6,27 @@ transaction (one message per address at a time) and reads what most messages nee
 
 from __future__ import annotations
 
-from sqlalchemy import BindParameter, and_, bindparam, delete, false, func, inspect
+import functools
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    inspect,
+)
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from storage._answers import ANSWER, count_read_ahead
 from storage._db import run
+from storage._lean import loaded
 from storage._personal import lookup_key, lookup_keys, seal, unseal
 from storage._tables import (
     Address,
@@ -28,12 +44,19 @@ from storage._tables import (
 _LOOKUPS: BindParameter[str] = bindparam("lookups", expanding=True)
 _ADDRESS_BY_LOOKUP = select(Address).where(col(Address.lookup).in_(_LOOKUPS)).with_for_update()
 
+_ADDRESSES: Table = Address.__table__  # type: ignore[attr-defined]
+_PEOPLE: Table = Person.__table__  # type: ignore[attr-defined]
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[attr-defined]
+
 # Every message's first read: the address, the person it is talking about and that
 # conversation, in one statement.
 _LATEST_CONVERSATION = (
-    select(func.max(Conversation.id))
-    .where(Conversation.address_id == Address.id, Conversation.person_id == Person.id)
-    .correlate(Address, Person)
+    core_select(func.max(_CONVERSATIONS.c.id))
+    .where(
+        _CONVERSATIONS.c.address_id == _ADDRESSES.c.id,
+        _CONVERSATIONS.c.person_id == _PEOPLE.c.id,
+    )
+    .correlate(_ADDRESSES, _PEOPLE)
     .scalar_subquery()
 )
 
@@ -42,26 +65,42 @@ _LATEST_CONVERSATION = (
 _COUNT_AT_STATE = (
     select(func.count(col(Answer.id)))
     .where(
-        Answer.person_id == Person.id,
-        Answer.section == Conversation.state,
+        Answer.person_id == _PEOPLE.c.id,
+        Answer.section == _CONVERSATIONS.c.state,
         Answer.status == ANSWER,
         col(Answer.deleted) == false(),
     )
-    .correlate(Person, Conversation)
+    .correlate(_PEOPLE, _CONVERSATIONS)
     .scalar_subquery()
 )
 
-_ADDRESS_PERSON_CONVERSATION = (
-    select(Address, Person, Conversation, _COUNT_AT_STATE)
-    .outerjoin(Person, col(Person.id) == col(Address.active_person_id))
-    .outerjoin(
-        Conversation,
-        and_(col(Person.id).is_not(None), col(Conversation.id) == _LATEST_CONVERSATION),
-    )
-    .where(col(Address.lookup).in_(_LOOKUPS))
+_READ_FROM = _ADDRESSES.outerjoin(_PEOPLE, _PEOPLE.c.id == _ADDRESSES.c.active_person_id).outerjoin(
+    _CONVERSATIONS,
+    and_(_PEOPLE.c.id.is_not(None), _CONVERSATIONS.c.id == _LATEST_CONVERSATION),
 )
 
-_LOCK_ADDRESS = select(Address.id).where(col(Address.lookup).in_(_LOOKUPS)).with_for_update()
+
+@functools.cache
+def _read_statement(lookups: int) -> Select[Any]:
+    """The first read, for an address stored under one of ``lookups`` forms."""
+    tables = (_ADDRESSES, _PEOPLE, _CONVERSATIONS)
+    columns = [c for table in tables for c in table.columns]
+    return core_select(*columns, _COUNT_AT_STATE).select_from(_READ_FROM).where(_any_of(lookups))
+
+
+@functools.cache
+def _lock_statement(lookups: int) -> Select[Any]:
+    return core_select(_ADDRESSES.c.id).where(_any_of(lookups)).with_for_update()
+
+
+def _any_of(lookups: int) -> ColumnElement[bool]:
+    """The address stored under any of its forms: one value for each (statements run on the
+    driver's cursor take plain values, not a list)."""
+    return _ADDRESSES.c.lookup.in_([bindparam(f"lookup_{n}") for n in range(lookups)])
+
+
+def _lookup_values(lookups: list[str]) -> dict[str, str]:
+    return {f"lookup_{n}": value for n, value in enumerate(lookups)}
 
 
 def get_or_create_address(session: Session, channel: str, address: str) -> Address:
@@ -90,7 +129,7 @@ def open_address(
         # Lock first, then read. Locked within the read, PostgreSQL would return the joined
         # rows as they were before it waited, missing what the message before just wrote.
         # (SQLite's BEGIN IMMEDIATE has already locked the whole database.)
-        run(session, _LOCK_ADDRESS, {"lookups": lookups})
+        run(session, _lock_statement(len(lookups)), _lookup_values(lookups))
     found = _read(session, lookups)
     if found is not None:
         return found
@@ -107,12 +146,17 @@ def read_address(
 def _read(
     session: Session, lookups: list[str]
 ) -> tuple[Address, Person | None, Conversation | None] | None:
-    found = session.exec(_ADDRESS_PERSON_CONVERSATION, params={"lookups": lookups}).first()
-    if found is None:
+    session.flush()  # what this transaction changed is read back, as the ORM's read would
+    row = run(session, _read_statement(len(lookups)), _lookup_values(lookups)).first()
+    if row is None:
         return None
-    address, person, conv, count = found
+    values = iter(row)
+    address = loaded(session, Address, _ADDRESSES, values)
+    person = loaded(session, Person, _PEOPLE, values)
+    conv = loaded(session, Conversation, _CONVERSATIONS, values)
+    assert address is not None
     if person is not None and conv is not None:
-        count_read_ahead(session, person, conv.state, count)
+        count_read_ahead(session, person, conv.state, next(values))
     return address, person, conv
 
 

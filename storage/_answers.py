@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, false, func, insert, or_
+from sqlalchemy import bindparam, delete, false, func, insert, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -28,7 +27,7 @@ _SHARED = (PERSON, AGREED)
 
 # A plain INSERT, built once with bound parameters (see ``add_answer`` and bench/engine.py).
 _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
-_INSERT_ANSWER = insert(_ANSWERS)
+_INSERT_ANSWER = insert(_ANSWERS).returning(_ANSWERS.c.id)
 _COUNT_IN_SECTION = (
     core_select(func.count())
     .select_from(_ANSWERS)
@@ -105,35 +104,30 @@ def add_answer(
     """
     assert person.id is not None
     now = now or utcnow()
-    result = cast(
-        "CursorResult[Any]",
-        run(
-            session,
-            _INSERT_ANSWER,
-            {
-                "person_id": person.id,
-                "conversation_id": conv.id if conv else None,
-                "section": section,
-                "text_sealed": seal(text),
-                "said_by_sealed": seal(said_by),
-                "perspective": perspective,
-                "status": status,
-                "kind": "text",
-                "consent": consent,
-                "private": False,
-                "deleted": False,
-                "created_at": now,
-                "updated_at": now,
-            },
-        ),
+    result = run(
+        session,
+        _INSERT_ANSWER,
+        {
+            "person_id": person.id,
+            "conversation_id": conv.id if conv else None,
+            "section": section,
+            "text_sealed": seal(text),
+            "said_by_sealed": seal(said_by),
+            "perspective": perspective,
+            "status": status,
+            "kind": "text",
+            "consent": consent,
+            "private": False,
+            "deleted": False,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     if consent == WAITING_OK and not person.may_have_requests:
         # The holder's hint (read with each of their messages): something may wait for them.
         person.may_have_requests = True
         session.add(person)
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+    return int(result.scalar_one())
 
 
 def answers_for(
@@ -164,9 +158,7 @@ def answers_for(
     return [_answer_view(a) for a in session.exec(query.order_by(col(Answer.id)))]
 
 
-def count_answers(
-    session: Session, person: Person, section: str, *, fresh: bool = False
-) -> int:
+def count_answers(session: Session, person: Person, section: str, *, fresh: bool = False) -> int:
     """How many things one topic holds (not deleted, whoever said them), counted without
     reading or opening any words: the topic's limit is checked at every answer, and reading
     the whole topic each time cost more than the rest of the message. The count read with

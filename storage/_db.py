@@ -24,15 +24,16 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine, Result, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
 from sqlmodel import Session, create_engine
 
 from planbot.errors import StorageError
 from planbot.private import new_private_folder, private_file, touch_private
 from storage._crypto import Keyring
+from storage._lean import Rows, execute
 from storage._personal import using
 
 log = logging.getLogger("planbot.storage")
@@ -43,6 +44,7 @@ CHECKPOINT_WAIT_MS = 3_000  # how long emptying the WAL after an erase waits for
 ERASED = "planbot_erased"  # session.info: this transaction erased personal data
 DROP_FILES = "planbot_drop_files"  # session.info: ... and files made from it must go too
 READ_AHEAD = "planbot_read_ahead"  # session.info: values read ahead, true until a write
+CONNECTION = "planbot_connection"  # session.info: the transaction's connection
 
 
 def mark_erased(session: Session, *, files: bool = True) -> None:
@@ -53,16 +55,20 @@ def mark_erased(session: Session, *, files: bool = True) -> None:
         session.info[DROP_FILES] = True
 
 
-def run(session: Session, statement: Executable, params: Mapping[str, Any]) -> Result[Any]:
-    """Run one Core statement (built once, with bound parameters) on the session's connection.
+def run(session: Session, statement: ClauseElement, params: Mapping[str, Any]) -> Rows:
+    """Run one Core statement (built once, with bound parameters) in the session's
+    transaction, on the driver's own cursor (``storage/_lean.py``).
 
     Why not ``session.execute``: the ORM's path flushes the session first and costs more
     than the statement itself, on every message; the hot statements read and write plain
     rows, and whatever they depend on was flushed where it was made.
     """
-    if statement.is_dml:
+    if getattr(statement, "is_dml", False):
         session.info.pop(READ_AHEAD, None)
-    return session.connection().execute(statement, params)
+    conn = session.info.get(CONNECTION)
+    if conn is None:  # asking the session for it each time costs as much as a statement
+        conn = session.info[CONNECTION] = session.connection()
+    return execute(conn, statement, params)
 
 
 def read_ahead(session: Session, key: tuple[object, ...], value: object) -> None:
@@ -125,7 +131,11 @@ def _sqlite_engine(url: str, *, sync: str = "FULL") -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # On the driver's cursor: through SQLAlchemy it cost as much as a message's INSERT.
+        try:
+            conn.connection.driver_connection.execute("BEGIN IMMEDIATE").close()
+        except sqlite3.Error as error:  # busy for too long: an error of SQLAlchemy's, as ever
+            raise DBAPIError.instance("BEGIN IMMEDIATE", (), error, sqlite3.Error) from error
 
     return engine
 
@@ -239,13 +249,13 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
-        """A plain connection without an ORM session, for one hot, tiny statement (the rate
-        limit's count), where a session's set-up would cost more than the work itself, from
-        the counts' own pool, whose commits do not wait for the disk (on PostgreSQL each
-        statement commits by itself)."""
+        """A plain connection without an ORM session or a transaction, for one hot, tiny
+        statement (the rate limit's count) that commits by itself, where a session's and a
+        transaction's set-up would cost more than the work itself: from the counts' own
+        pool, whose commits do not wait for the disk."""
         with self._writers:
             try:
-                with self._counts.begin() as conn:
+                with self._counts.connect() as conn:
                     yield conn
             except SQLAlchemyError as exc:
                 raise StorageError(

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage._db import Database
+from storage._lean import execute
 from storage._tables import RateCount
 
 MINUTE = 60
@@ -75,8 +76,9 @@ def _windows(now: datetime) -> tuple[int, int]:
 
 
 def count_hit(db: Database, key: str, now: datetime) -> Hits:
-    """Count one hit for ``key`` and return the counts: one statement, in a transaction of
-    its own on a plain connection (about half the cost of one through a session).
+    """Count one hit for ``key`` and return the counts: one statement that commits by
+    itself, on a plain connection and the driver's cursor (``storage/_lean.py``): under half
+    the CPU of a transaction of its own (bench/rate_limits.py).
 
     A count needs no durability (one lost in a crash costs nothing), so on PostgreSQL it runs
     on a pool whose commits do not wait for the disk (``Database.connection``), one round trip
@@ -85,7 +87,7 @@ def count_hit(db: Database, key: str, now: datetime) -> Hits:
     minute, day = _windows(now)
     with db.connection() as conn:
         params = {"key": key, "minute": minute, "day": day}
-        row = conn.execute(_UPSERTS[conn.dialect.name], params).one()
+        row = execute(conn, _UPSERTS[conn.dialect.name], params).one()
     return Hits(minute=int(row[0]), day=int(row[1]), warned_today=int(row[2]) == day)
 
 

@@ -1,0 +1,154 @@
+"""Hot statements on the driver's own cursor: compiled once per database, run without
+SQLAlchemy's per-statement machinery.
+
+Why: every text runs the same few statements (lock and read the address, store the answer,
+the audit event, the conversation and the handled message, count the sender). Through
+SQLAlchemy's ``Connection.execute`` each cost about four times the statement itself (the
+compiled-cache look-up, the execution context, events, the result's set-up), which was most
+of a text's CPU (bench/list_answer.py). Here each statement is still written in SQLAlchemy
+Core, compiled by SQLAlchemy for the database in use, with SQLAlchemy's own conversions of
+values (dates on SQLite, for example); only running it is done directly. It runs in the
+transaction of the session (or the plain connection) it is given, as before.
+
+Errors come out as SQLAlchemy's own (``IntegrityError`` and so on: the callers already know
+them), and a connection the server dropped is thrown away as SQLAlchemy would, so the
+message is tried again on a fresh one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Table, inspect
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any] | None
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a statement gave back: its rows (values converted as SQLAlchemy would) and how
+    many rows it changed."""
+
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def one(self) -> tuple[Any, ...]:
+        if len(self.rows) != 1:
+            raise sa_exc.NoResultFound(f"expected one row, got {len(self.rows)}")
+        return self.rows[0]
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+
+class Prepared:
+    """One statement compiled for one database: its SQL, where each value goes and how it is
+    converted, and how each column that comes back is converted."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(keys)))
+        self.sql = compiled.string
+        self.positional = bool(dialect.positional)
+        names = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
+        self.names = names
+        # For each value: the key it is given under, or None for a value fixed in the statement.
+        self.sources: list[tuple[str | None, Any, Processor]] = []
+        for name in names:
+            bind = compiled.binds[name]
+            given = bind.key if bind.required or bind.key in keys else None
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self.sources.append((given, bind.effective_value, process))
+        # What comes back: a SELECT's columns, or what INSERT/UPDATE ... RETURNING names.
+        returned = list(getattr(statement, "exported_columns", ()))
+        self.returns_rows = bool(returned)
+        self.results: list[Processor] = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in returned
+        ]
+
+    def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        values = []
+        for given, fixed, process in self.sources:
+            value = params[given] if given is not None else fixed
+            values.append(process(value) if process is not None and value is not None else value)
+        return values if self.positional else dict(zip(self.names, values, strict=True))
+
+    def convert(self, raw: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if not any(self.results):
+            return [tuple(row) for row in raw]
+        return [
+            tuple(p(v) if p is not None else v for p, v in zip(self.results, row, strict=True))
+            for row in raw
+        ]
+
+
+_PREPARED: dict[tuple[ClauseElement, str, tuple[str, ...]], Prepared] = {}
+
+
+def prepared(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> Prepared:
+    """The statement compiled for ``dialect`` (once: statements are built once, at import)."""
+    key = (statement, dialect.name, keys)
+    found = _PREPARED.get(key)
+    if found is None:
+        found = _PREPARED[key] = Prepared(statement, dialect, keys)
+    return found
+
+
+def execute(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Rows:
+    """Run ``statement`` with ``params`` in ``conn``'s transaction, on the driver's cursor."""
+    dialect = conn.dialect
+    plan = prepared(statement, dialect, tuple(params))
+    driver: Any = conn.connection.driver_connection
+    arguments = plan.arguments(params)
+    cursor = driver.cursor()
+    try:
+        cursor.execute(plan.sql, arguments)
+        rows = plan.convert(cursor.fetchall()) if plan.returns_rows else []
+        return Rows(rows, cursor.rowcount)
+    except dialect.loaded_dbapi.Error as error:
+        dropped = dialect.is_disconnect(error, driver, cursor)
+        if dropped:
+            conn.invalidate(error)
+        raise sa_exc.DBAPIError.instance(
+            plan.sql,
+            arguments,
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=dropped,
+            dialect=dialect,
+        ) from error
+    finally:
+        cursor.close()
+
+
+def loaded(session: Session, model: type[M], table: Table, values: Iterator[Any]) -> M | None:
+    """The ORM object of ``model`` whose columns come next in ``values`` (a row read by
+    ``execute``), in the session as if the ORM had read it: changes to it are saved at
+    commit. None when the row has none (an outer join that found nothing).
+
+    Why: the ORM's own read of the first row of every message cost twice as much as the
+    statement and this together (bench/list_answer.py).
+    """
+    row = dict(zip(table.columns.keys(), values, strict=False))  # the rest is for others
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key([row[c.key] for c in table.primary_key])
+    if any(part is None for part in key[1]):
+        return None
+    known = session.identity_map.get(key)
+    if known is not None:  # already read in this transaction: the one the session holds
+        return cast(M, known)
+    found = cast(M, mapper.class_manager.new_instance())
+    vars(found).update(row)
+    make_transient_to_detached(found)
+    session.add(found)
+    return found
