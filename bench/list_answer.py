@@ -2,15 +2,15 @@
 
 Run: ``PLANBOT_SECRET_KEY=$(.venv/bin/planbot keys new | tail -1) .venv/bin/python
 bench/list_answer.py`` (``--answers 1000``, ``--rounds 5``, ``--profile`` for where the time
-goes, ``--database-url postgresql+psycopg://...`` for PostgreSQL: give it an empty database,
-the addresses and message ids are the same each run).
+goes, ``--database-url postgresql+psycopg://...`` for PostgreSQL, on a fresh schema that is
+dropped afterwards).
 
 Why beside ``bench/engine.py``: the most common message is a thing said for a topic, and its
 cost is mostly the database layer's own (building, caching and running statements), not the
 words. Here 50 people each answer the same topic over and over; the figure is this process's
 CPU time per answer, the best of a few rounds (the machine is shared: the best round is the
-one least disturbed). The statements of one answer are printed with BEGIN and COMMIT; on
-PostgreSQL each of them is a round trip.
+one least disturbed). The statements of one answer are printed, with BEGIN and COMMIT, on
+SQLite; on PostgreSQL, how many round trips it takes (tests/auxil/wire.py).
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event
 
 import storage
 from dialogues import Engine, Incoming
 from planbot.settings import Settings
+from tests.auxil.databases import bench_database
+from tests.auxil.wire import watching
 
 PEOPLE = 50
 
@@ -45,10 +46,13 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     keys = os.environ.get("PLANBOT_SECRET_KEY")
-    db = storage.open_database(
-        args.database_url or f"sqlite:///{folder / 'bench.sqlite3'}",
-        storage.Keyring(keys) if keys else None,
-    )
+    with bench_database(
+        args.database_url, folder / "bench.sqlite3", storage.Keyring(keys) if keys else None
+    ) as db:
+        measure(db, folder, args, keys)
+
+
+def measure(db: storage.Database, folder: Path, args: argparse.Namespace, keys: str | None) -> None:
     engine = Engine(db, Settings.from_env({"PLANBOT_DATA_DIR": str(folder)}))
     ids = count()
     addresses = [f"+4477009{n:05d}" for n in range(PEOPLE)]
@@ -69,7 +73,7 @@ def main() -> None:
         profile.enable()
         answer(args.answers)
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(40)
         return
     best = []
     for _round in range(args.rounds):
@@ -80,25 +84,11 @@ def main() -> None:
 
 
 def statements_of(engine: Engine, db: storage.Database, address: str, message: str) -> list[str]:
-    """The statements one list answer sends, first words only, with BEGIN and COMMIT."""
-    sent: list[str] = []
-
-    def statement(_conn: object, _cursor: object, text: str, *_rest: object) -> None:
-        sent.append(" ".join(text.split()[:4]))
-
-    listeners = [
-        ("before_cursor_execute", statement),
-        ("begin", lambda _conn: sent.append("BEGIN")),
-        ("commit", lambda _conn: sent.append("COMMIT")),
-    ]
-    for name, fn in listeners:
-        event.listen(db.engine, name, fn)
-    try:
+    """What one list answer sends: on SQLite each statement (first words), BEGIN and COMMIT
+    included; on PostgreSQL how many round trips (tests/auxil/wire.py)."""
+    with watching(*db.engines()) as wire:
         engine.handle(Incoming("sms", address, message, "one more thing"))
-    finally:
-        for name, fn in listeners:
-            event.remove(db.engine, name, fn)
-    return sent
+    return wire.statements or [f"{wire.round_trips} round trips"]
 
 
 if __name__ == "__main__":

@@ -705,8 +705,9 @@ class TurnBase:
             status=status,
             consent=storage.WAITING_OK if waiting else storage.PERSON,
             now=self.ctx.now,
+            giving_id=waiting,  # the holder is asked about it by its id
         )
-        if waiting:
+        if answer_id is not None:
             self.ctx.new_waiting.append(answer_id)
         if status == storage.ANSWER:
             self.note("added", section)

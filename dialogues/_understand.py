@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from dialogues._phrases import PhraseBook, tokens
 from dialogues._script import AskApart, Script, ScriptChoice, Step
 
@@ -62,24 +64,6 @@ def normalise(text: str) -> str:
     return text.replace("'", "")
 
 
-def _near(a: str, b: str) -> bool:
-    """One letter added, dropped, changed or two swapped (for long command words only)."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return a == b
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
-
-
 @dataclass(frozen=True)
 class Sense:
     """What a known phrase means at a question: yes, no, a choice's value (with the helper it
@@ -111,6 +95,17 @@ class Vocabulary:
         self._commands = {
             name: {normalise(w) for w in words} for name, words in script.commands.items()
         }
+        # A whole message that is a command's words, looked up at once (the first command to
+        # list a phrase has it); and the long command names a slip of one letter still finds.
+        self._command_of: dict[str, str] = {}
+        for name, words in self._commands.items():
+            for word in words:
+                self._command_of.setdefault(word, name)
+        self._mendable = [
+            (name, name.replace("_", " "))
+            for name, words in self._commands.items()
+            if name.replace("_", " ") in words and len(name) >= _FUZZY_MIN_LEN
+        ]
         self._answers = {name: {normalise(w) for w in ws} for name, ws in script.answers.items()}
         self.list_continues = {normalise(w) for w in script.list_continues}
         self.list_opens = {normalise(w) for w in script.list_opens}
@@ -188,9 +183,9 @@ class Vocabulary:
         said = normalise(text)
         if not said:
             return None
-        for name, words in self._commands.items():
-            if said in words:
-                return name, ""
+        found = self._command_of.get(said)
+        if found is not None:
+            return found, ""
         for name, starts in self._script.command_args.items():
             for start in starts:
                 rest = said.removeprefix(f"{start} ")
@@ -199,9 +194,9 @@ class Vocabulary:
         reasoned = _WITH_REASON.match(text.casefold())
         if reasoned and normalise(reasoned.group(1)) in _REASON_COMMANDS:
             return _REASON_COMMANDS[normalise(reasoned.group(1))], ""
-        for name, words in self._commands.items():
-            canonical = name.replace("_", " ")
-            if canonical in words and len(canonical) >= _FUZZY_MIN_LEN and _near(said, canonical):
+        for name, canonical in self._mendable:
+            # One letter added, dropped, changed, or two side by side swapped.
+            if OSA.distance(said, canonical, score_cutoff=1) <= 1:
                 return name, ""
         return None
 

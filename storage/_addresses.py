@@ -25,7 +25,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from storage._answers import ANSWER, count_read_ahead
-from storage._db import run
+from storage._db import run, run_later
 from storage._lean import loaded
 from storage._personal import lookup_key, lookup_keys, seal, unseal
 from storage._tables import (
@@ -129,7 +129,7 @@ def open_address(
         # Lock first, then read. Locked within the read, PostgreSQL would return the joined
         # rows as they were before it waited, missing what the message before just wrote.
         # (SQLite's BEGIN IMMEDIATE has already locked the whole database.)
-        run(session, _lock_statement(len(lookups)), _lookup_values(lookups))
+        run_later(session, _lock_statement(len(lookups)), _lookup_values(lookups))
     found = _read(session, lookups)
     if found is not None:
         return found

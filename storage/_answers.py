@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, false, func, insert, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from storage._db import mark_erased, read_ahead, read_before, run
+from storage._db import mark_erased, read_ahead, read_before, run, run_later
 from storage._personal import seal, unseal
 from storage._processed import forget_replies
 from storage._tables import Answer, Conversation, Person, as_utc, utcnow
@@ -27,7 +27,8 @@ _SHARED = (PERSON, AGREED)
 
 # A plain INSERT, built once with bound parameters (see ``add_answer`` and bench/engine.py).
 _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
-_INSERT_ANSWER = insert(_ANSWERS).returning(_ANSWERS.c.id)
+_INSERT_ANSWER = insert(_ANSWERS).inline()  # no RETURNING of the new id
+_INSERT_ANSWER_GIVING_ID = _INSERT_ANSWER.returning(_ANSWERS.c.id)
 _COUNT_IN_SECTION = (
     core_select(func.count())
     .select_from(_ANSWERS)
@@ -93,41 +94,44 @@ def add_answer(
     status: str = ANSWER,
     consent: str = "person",
     now: datetime | None = None,
-) -> int:
-    """Store one answer verbatim (``consent`` "waiting" for what a supporter adds); its id.
+    giving_id: bool = False,
+) -> int | None:
+    """Store one answer verbatim (``consent`` "waiting" for what a supporter adds); its id
+    when ``giving_id`` (to name it in a question about it), else None.
 
     ``now``: the time of the message that said it (the turn's clock, so an answer and the
     outbox question about it agree on when it was said).
 
     A plain INSERT on the table, not an ORM object: a message can store several answers and
     the ORM's unit of work costs more than the rest of the message (see bench/engine.py).
+    Without ``giving_id``, on PostgreSQL it goes with the message's other writes in one
+    round trip (``run_later``).
     """
     assert person.id is not None
     now = now or utcnow()
-    result = run(
-        session,
-        _INSERT_ANSWER,
-        {
-            "person_id": person.id,
-            "conversation_id": conv.id if conv else None,
-            "section": section,
-            "text_sealed": seal(text),
-            "said_by_sealed": seal(said_by),
-            "perspective": perspective,
-            "status": status,
-            "kind": "text",
-            "consent": consent,
-            "private": False,
-            "deleted": False,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    values = {
+        "person_id": person.id,
+        "conversation_id": conv.id if conv else None,
+        "section": section,
+        "text_sealed": seal(text),
+        "said_by_sealed": seal(said_by),
+        "perspective": perspective,
+        "status": status,
+        "kind": "text",
+        "consent": consent,
+        "private": False,
+        "deleted": False,
+        "created_at": now,
+        "updated_at": now,
+    }
     if consent == WAITING_OK and not person.may_have_requests:
         # The holder's hint (read with each of their messages): something may wait for them.
         person.may_have_requests = True
         session.add(person)
-    return int(result.scalar_one())
+    if giving_id:
+        return int(run(session, _INSERT_ANSWER_GIVING_ID, values).scalar_one())
+    run_later(session, _INSERT_ANSWER, values)
+    return None
 
 
 def answers_for(

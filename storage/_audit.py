@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from storage._db import run
+from storage._db import run_later
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import AuditEvent, Person, as_utc, utcnow
 
@@ -45,7 +45,7 @@ ACTIONS = (
 # whoever runs planbot (the command line).
 LINK, ADMIN = "link", "admin"
 
-_INSERT_EVENT = insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(AuditEvent.__table__).inline()  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def note_event(
     """Write one event (a plain INSERT: it is in most messages' transaction)."""
     assert action in ACTIONS, action
     assert person.id is not None
-    run(
+    run_later(
         session,
         _INSERT_EVENT,
         {

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, inspect, update
 from sqlmodel import Session, col, select
 
-from storage._db import run
+from storage._db import run_later
 from storage._personal import seal_optional, unseal_optional
 from storage._tables import Address, Conversation, Person, utcnow
 
@@ -104,7 +104,7 @@ def write_conversation(session: Session, conv: Conversation, when: datetime) -> 
         return
     values = {f"new_{c.key}": getattr(conv, c.key) for c in _CONVERSATIONS.columns if c.key != "id"}
     session.expunge(conv)
-    run(session, _WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
+    run_later(session, _WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
 
 
 def conversation_address(session: Session, conversation_id: int | None) -> Address | None:

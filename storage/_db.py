@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
@@ -33,7 +33,7 @@ from sqlmodel import Session, create_engine
 from planbot.errors import StorageError
 from planbot.private import new_private_folder, private_file, touch_private
 from storage._crypto import Keyring
-from storage._lean import Rows, execute
+from storage._lean import Rows, execute, execute_later, pipelined
 from storage._personal import using
 
 log = logging.getLogger("planbot.storage")
@@ -65,10 +65,22 @@ def run(session: Session, statement: ClauseElement, params: Mapping[str, Any]) -
     """
     if getattr(statement, "is_dml", False):
         session.info.pop(READ_AHEAD, None)
+    return execute(_connection(session), statement, params)
+
+
+def run_later(session: Session, statement: ClauseElement, params: Mapping[str, Any]) -> None:
+    """``run`` for a statement whose rows nobody reads: on PostgreSQL it goes with the next
+    statement, or the COMMIT, in one round trip (``storage/_lean.py``: ``pipelined``)."""
+    if getattr(statement, "is_dml", False):
+        session.info.pop(READ_AHEAD, None)
+    execute_later(_connection(session), statement, params)
+
+
+def _connection(session: Session) -> Connection:
     conn = session.info.get(CONNECTION)
     if conn is None:  # asking the session for it each time costs as much as a statement
         conn = session.info[CONNECTION] = session.connection()
-    return execute(conn, statement, params)
+    return cast(Connection, conn)
 
 
 def read_ahead(session: Session, key: tuple[object, ...], value: object) -> None:
@@ -186,7 +198,10 @@ class Database:
                 # and the message is tried again on a fresh one (``Engine.handle``);
                 # ``pool_recycle`` replaces connections a firewall may have cut meanwhile.
                 options = {"pool_recycle": RECYCLE_SECONDS, **(engine_options or {})}
-                self.engine = create_engine(url, **options)
+                # Autocommit at the driver: a transaction is the BEGIN and COMMIT that
+                # ``pipelined`` sends along with its statements.
+                self.engine = create_engine(url, **{**options, "isolation_level": "AUTOCOMMIT"})
+                pipelined(self.engine)
                 self._counts = _counts_engine(url, options)
         except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
             raise StorageError(f"cannot open the database: {exc}") from exc
@@ -282,10 +297,13 @@ class Database:
         except SQLAlchemyError:
             return False
 
+    def engines(self) -> tuple[Engine, ...]:
+        """Every engine this database uses: the messages' and the rate counts' own."""
+        return (self.engine,) if self._counts is self.engine else (self.engine, self._counts)
+
     def dispose(self) -> None:
-        self.engine.dispose()
-        if self._counts is not self.engine:
-            self._counts.dispose()
+        for engine in self.engines():
+            engine.dispose()
 
 
 def alembic_config() -> Config:

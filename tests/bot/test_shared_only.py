@@ -30,7 +30,15 @@ def _dev(db: storage.Database, clock: Clock) -> str:
 
         def add(section: str, text: str, who: str, view: str, consent: str) -> int:
             return storage.add_answer(
-                session, dev, None, section, text, said_by=who, perspective=view, consent=consent
+                session,
+                dev,
+                None,
+                section,
+                text,
+                said_by=who,
+                perspective=view,
+                consent=consent,
+                giving_id=True,
             )
 
         add("like_admire", "I am kind", "Dev", "person", storage.PERSON)
@@ -120,6 +128,7 @@ def test_what_waits_for_the_holder_is_read_only_while_the_hint_says_so(
             said_by="Sam",
             perspective="supporter",
             consent=storage.WAITING_OK,
+            giving_id=True,
         )
         assert dev.may_have_requests  # set by a thing that waits
     with db.transaction() as session:

@@ -305,7 +305,14 @@ def test_an_erased_plan_leaves_nothing_waiting_in_the_outbox(
             storage.add_holder(session, person, mum, clock.now)
         conv = storage.new_conversation(session, mum, amy, "like_admire")
         thing = storage.add_answer(
-            session, amy, conv, "like_admire", "swims", said_by="Sam", perspective="other"
+            session,
+            amy,
+            conv,
+            "like_admire",
+            "swims",
+            said_by="Sam",
+            perspective="other",
+            giving_id=True,
         )
         assert amy.id is not None and bob.id is not None
         for n, (about, words) in enumerate(

@@ -1,0 +1,67 @@
+"""What a plain answer costs the database: the fewest statements on SQLite, and at most three
+round trips to PostgreSQL with its rate count (the wait a text spends on the network, and
+much of its CPU, grow with each).
+
+Why a test and not only the bench: the lean path (``storage/_lean.py``) and PostgreSQL's
+pipelining are easy to undo without noticing; an extra statement or round trip on every text
+costs everyone, and only shows here.
+"""
+
+from __future__ import annotations
+
+import storage
+from dialogues import Engine, Incoming
+from planbot.settings import Settings
+from tests.auxil.wire import watching
+from tests.conftest import Clock
+
+NUMBER = "+447700900321"
+PLAIN_ANSWER = [  # SQLite: one read, the answer, its audit event, the conversation, the message
+    "BEGIN IMMEDIATE",
+    "SELECT address.id, address.channel,",
+    "INSERT INTO answer",
+    "INSERT INTO audit_event",
+    "UPDATE conversation SET",
+    "INSERT INTO processed_message",
+    "COMMIT",
+]
+
+
+def _at_the_first_topic(db: storage.Database, settings: Settings, clock: Clock) -> Engine:
+    engine = Engine(db, settings, clock=clock)
+    for n, words in enumerate(("hello", "yes", "1", "Dev", "swimming")):
+        engine.handle(Incoming("sms", NUMBER, f"m{n}", words))
+    return engine
+
+
+def test_a_plain_answer_costs_one_read_and_its_writes_and_at_most_three_round_trips(
+    db: storage.Database, settings: Settings, clock: Clock
+) -> None:
+    engine = _at_the_first_topic(db, settings, clock)
+    with watching(*db.engines()) as wire:
+        storage.count_hit(db, storage.rate_key("sms", NUMBER, "secret"), clock.now)
+        replies = engine.handle(Incoming("sms", NUMBER, "m9", "cooking"))
+    assert "cooking" in "\n".join(r.text for r in replies)
+    if db.is_sqlite:
+        count, *message = wire.statements
+        assert count.startswith("INSERT INTO rate_count")
+        assert message == PLAIN_ANSWER
+    else:
+        assert wire.round_trips <= 3  # the count 1, the message 2: BEGIN+read, writes+COMMIT
+    with db.transaction() as session:
+        (dev,) = storage.find_people(session, "Dev")
+        assert [a.text for a in storage.answers_for(session, dev)] == ["swimming", "cooking"]
+
+
+def test_a_repeated_message_is_still_found_when_its_insert_went_with_the_commit(
+    db: storage.Database, settings: Settings, clock: Clock
+) -> None:
+    """On PostgreSQL the handled message's INSERT waits for the COMMIT: a repeat delivery
+    fails there, on the unique key, and is answered again with nothing stored twice."""
+    engine = _at_the_first_topic(db, settings, clock)
+    first = engine.handle(Incoming("sms", NUMBER, "m9", "cooking"))
+    again = engine.handle(Incoming("sms", NUMBER, "m9", "cooking"))
+    assert [r.text for r in again] == [r.text for r in first]
+    with db.transaction() as session:
+        (dev,) = storage.find_people(session, "Dev")
+        assert [a.text for a in storage.answers_for(session, dev)] == ["swimming", "cooking"]
