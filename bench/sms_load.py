@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/sms_load.py`` (options: ``--seconds 10 --connections 50
 --numbers 500 --paced 1 --postgres URL --http h11 --loop asyncio --compare-encryption``).
 Everything stays on 127.0.0.1. With ``--postgres`` (or PLANBOT_TEST_DATABASE_URL set) it runs
-on a fresh schema of that PostgreSQL server too, with 1 and with 2 workers.
+on fresh schemas of that PostgreSQL server too (one for each run), with 1 and with 2 workers.
 
 The ceiling is a bare FastAPI app under uvicorn, started as ``planbot serve`` starts uvicorn
 (factory, no access log, the same workers), whose ``/sms`` reads the form, checks the Twilio
@@ -433,9 +433,11 @@ def postgres_url(server: str | None) -> Iterator[str | None]:
 
 
 def servers_for(
-    args: argparse.Namespace, folder: Path, env: dict[str, str], postgres: str | None
+    args: argparse.Namespace, folder: Path, env: dict[str, str], postgres: list[str]
 ) -> list[Server]:
-    """The bare app and planbot serve: SQLite with 1 worker; PostgreSQL with 1 and 2."""
+    """The bare app and planbot serve: SQLite with 1 worker; PostgreSQL with 1 and 2, each
+    on a fresh schema of its own (a run on the tables an earlier run filled would measure a
+    different load: longer lists, bigger indexes)."""
     choice = [args.http or "", args.loop or ""]
     planbot = [sys.executable, "-c", SERVE_WITH, *choice, "serve"]
     bare_cmd = [sys.executable, __file__, *(f"--{k}={v}" for k, v in uvicorn_choice(args).items())]
@@ -451,12 +453,10 @@ def servers_for(
         cmd = [*planbot, "--insecure-no-encryption"]
         servers.append(Server("planbot SQLite unencrypted", cmd, plain, planbot=True))
     if postgres:
-        on_pg = {**env, "PLANBOT_DATABASE_URL": postgres}
-        servers.append(Server("planbot PostgreSQL, 1 worker", planbot, on_pg, True, "PostgreSQL"))
+        one, two = ({**env, "PLANBOT_DATABASE_URL": url} for url in postgres)
+        servers.append(Server("planbot PostgreSQL, 1 worker", planbot, one, True, "PostgreSQL"))
         servers.append(Server("bare FastAPI, 2 workers", bare, env, planbot=False, workers=2))
-        servers.append(
-            Server("planbot PostgreSQL, 2 workers", planbot, on_pg, True, "PostgreSQL", 2)
-        )
+        servers.append(Server("planbot PostgreSQL, 2 workers", planbot, two, True, "PostgreSQL", 2))
     return servers
 
 
@@ -515,7 +515,8 @@ def main() -> None:
     wrk = None if args.no_wrk else shutil.which("wrk")
     with (
         tempfile.TemporaryDirectory(prefix="planbot-bench-") as name,
-        postgres_url(args.postgres) as postgres,
+        postgres_url(args.postgres) as postgres_one,
+        postgres_url(args.postgres) as postgres_two,
     ):
         folder = Path(name)
         env = {
@@ -540,7 +541,8 @@ def main() -> None:
             lua.write_text(WRK_LUA % {"path": f'"{requests}"', "threads": args.wrk_threads})
         flat: list[Result] = []
         paced: list[Result] = []
-        for run, server in enumerate(servers_for(args, folder, env, postgres), start=1):
+        schemas = [url for url in (postgres_one, postgres_two) if url]
+        for run, server in enumerate(servers_for(args, folder, env, schemas), start=1):
             server.start(folder)
             try:
                 flat.append(flat_out(server, args, folder, lua, run))

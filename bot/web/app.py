@@ -3,14 +3,14 @@ Planning Live board, health.
 
 Why it looks like this:
 
-- The engine and the database calls block. On SQLite (one writer at a time, a few milliseconds
-  a message) they run in line on the event loop, one after another: no thread hand-off, no
-  fight for the GIL, and writers never meet SQLite's busy handler, which sleeps in growing
-  steps. On PostgreSQL they run in worker threads, several at once, and the address row lock
-  keeps one message per conversation. Photo downloads run in threads. Every render (the SMS
-  short profile, pages, PDF, picture, sound) runs in a child process (``bot._renders``),
-  waited for in a thread of its own, stopped after ``PLANBOT_RENDER_SECONDS``: a kind text
-  or a 503 then, and no other texter waits for it.
+- The engine and the database calls block. They run in line on the event loop, one after
+  another (about a millisecond of CPU a message): no thread hand-off, no fight for the GIL,
+  and on SQLite writers never meet its busy handler, which sleeps in growing steps. On
+  PostgreSQL more workers answer at once, and the address row lock keeps one message per
+  conversation (``_Runner`` says what this costs and saves). Photo downloads run in
+  threads. Every render (the SMS short profile, pages, PDF, picture, sound) runs in a child
+  process (``bot._renders``), waited for in a thread of its own, stopped after
+  ``PLANBOT_RENDER_SECONDS``: a kind text or a 503 then, and no other texter waits for it.
 - Nothing about a conversation is kept in the process: any worker on any host can answer.
 - Every ``/sms`` request's Twilio signature is checked against ``PLANBOT_PUBLIC_URL`` + path
   (+ query) and every form field, before anything is read (``bot.sms.signature``: one HMAC
@@ -75,7 +75,6 @@ MAX_FORM_BYTES = 1024 * 1024  # Twilio's forms are a few kilobytes; 20,000 chara
 MAX_FORM_FIELDS = 200  # Twilio sends about 40 (10 pictures add 20): a flood of fields is not one
 # The routes that take a body, and how much (Telegram's updates are a few kilobytes too).
 BODY_LIMITS = {"/sms": MAX_FORM_BYTES, "/sms/status": MAX_FORM_BYTES, "/telegram": MAX_FORM_BYTES}
-POSTGRES_THREADS = 8
 RENDER_THREADS = 8  # threads that wait for renders (which run RENDERS_AT_ONCE at a time)
 RENDER_GRACE = 5.0  # seconds past the render's own limit before its waiter gives up on it
 T = TypeVar("T")
@@ -100,24 +99,25 @@ def twiml(bodies: list[str]) -> str:
 
 
 class _Runner:
-    """Runs blocking work: database work on SQLite in line, on PostgreSQL in threads.
+    """Runs blocking work: database work in line, on the event loop's own thread; the rest
+    (fetching a photo, waiting for a render) in threads.
 
-    SQLite takes one writer at a time, and a message's work is a few milliseconds: run in the
-    event loop's own thread, it skips a thread hand-off and the fight for the GIL with the
-    loop, which cost more than the work under load (bench/sms_load.py). PostgreSQL runs
-    several at once in threads, and the address row lock keeps one message per conversation.
+    Why in line: a message's database work takes about a millisecond of CPU and, on
+    PostgreSQL, two round trips. In a thread, the hand-off and the fight for the GIL with the
+    loop (psycopg lets the GIL go at every wait on the network) cost more than the work: on
+    PostgreSQL about 0.8 ms of CPU more per text, for no more texts a second
+    (bench/sms_load.py, run both ways). SQLite takes one writer at a time anyway. What
+    it costs: while a message waits for the database (another worker's lock on the same
+    address, a slow server), this worker answers nothing else; more workers on PostgreSQL
+    answer meanwhile.
     """
 
-    def __init__(self, db: storage.Database, render_seconds: float) -> None:
-        self.in_line = db.is_sqlite
-        self.limiter = anyio.CapacityLimiter(POSTGRES_THREADS)
+    def __init__(self, render_seconds: float) -> None:
         self.renders = anyio.CapacityLimiter(RENDER_THREADS)
         self.render_seconds = render_seconds
 
     async def db(self, work: Callable[..., T], *args: Any) -> T:
-        if self.in_line:
-            return work(*args)
-        return await anyio.to_thread.run_sync(work, *args, limiter=self.limiter)
+        return work(*args)
 
     async def other(self, work: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(work, *args)
@@ -178,7 +178,7 @@ def create_app(
     quiet_libraries(keep_set=True)  # however the app is run: no library's INFO for each text
     database = db or storage.open_database(settings.database_url, storage.keys_of(settings))
     sms = SmsChannel(database, settings, clock=clock)
-    run = _Runner(database, settings.render_seconds)
+    run = _Runner(settings.render_seconds)
     now = clock or storage.utcnow
 
     async def tidy() -> None:
