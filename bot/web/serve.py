@@ -34,9 +34,13 @@ NOT_HTTPS = (
 
 def uvicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     """How uvicorn runs planbot (and the bench's bare app beside it, for a fair ceiling): a
-    factory, no access log (it would log numbers' requests), and time for slow workers."""
+    factory, no access log (it would log numbers' requests), time for slow workers, the C
+    parser of HTTP (httptools: less CPU a text) and asyncio's own loop (uvloop, were it ever
+    installed, held a few texts for seconds under load: bench/sms_load.py)."""
     return {
         "factory": True,
+        "http": "httptools",
+        "loop": "asyncio",
         "host": host,
         "port": port,
         "workers": workers,
