@@ -86,7 +86,7 @@ def measure(db: storage.Database, folder: Path, args: argparse.Namespace, keys: 
 def statements_of(engine: Engine, db: storage.Database, address: str, message: str) -> list[str]:
     """What one list answer sends: on SQLite each statement (first words), BEGIN and COMMIT
     included; on PostgreSQL how many round trips (tests/auxil/wire.py)."""
-    with watching(*db.engines()) as wire:
+    with watching(db) as wire:
         engine.handle(Incoming("sms", address, message, "one more thing"))
     return wire.statements or [f"{wire.round_trips} round trips"]
 

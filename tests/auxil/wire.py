@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+
+import storage
 
 
 @dataclass
@@ -31,8 +32,11 @@ class Wire:
 
 
 @contextmanager
-def watching(*engines: Engine) -> Iterator[Wire]:
-    """Watch every connection the engines check out during the block."""
+def watching(db: storage.Database) -> Iterator[Wire]:
+    """Watch every connection the database takes from its pools during the block (the ones
+    it kept between uses are let go first)."""
+    db.let_go()
+    engines = db.engines()
     wire = Wire()
     traces: dict[Any, tuple[Path, int]] = {}  # libpq's connection: a file of its own
     sqlite: list[Any] = []

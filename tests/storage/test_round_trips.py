@@ -38,7 +38,7 @@ def test_a_plain_answer_costs_one_read_and_its_writes_and_at_most_three_round_tr
     db: storage.Database, settings: Settings, clock: Clock
 ) -> None:
     engine = _at_the_first_topic(db, settings, clock)
-    with watching(*db.engines()) as wire:
+    with watching(db) as wire:
         storage.count_hit(db, storage.rate_key("sms", NUMBER, "secret"), clock.now)
         replies = engine.handle(Incoming("sms", NUMBER, "m9", "cooking"))
     assert "cooking" in "\n".join(r.text for r in replies)
