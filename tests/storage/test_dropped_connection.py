@@ -3,6 +3,7 @@ restart, a firewall) costs one try of the message, never a lost or doubled answe
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -18,19 +19,21 @@ from tests.conftest import Clock
 
 @pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set")
 def test_a_message_on_a_dropped_connection_is_answered_and_kept_once(
-    tmp_path: Path, settings: Settings, clock: Clock
+    tmp_path: Path, settings: Settings, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     with make_database("postgres", tmp_path) as db:
         engine = Engine(db, settings, clock=clock)
         for n, words in enumerate(("hello", "yes", "1", "Dev")):
             engine.handle(Incoming("sms", "+447700900321", f"m{n}", words))
-        with db.engine.connect() as conn:  # the pool's connection, idle again after this
-            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.transaction() as session:  # the connection kept for the next message
+            pid = session.connection().execute(text("SELECT pg_backend_pid()")).scalar()
         admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
         admin.dispose()
-        replies = engine.handle(Incoming("sms", "+447700900321", "m9", "swimming"))
+        with caplog.at_level(logging.INFO, logger="planbot"):
+            replies = engine.handle(Incoming("sms", "+447700900321", "m9", "swimming"))
+        assert "trying a message again" in caplog.text  # it met the dropped connection
         assert "swimming" in "\n".join(r.text for r in replies)
         with db.transaction() as session:
             (dev,) = storage.find_people(session, "Dev")
