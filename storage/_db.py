@@ -205,7 +205,8 @@ class KeptConnections:
         return conn
 
     def give_back(self, conn: Connection) -> None:
-        if not conn.closed and not conn.invalidated and not conn.in_transaction():
+        usable = not conn.closed and not conn.invalidated and not conn.in_transaction()
+        if usable and not _left_open(conn):
             with self._lock:
                 if len(self._idle) < self._most:
                     self._idle.append((conn, conn.info.get(_KEPT_SINCE, 0.0)))
@@ -217,6 +218,15 @@ class KeptConnections:
             idle, self._idle = self._idle, []
         for conn, _since in idle:
             conn.close()
+
+
+def _left_open(conn: Connection) -> bool:
+    """The driver still holds a transaction that SQLAlchemy no longer knows of."""
+    driver: Any = conn.connection.driver_connection
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    if status is not None:  # psycopg: 0 is IDLE
+        return int(status) != 0
+    return bool(getattr(driver, "in_transaction", False))  # sqlite3
 
 
 class Database:

@@ -191,7 +191,12 @@ def _send(conn: Connection, waiting: list[Sent], last: Sent | None) -> Any:
         return cursor
     except conn.dialect.loaded_dbapi.Error as error:
         waiting.clear()
-        raise _failed(conn, error, sql, arguments, cursor) from error
+        failed = _failed(conn, error, sql, arguments, cursor)
+        if not conn.invalidated:
+            # The server's transaction is aborted, and after a failed COMMIT SQLAlchemy
+            # rolls back nothing: end it here, or the connection's next use would fail.
+            driver.rollback()
+        raise failed from error
     finally:
         held.close()
 

@@ -9,6 +9,9 @@ costs everyone, and only shows here.
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlalchemy import event
 
 import storage
@@ -56,17 +59,28 @@ def test_a_plain_answer_costs_one_read_and_its_writes_and_at_most_three_round_tr
 
 
 def test_a_repeated_message_is_still_found_when_its_insert_went_with_the_commit(
-    db: storage.Database, settings: Settings, clock: Clock
+    db: storage.Database, settings: Settings, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """On PostgreSQL the handled message's INSERT waits for the COMMIT: a repeat delivery
-    fails there, on the unique key, and is answered again with nothing stored twice."""
+    fails there, on the unique key, and is answered again with nothing stored twice. The
+    failed COMMIT leaves the kept connection as good as new: the look-up for the repeat, and
+    the next message, go through at once (an aborted transaction left on it failed them)."""
     engine = _at_the_first_topic(db, settings, clock)
     first = engine.handle(Incoming("sms", NUMBER, "m9", "cooking"))
-    again = engine.handle(Incoming("sms", NUMBER, "m9", "cooking"))
+    with caplog.at_level(logging.INFO, logger="planbot"):
+        again = engine.handle(Incoming("sms", NUMBER, "m9", "cooking"))
+        assert caplog.text.count("trying a message again") == 1
+        caplog.clear()
+        engine.handle(Incoming("sms", NUMBER, "m10", "reading"))
+        assert "trying a message again" not in caplog.text
     assert [r.text for r in again] == [r.text for r in first]
     with db.transaction() as session:
         (dev,) = storage.find_people(session, "Dev")
-        assert [a.text for a in storage.answers_for(session, dev)] == ["swimming", "cooking"]
+        assert [a.text for a in storage.answers_for(session, dev)] == [
+            "swimming",
+            "cooking",
+            "reading",
+        ]
 
 
 def test_messages_and_counts_reuse_the_connections_kept_between_them(
