@@ -17,6 +17,7 @@ message is tried again on a fresh one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -115,7 +116,10 @@ def execute(conn: Connection, statement: ClauseElement, params: Mapping[str, Any
     waiting = conn.info.get(_WAITING)
     if waiting is not None:
         cursor = _send(conn, waiting, (plan.sql, arguments))
-        return _rows(plan, cursor)
+        try:
+            return _rows(plan, cursor)
+        finally:
+            cursor.close()
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
     try:
@@ -195,7 +199,8 @@ def _send(conn: Connection, waiting: list[Sent], last: Sent | None) -> Any:
         if not conn.invalidated:
             # The server's transaction is aborted, and after a failed COMMIT SQLAlchemy
             # rolls back nothing: end it here, or the connection's next use would fail.
-            driver.rollback()
+            with contextlib.suppress(conn.dialect.loaded_dbapi.Error):
+                driver.rollback()  # (if even that fails, the connection is not kept)
         raise failed from error
     finally:
         held.close()
