@@ -27,7 +27,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
 import storage
 from dialogues import Engine, Incoming
 from planbot.settings import Settings

@@ -185,19 +185,14 @@ class KeptConnections:
 
     def __init__(self, most: int = KEPT_CONNECTIONS) -> None:
         self._most = most
-        self._idle: list[tuple[Connection, float]] = []
+        self._idle: list[Connection] = []
         self._lock = threading.Lock()
 
     def take(self, engine: Engine) -> Connection:
         with self._lock:
-            kept = self._idle.pop() if self._idle else None
-        if kept is not None:
-            conn, since = kept
-            if (
-                not conn.closed
-                and not conn.invalidated
-                and time.monotonic() - since < RECYCLE_SECONDS
-            ):
+            conn = self._idle.pop() if self._idle else None
+        if conn is not None:
+            if not conn.closed and not conn.invalidated and not _too_old(conn):
                 return conn
             conn.close()
         conn = engine.connect()
@@ -209,15 +204,19 @@ class KeptConnections:
         if usable and not _left_open(conn):
             with self._lock:
                 if len(self._idle) < self._most:
-                    self._idle.append((conn, conn.info.get(_KEPT_SINCE, 0.0)))
+                    self._idle.append(conn)
                     return
         conn.close()  # a failed one, or one too many: back to the pool
 
     def close_all(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
-        for conn, _since in idle:
+        for conn in idle:
             conn.close()
+
+
+def _too_old(conn: Connection) -> bool:
+    return time.monotonic() - conn.info.get(_KEPT_SINCE, 0.0) >= RECYCLE_SECONDS
 
 
 def _left_open(conn: Connection) -> bool:

@@ -162,14 +162,14 @@ def pipelined(engine: Engine) -> None:
     def _before(conn: Connection, *_statement: object) -> None:
         waiting = conn.info.get(_WAITING)
         if waiting:
-            _send(conn, waiting, None)
+            _send(conn, waiting, None).close()  # nothing of it is read
 
     @event.listens_for(engine, "commit")
     def _commit(conn: Connection) -> None:
         waiting = conn.info.pop(_WAITING, None)
         if waiting is None or waiting == [(_BEGIN, None)]:
             return  # nothing was sent: nothing to commit
-        _send(conn, waiting, (_COMMIT, None))
+        _send(conn, waiting, (_COMMIT, None)).close()
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Connection) -> None:
