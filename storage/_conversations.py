@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, inspect, update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import Session, col, select
 
 from storage._db import run_later
@@ -25,10 +26,11 @@ _CONVERSATION_OF = (
     .order_by(col(Conversation.id).desc())
 )
 
+_WRITTEN = tuple((c.key, f"new_{c.key}") for c in _CONVERSATIONS.columns if c.key != "id")
 _WRITE_CONVERSATION = (
     update(_CONVERSATIONS)
     .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
-    .values({c.key: bindparam(f"new_{c.key}") for c in _CONVERSATIONS.columns if c.key != "id"})
+    .values({key: bindparam(name) for key, name in _WRITTEN})
 )
 
 
@@ -92,19 +94,22 @@ def save_conversation(session: Session, conv: Conversation, when: datetime | Non
 
 
 def write_conversation(session: Session, conv: Conversation, when: datetime) -> None:
-    """Write a conversation's place now, with one UPDATE, and let the session forget it.
+    """Write a conversation's place now, with one UPDATE; the session then holds it as saved.
 
     The last write of a message: a plain UPDATE costs a fraction of the ORM's unit of work,
-    which matters because every message ends here (see bench/engine.py).
+    which matters because every message ends here (see bench/engine.py). The conversation
+    stays in the session, marked as written (as the ORM marks what it flushed): a later read
+    in this transaction gives the same object, and a change made after this is still saved.
     """
     conv.updated_at = when
-    state = inspect(conv)
+    state = instance_state(conv)
     if not state.persistent or state.deleted or conv.id is None:
         session.add(conv)
         return
-    values = {f"new_{c.key}": getattr(conv, c.key) for c in _CONVERSATIONS.columns if c.key != "id"}
-    session.expunge(conv)
+    now = vars(conv)
+    values = {name: now[key] if key in now else getattr(conv, key) for key, name in _WRITTEN}
     run_later(session, _WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
+    state._commit_all(now, session.identity_map)  # as a flush marks what it wrote
 
 
 def conversation_address(session: Session, conversation_id: int | None) -> Address | None:
