@@ -135,6 +135,9 @@ class TurnContext:
     # The channel named a plan this address cannot see (``planbot chat --person Dev`` from a
     # supporter's terminal): the turn says how to ask to help, and links nothing.
     not_theirs: str | None = None
+    # Who is saying things now, with what it was worked out from (the typist, their name and
+    # the person's, sealed): a list answer asks twice, and each time would unseal the name.
+    said_by_now: tuple[tuple[object, ...], tuple[str, str]] | None = None
 
     def can_pick_person(self) -> bool:
         """This address talks for more than one person (asked only when it matters)."""
@@ -655,8 +658,14 @@ class TurnBase:
         return None
 
     def said_by(self) -> tuple[str, str]:
-        """(who said it, perspective) for an answer given now."""
-        return said_by(self.script, self.conv, self.ctx.person)
+        """(who said it, perspective) for an answer given now: worked out again only when
+        what it comes from changed during the turn."""
+        conv, person = self.conv, self.ctx.person
+        basis = (id(self.script), *storage.said_by_basis(conv, person))
+        known = self.ctx.said_by_now
+        if known is None or known[0] != basis:
+            known = self.ctx.said_by_now = (basis, said_by(self.script, conv, person))
+        return known[1]
 
     def note(self, action: str, what: str, count: int = 1) -> None:
         """Put what this message did in the audit log (``storage/_audit.py``), written with

@@ -163,6 +163,13 @@ def conversation_said_by(conv: Conversation) -> str | None:
     return unseal_optional(conv.said_by_sealed)
 
 
+def said_by_basis(conv: Conversation, person: Person | None) -> tuple[object, ...]:
+    """What who-is-saying-it is worked out from, as stored (the typist, the helper's and the
+    person's names, sealed): while it stays equal, so does the answer, unsealed again."""
+    name = person.name_sealed if person is not None else None
+    return (id(conv), conv.typist, conv.said_by_sealed, id(person), name)
+
+
 def set_conversation_said_by(conv: Conversation, said_by: str | None) -> None:
     conv.said_by_sealed = seal_optional(said_by)
 

@@ -277,7 +277,9 @@ class Database:
             try:
                 conn = self._kept.take(self.engine)
                 with conn.begin():
-                    session = Session(bind=conn, expire_on_commit=False)
+                    # The lean statements run on this connection as it is: asking the
+                    # session for it would set up the session's own transaction first.
+                    session = Session(bind=conn, expire_on_commit=False, info={CONNECTION: conn})
                     try:
                         yield session
                         session.flush()

@@ -69,12 +69,19 @@ class Prepared:
         names = list(compiled.positiontup or ()) if self.positional else list(compiled.binds)
         self.names = names
         # For each value: the key it is given under, or None for a value fixed in the statement.
-        self.sources: list[tuple[str | None, Any, Processor]] = []
-        for name in names:
+        # For each value: the key it is given under, or None for a value fixed in the
+        # statement; then where a value is converted before the driver takes it.
+        self.sources: list[tuple[str | None, Any]] = []
+        self.conversions: list[tuple[int, Callable[[Any], Any]]] = []
+        for n, name in enumerate(names):
             bind = compiled.binds[name]
             given = bind.key if bind.required or bind.key in keys else None
+            self.sources.append((given, bind.effective_value))
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            self.sources.append((given, bind.effective_value, process))
+            if process is not None:
+                self.conversions.append((n, process))
+        # Only PostgreSQL's statements may wait to go with the next one (``pipelined``).
+        self.may_wait = dialect.name == "postgresql"
         # What comes back: a SELECT's columns, or what INSERT/UPDATE ... RETURNING names.
         returned = list(getattr(statement, "exported_columns", ()))
         self.returns_rows = bool(returned)
@@ -83,10 +90,10 @@ class Prepared:
         ]
 
     def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        values = []
-        for given, fixed, process in self.sources:
-            value = params[given] if given is not None else fixed
-            values.append(process(value) if process is not None and value is not None else value)
+        values = [params[given] if given is not None else fixed for given, fixed in self.sources]
+        for n, process in self.conversions:
+            if values[n] is not None:
+                values[n] = process(values[n])
         return values if self.positional else dict(zip(self.names, values, strict=True))
 
     def convert(self, raw: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -113,9 +120,12 @@ def prepared(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) 
 def execute(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Rows:
     """Run ``statement`` with ``params`` in ``conn``'s transaction, on the driver's cursor; on
     PostgreSQL with whatever waits to go before it (``execute_later``), in one round trip."""
-    plan = prepared(statement, conn.dialect, tuple(params))
+    return _execute(conn, prepared(statement, conn.dialect, tuple(params)), params)
+
+
+def _execute(conn: Connection, plan: Prepared, params: Mapping[str, Any]) -> Rows:
     arguments = plan.arguments(params)
-    waiting = conn.info.get(_WAITING)
+    waiting = conn.info.get(_WAITING) if plan.may_wait else None
     if waiting is not None:
         cursor = _send(conn, waiting, (plan.sql, arguments))
         try:
@@ -137,11 +147,11 @@ def execute_later(conn: Connection, statement: ClauseElement, params: Mapping[st
     """Run ``statement``, whose rows nobody reads, in ``conn``'s transaction: on PostgreSQL
     it waits to go with the next statement, or with the COMMIT (``pipelined``); an error in
     it (a repeated message's unique key) comes out there. Elsewhere it runs now."""
-    waiting = conn.info.get(_WAITING)
-    if waiting is None:
-        execute(conn, statement, params)
-        return
     plan = prepared(statement, conn.dialect, tuple(params))
+    waiting = conn.info.get(_WAITING) if plan.may_wait else None
+    if waiting is None:
+        _execute(conn, plan, params)
+        return
     waiting.append((plan.sql, plan.arguments(params)))
 
 
