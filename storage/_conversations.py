@@ -101,12 +101,13 @@ def write_conversation(session: Session, conv: Conversation, when: datetime) -> 
     stays in the session, marked as written (as the ORM marks what it flushed): a later read
     in this transaction gives the same object, and a change made after this is still saved.
     """
-    conv.updated_at = when
     state = instance_state(conv)
     if not state.persistent or state.deleted or conv.id is None:
+        conv.updated_at = when
         session.add(conv)
         return
     now = vars(conv)
+    now["updated_at"] = when  # written here, and marked as saved with the rest below
     values = {name: now[key] if key in now else getattr(conv, key) for key, name in _WRITTEN}
     run_later(session, _WRITE_CONVERSATION, {"conversation_id": conv.id, **values})
     state._commit_all(now, session.identity_map)  # as a flush marks what it wrote
@@ -124,24 +125,32 @@ def delete_conversation(session: Session, conv: Conversation) -> None:
     session.flush()
 
 
+def _change(conv: Conversation, key: str, value: object) -> None:
+    """Set a column that may already hold ``value``: most messages leave the step, the
+    retries and the pause as they were, and marking the object changed costs more than the
+    check (``write_conversation`` writes every column anyway)."""
+    if getattr(conv, key) != value:
+        setattr(conv, key, value)
+
+
 def set_state(conv: Conversation, state: str) -> None:
     """The step (or menu) the conversation is at."""
-    conv.state = state
+    _change(conv, "state", state)
 
 
 def set_retries(conv: Conversation, retries: int) -> None:
     """How many times the current question has gone unclear (the retry ladder's rung)."""
-    conv.retries = retries
+    _change(conv, "retries", retries)
 
 
 def set_return_to(conv: Conversation, state: str | None) -> None:
     """Where to go back to after a menu, an edit or "are you sure?" (None: nowhere)."""
-    conv.return_to = state
+    _change(conv, "return_to", state)
 
 
 def set_typist(conv: Conversation, typist: str | None) -> None:
     """Who is typing: the person, someone helping them, family, staff... (None: not asked)."""
-    conv.typist = typist
+    _change(conv, "typist", typist)
 
 
 def set_conversation_person(conv: Conversation, person: Person) -> None:
@@ -151,12 +160,12 @@ def set_conversation_person(conv: Conversation, person: Person) -> None:
 
 def pause(conv: Conversation) -> None:
     """The person said "pause": the next message gets a welcome back."""
-    conv.paused = True
+    _change(conv, "paused", True)
 
 
 def resume(conv: Conversation) -> None:
     """The conversation goes on (after a pause, or any message that is not one)."""
-    conv.paused = False
+    _change(conv, "paused", False)
 
 
 def conversation_said_by(conv: Conversation) -> str | None:

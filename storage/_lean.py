@@ -31,7 +31,6 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-Processor = Callable[[Any], Any] | None
 Sent = tuple[str, Any]  # a statement's SQL and its values, as the driver takes them
 _WAITING = "planbot_waiting"  # Connection.info: statements that go with the next one (PostgreSQL)
 _BEGIN, _COMMIT = "BEGIN", "COMMIT"
@@ -85,9 +84,9 @@ class Prepared:
         # What comes back: a SELECT's columns, or what INSERT/UPDATE ... RETURNING names.
         returned = list(getattr(statement, "exported_columns", ()))
         self.returns_rows = bool(returned)
-        self.results: list[Processor] = [
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in returned
-        ]
+        types = [c.type.dialect_impl(dialect) for c in returned]
+        processors = [t.result_processor(dialect, None) for t in types]
+        self.results = [(n, p) for n, p in enumerate(processors) if p is not None]
 
     def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         values = [params[given] if given is not None else fixed for given, fixed in self.sources]
@@ -97,12 +96,15 @@ class Prepared:
         return values if self.positional else dict(zip(self.names, values, strict=True))
 
     def convert(self, raw: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        if not any(self.results):
+        if not self.results:
             return [tuple(row) for row in raw]
-        return [
-            tuple(p(v) if p is not None else v for p, v in zip(self.results, row, strict=True))
-            for row in raw
-        ]
+        rows = []
+        for row in raw:
+            values = list(row)
+            for n, process in self.results:
+                values[n] = process(values[n])
+            rows.append(tuple(values))
+        return rows
 
 
 _PREPARED: dict[tuple[ClauseElement, str, tuple[str, ...]], Prepared] = {}
