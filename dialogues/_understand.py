@@ -33,6 +33,10 @@ _REASON_COMMANDS = {"skip": "skip", "back": "back", "go back": "back"}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
+# Printable ASCII, new lines and tabs: text in which ``clean_text`` would remove nothing.
+_PLAIN = re.compile("[\t\n\x20-\x7e]*")
+
+
 def _shown(ch: str) -> bool:
     """Not a control, a lone surrogate (JSON can carry one; no database can store it) or a
     noncharacter (U+FFFE, U+FFFF, U+FDD0..U+FDEF: never text, and XML cannot hold U+FFFF)."""
@@ -47,7 +51,10 @@ def clean_text(raw: str) -> str:
     Everything else (emoji, accents, HTML-looking text) is kept exactly: answers are verbatim and
     escaping happens wherever they are shown.
     """
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if _PLAIN.fullmatch(text):  # most texts: nothing to remove, checked at C speed
+        return text.strip()
+    text = text.translate(_BIDI)
     kept = "".join(ch for ch in text if ch in "\n\t" or _shown(ch)).strip()
     # Only invisible characters (a byte-order mark, zero-width spaces) is no message at all.
     if all(unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp") or ch.isspace() for ch in kept):
