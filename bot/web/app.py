@@ -22,6 +22,8 @@ Why it looks like this:
 - ``Hardening`` wraps it all: security headers on every answer (errors and 404s too), a size
   limit on every request's body, and what bad input raises answered 400 without a
   traceback. Slashes are never redirected (the address would come from the Host header).
+  Inside it, Twilio's webhooks go straight to their endpoints (``bot.web.direct``), past
+  FastAPI's router and dependency layers, which did nothing for them.
 - Rate limits, counted in the database so they hold across workers and hosts: per sender
   on SMS and Telegram (in the channels), per link and per client on the pages (here).
 - The outbox's sender runs beside the app (an asyncio task; its database work in threads)
@@ -38,14 +40,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.datastructures import ImmutableMultiDict
+from starlette.types import Scope
 
 import storage
 from bot._logging import quiet_libraries, setup_logging
@@ -59,8 +60,9 @@ from bot.sms.signature import is_signed
 from bot.sms.twilio_client import TwilioSender, check_sender_settings
 from bot.web import board, openapi
 from bot.web import pages as links
-from bot.web.body import read_body
+from bot.web.body import form_pairs, read_body
 from bot.web.channels import check_settings, sms_on
+from bot.web.direct import DirectRoutes
 from bot.web.hardening import Hardening
 from easyread.html import listen_script as listen_script_bytes
 from planbot.errors import PlanbotError, RenderTimeout, SettingsError
@@ -135,37 +137,26 @@ class _Runner:
             raise RenderTimeout("no time left to wait for the render") from exc
 
 
-async def _form(request: Request) -> ImmutableMultiDict[str, str] | None:
-    """The URL-encoded form, read with a size cap; None if it is too big or not a form."""
+async def _form(request: Request) -> list[tuple[str, str]] | None:
+    """The URL-encoded form's fields, read with a size cap; None if it is too big or not a form."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
         return None
     body = await read_body(request, MAX_FORM_BYTES)
     if body is None:
         return None
-    raw = body.decode("utf-8", errors="replace")
-    try:
-        pairs = parse_qsl(
-            raw,
-            keep_blank_values=True,
-            encoding="utf-8",
-            errors="replace",
-            max_num_fields=MAX_FORM_FIELDS,
-        )
-    except ValueError:  # more fields than any Twilio form
-        return None
-    return ImmutableMultiDict(pairs)
+    return form_pairs(body.decode("utf-8", errors="replace"), MAX_FORM_FIELDS)
 
 
-def _signed(request: Request, form: ImmutableMultiDict[str, str], settings: Settings) -> bool:
-    token, base = settings.twilio_auth_token, settings.public_url
-    signature = request.headers.get("x-twilio-signature", "")
-    if not token or not base or not signature:
-        return False
-    url = base.rstrip("/") + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
-    return is_signed(token, url, form.multi_items(), signature)
+def _signed_url(base: str, scope: Scope) -> str:
+    """The address Twilio signed: the public URL (no trailing slash) + path (+ query).
+
+    From the ASGI path and query as they came, not ``request.url``: Starlette builds that
+    from the Host header and parses it again: about 5 µs of every text, for the same path.
+    """
+    query: bytes = scope.get("query_string", b"")
+    url = base + scope["path"]
+    return f"{url}?{query.decode()}" if query else url
 
 
 def create_app(
@@ -230,19 +221,29 @@ def create_app(
         lifespan=lifespan,
         redirect_slashes=False,
     )
-    https = (settings.public_url or "").startswith("https://")
-    app.add_middleware(Hardening, https=https, body_limits=BODY_LIMITS)
     app.state.settings, app.state.db, app.state.sms = settings, database, sms
     app.state.outbox = outbox
 
-    async def signed_form(request: Request) -> ImmutableMultiDict[str, str] | Response:
-        form = await _form(request)
-        if form is None:
+    token, base = settings.twilio_auth_token, (settings.public_url or "").rstrip("/")
+
+    def signed(request: Request, pairs: list[tuple[str, str]]) -> bool:
+        signature = request.headers.get("x-twilio-signature", "")
+        if not token or not settings.public_url or not signature:
+            return False
+        return is_signed(token, _signed_url(base, request.scope), pairs, signature)
+
+    async def signed_form(request: Request) -> dict[str, str] | Response:
+        """The form, once its Twilio signature is checked; else the answer to give.
+
+        A dict: a field sent twice reads as its last value, as the ``ImmutableMultiDict``
+        it replaces did, and ``get`` is a plain dict's."""
+        pairs = await _form(request)
+        if pairs is None:
             return Response("Send a form from Twilio.\n", status_code=400)
-        if not _signed(request, form, settings):
-            log.warning("%s refused: missing or wrong Twilio signature", request.url.path)
+        if not signed(request, pairs):
+            log.warning("%s refused: missing or wrong Twilio signature", request.scope["path"])
             return Response("Forbidden\n", status_code=403, media_type="text/plain")
-        return form
+        return dict(pairs)
 
     @app.post("/sms", openapi_extra=openapi.SMS)
     async def sms_webhook(request: Request) -> Response:
@@ -381,6 +382,12 @@ def create_app(
             return JSONResponse({"status": "ok", "database": "ok"})
         return JSONResponse({"status": "failing", "database": "unreachable"}, status_code=503)
 
+    # Twilio's webhooks go straight to their endpoints (``DirectRoutes``), inside ``Hardening``.
+    app.add_middleware(
+        DirectRoutes, routes={("POST", "/sms"): sms_webhook, ("POST", "/sms/status"): sms_status}
+    )
+    https = (settings.public_url or "").startswith("https://")
+    app.add_middleware(Hardening, https=https, body_limits=BODY_LIMITS)
     return app
 
 

@@ -14,6 +14,7 @@ import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ import storage
 from bot.sms.bodies import xml_safe
 from bot.sms.signature import is_signed, signature
 from bot.web.app import create_app, twiml
+from bot.web.body import form_pairs
 from planbot.settings import Settings
 from tests.auxil.hostile import HOSTILE, examples
 from tests.auxil.twilio import AUTH_TOKEN, PUBLIC_URL, Texter, sign, sms_form
@@ -184,6 +186,42 @@ async def test_the_app_still_refuses_a_port_signature_for_another_path(
     assert (await client.post("/sms", data=FORM, headers=headers)).status_code == 200
     headers = {"X-Twilio-Signature": sign(PUBLIC_URL + ":443/sms/status", FORM)}
     assert (await client.post("/sms", data=FORM, headers=headers)).status_code == 403
+
+
+# --- the form ----------------------------------------------------------------------------
+
+FORM_CHARACTERS = st.sampled_from(list("ab=&+%2G0F9 ;?#é\x00\udcff"))
+
+
+def python_says(text: str, max_fields: int) -> list[tuple[str, str]] | None:
+    """The standard library's reading of a form, as the app read it before."""
+    try:
+        return parse_qsl(text, keep_blank_values=True, errors="replace", max_num_fields=max_fields)
+    except ValueError:
+        return None
+
+
+def test_twilios_form_reads_as_parse_qsl_reads_it() -> None:
+    text = urlencode({**FORM, "Body": "50% off & <big> + café 😀"})
+    assert form_pairs(text, 200) == python_says(text, 200) == parse_qsl(text)
+
+
+@settings(max_examples=examples(2000), deadline=None)
+@given(st.text(FORM_CHARACTERS, max_size=16), st.integers(1, 4))
+def test_any_form_reads_as_parse_qsl_reads_it(text: str, max_fields: int) -> None:
+    """The same pairs, the same decoding of bad escapes, the same refusal past the fields."""
+    assert form_pairs(text, max_fields) == python_says(text, max_fields)
+
+
+async def test_the_query_is_part_of_the_signed_address(client: httpx.AsyncClient) -> None:
+    """Through the app, with a field sent twice: another query or none is refused."""
+    pairs = [*FORM.items(), ("From", "+447700900999")]
+    body = urlencode(pairs)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    signed = {**headers, "X-Twilio-Signature": signature(AUTH_TOKEN, URL + "?a=1", pairs)}
+    assert (await client.post("/sms?a=1", content=body, headers=signed)).status_code == 200
+    assert (await client.post("/sms?a=2", content=body, headers=signed)).status_code == 403
+    assert (await client.post("/sms", content=body, headers=signed)).status_code == 403
 
 
 # --- the TwiML ---------------------------------------------------------------------------
