@@ -113,6 +113,9 @@ class Vocabulary:
             for name, words in self._commands.items()
             if name.replace("_", " ") in words and len(name) >= _FUZZY_MIN_LEN
         ]
+        # A slip of one letter is at most one longer: longer messages (most answers) are
+        # not compared with each name.
+        self._mendable_longest = max((len(c) for _name, c in self._mendable), default=0) + 1
         self._answers = {name: {normalise(w) for w in ws} for name, ws in script.answers.items()}
         self.list_continues = {normalise(w) for w in script.list_continues}
         self.list_opens = {normalise(w) for w in script.list_opens}
@@ -201,6 +204,8 @@ class Vocabulary:
         reasoned = _WITH_REASON.match(text.casefold())
         if reasoned and normalise(reasoned.group(1)) in _REASON_COMMANDS:
             return _REASON_COMMANDS[normalise(reasoned.group(1))], ""
+        if len(said) > self._mendable_longest:
+            return None
         for name, canonical in self._mendable:
             # One letter added, dropped, changed, or two side by side swapped.
             if OSA.distance(said, canonical, score_cutoff=1) <= 1:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar, cast
 
@@ -78,7 +79,7 @@ class Prepared:
             self.sources.append((given, bind.effective_value))
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
-                self.conversions.append((n, process))
+                self.conversions.append((n, _quicker(process)))
         # Only PostgreSQL's statements may wait to go with the next one (``pipelined``).
         self.may_wait = dialect.name == "postgresql"
         # What comes back: a SELECT's columns, or what INSERT/UPDATE ... RETURNING names.
@@ -105,6 +106,30 @@ class Prepared:
                 values[n] = process(values[n])
             rows.append(tuple(values))
         return rows
+
+
+def _iso_datetime(value: Any) -> Any:
+    """A datetime as SQLite's DATETIME stores it ("2026-12-06 01:02:03.000004"): what
+    SQLAlchemy's processor writes, from ``isoformat`` (its offset cut off, as SQLAlchemy
+    leaves it out) in about half the time: every text writes five or six."""
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _quicker(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process``, or a quicker function that gives the same for a datetime, when it is
+    SQLAlchemy's DATETIME on SQLite in its default format (checked on samples, not assumed)."""
+    samples = [datetime(2001, 2, 3, 4, 5, 6, 7), datetime(2026, 12, 6, 1, 2, 3, tzinfo=UTC)]
+    try:
+        same = all(process(d) == _iso_datetime(d) for d in samples)
+    except (TypeError, ValueError, AttributeError):  # not a processor of datetimes
+        return process
+    if not same:
+        return process
+
+    def quicker(value: Any) -> Any:
+        return _iso_datetime(value) if type(value) is datetime else process(value)
+
+    return quicker
 
 
 _PREPARED: dict[tuple[ClauseElement, str, tuple[str, ...]], Prepared] = {}
