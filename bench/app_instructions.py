@@ -1,0 +1,131 @@
+"""Instructions per SMS list answer through the whole web app, against the bare signed webhook:
+a figure a busy machine does not move, where ``bench/sms_load.py``'s milliseconds swing by a
+third from one run to the next on this shared machine.
+
+The ASGI app is called in process (no uvicorn, no sockets: what both apps share is left
+out), with pre-signed Twilio webhooks of list answers, as ``bench/sms_load.py`` sends them:
+planbot's app as ``planbot serve`` makes it (SQLite, with a key), or the bare FastAPI app
+that only reads the form, checks the signature and answers (``--bare``). Run it under
+callgrind twice for each and take the difference (start-up, imports and the first texts
+cancel out):
+
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
+        .venv/bin/python bench/app_instructions.py TREE 100 [--bare]
+    ... the same with 400
+    # (Collected with 400 - Collected with 100) / 300 = instructions per text
+
+TREE is a checkout of planbot (``.`` for this one, or a ``git worktree`` of another commit):
+its ``bot.web.app`` is the app measured, so two commits compare side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+NUMBERS = 50
+
+
+async def call(app: Any, form: dict[str, str], signature: str) -> int:
+    """One POST /sms through the ASGI app; its status."""
+    body = urlencode(form).encode()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/sms",
+        "raw_path": b"/sms",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-twilio-signature", signature.encode()),
+        ],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    sent = False
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def run(app: Any, texts: int, *, bare: bool) -> None:
+    from twilio.request_validator import RequestValidator
+
+    import sms_load
+
+    validator = RequestValidator(sms_load.TOKEN)
+    url = sms_load.PUBLIC_URL + "/sms"
+
+    async def text(n: int, body: str, sid: str) -> None:
+        form = sms_load.form_of(sms_load.number_of(n), body, sid)
+        status = await call(app, form, validator.compute_signature(url, form))
+        if status != 200:
+            raise SystemExit(f"the app answered {status}")
+
+    if not bare:  # each number to its first list question: hello, yes, who, a name
+        for n in range(NUMBERS):
+            for k, said in enumerate(sms_load.script(n, 4)):
+                await text(n, said, f"SMintro{n:05d}{k}")
+    for k in range(texts):
+        await text(k % NUMBERS, f"thing {k // NUMBERS + 1}", f"SM{k:032x}")
+
+
+def main() -> None:
+    tree, texts, bare = Path(sys.argv[1]).resolve(), int(sys.argv[2]), "--bare" in sys.argv
+    here = Path(__file__).resolve().parent
+    sys.path[:0] = [str(tree), str(here)]
+    import sms_load
+
+    with tempfile.TemporaryDirectory(prefix="planbot-bench-") as folder:
+        os.environ.update(
+            {
+                "PLANBOT_DATA_DIR": folder,
+                "PLANBOT_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+                "PLANBOT_PUBLIC_URL": sms_load.PUBLIC_URL,
+                "TWILIO_AUTH_TOKEN": sms_load.TOKEN,
+                "TWILIO_ACCOUNT_SID": sms_load.ACCOUNT_SID,
+                "PLANBOT_TTS": "off",
+                "PLANBOT_SECRET_KEY": secrets.token_urlsafe(32),
+                "PLANBOT_MESSAGES_PER_MINUTE": "1000000",
+                "PLANBOT_MESSAGES_PER_DAY": "1000000",
+            }
+        )
+        if bare:
+            app = sms_load.bare_app()
+        else:
+            from bot.web.app import create_app
+            from planbot.settings import Settings
+
+            app = create_app(Settings.from_env())
+        asyncio.run(run(app, texts, bare=bare))
+    print(f"{'bare' if bare else 'planbot'}: {texts} texts answered")
+
+
+if __name__ == "__main__":
+    main()
