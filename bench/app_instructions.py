@@ -75,9 +75,8 @@ async def call(app: Any, form: dict[str, str], signature: str) -> int:
 
 
 async def run(app: Any, texts: int, *, bare: bool) -> None:
-    from twilio.request_validator import RequestValidator
-
     import sms_load
+    from twilio.request_validator import RequestValidator
 
     validator = RequestValidator(sms_load.TOKEN)
     url = sms_load.PUBLIC_URL + "/sms"
