@@ -29,49 +29,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's tests/auxil
+
+from tests.auxil.asgi import asgi_call, post_scope
+
 NUMBERS = 50
 
 
 async def call(app: Any, form: dict[str, str], signature: str) -> int:
     """One POST /sms through the ASGI app; its status."""
     body = urlencode(form).encode()
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/sms",
-        "raw_path": b"/sms",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"127.0.0.1"),
-            (b"content-type", b"application/x-www-form-urlencoded"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-twilio-signature", signature.encode()),
-        ],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
-    sent = False
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
+    headers = [
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-twilio-signature", signature.encode()),
+    ]
+    scope = post_scope("/sms", headers, host="127.0.0.1", scheme="http")
+    sent = await asgi_call(app, scope, [{"type": "http.request", "body": body}])
+    return int(sent[0]["status"])
 
 
 async def run(app: Any, texts: int, *, bare: bool) -> None:
@@ -98,7 +73,7 @@ async def run(app: Any, texts: int, *, bare: bool) -> None:
 def main() -> None:
     tree, texts, bare = Path(sys.argv[1]).resolve(), int(sys.argv[2]), "--bare" in sys.argv
     here = Path(__file__).resolve().parent
-    sys.path[:0] = [str(tree), str(here)]
+    sys.path[:0] = [str(tree), str(here)]  # the app measured is the tree's
     import sms_load
 
     with tempfile.TemporaryDirectory(prefix="planbot-bench-") as folder:

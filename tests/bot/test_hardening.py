@@ -10,7 +10,6 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +20,7 @@ import storage
 from bot.cli import app as cli
 from bot.web.app import create_app
 from planbot.settings import Settings
+from tests.auxil.asgi import asgi_call, post_scope
 from tests.auxil.databases import TEST_KEY
 from tests.auxil.fake_telegram import FakeBotApi, fake_bot_api, make_text_update
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings, post_signed, sms_form
@@ -187,46 +187,13 @@ async def test_bodies_past_their_limit_are_refused_however_they_come(
     assert counts(db) == before
 
 
-async def asgi_call(app: FastAPI, path: str, messages: list[dict[str, Any]]) -> list[Any]:
-    """Call the app as uvicorn would, the client sending ``messages``; what it answered."""
-    sent: list[Any] = []
-    waiting = list(messages)
-
-    async def receive() -> dict[str, Any]:
-        return waiting.pop(0) if waiting else {"type": "http.disconnect"}
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "https",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"planbot.example.org"),
-            (b"content-type", b"application/x-www-form-urlencoded"),
-            (b"content-length", b"50000"),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("planbot.example.org", 443),
-        "state": {},
-    }
-    await app(scope, receive, send)
-    return sent
-
-
 async def test_a_client_gone_mid_upload_gets_400_and_no_traceback(
     app: FastAPI, db: storage.Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     before = counts(db)
     half = {"type": "http.request", "body": b"From=%2B4477&Body=" + b"x" * 20000, "more_body": True}
-    sent = await asgi_call(app, "/sms", [half, {"type": "http.disconnect"}])
+    form = [(b"content-type", b"application/x-www-form-urlencoded"), (b"content-length", b"50000")]
+    sent = await asgi_call(app, post_scope("/sms", form), [half, {"type": "http.disconnect"}])
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 400
     assert counts(db) == before
     no_tracebacks(caplog)
