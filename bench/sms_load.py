@@ -125,6 +125,23 @@ def bare_app() -> FastAPI:
     return app
 
 
+def planbot_env(folder: Path) -> dict[str, str]:
+    """planbot's settings for a bench run whose files go in ``folder`` (SQLite there unless
+    PLANBOT_DATABASE_URL is set too), as ``bench/app_instructions.py`` uses them as well."""
+    return {
+        "PLANBOT_DATA_DIR": str(folder),
+        "PLANBOT_PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "PLANBOT_TTS": "off",
+        "PLANBOT_SECRET_KEY": secrets.token_urlsafe(32),
+        # Far faster than a person: each text is still counted (the rate limit's upsert),
+        # but the limit is set out of its way.
+        "PLANBOT_MESSAGES_PER_MINUTE": "1000000",
+        "PLANBOT_MESSAGES_PER_DAY": "1000000",
+    }
+
+
 def uvicorn_choice(args: argparse.Namespace) -> dict[str, str]:
     """uvicorn's HTTP parser and event loop when given (planbot serve's own choice otherwise)."""
     chosen = {"http": args.http, "loop": args.loop}
@@ -519,20 +536,7 @@ def main() -> None:
         postgres_url(args.postgres) as postgres_two,
     ):
         folder = Path(name)
-        env = {
-            **os.environ,
-            "PLANBOT_DATA_DIR": str(folder),
-            "PLANBOT_PUBLIC_URL": PUBLIC_URL,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "PLANBOT_TTS": "off",
-            "PLANBOT_SECRET_KEY": secrets.token_urlsafe(32),
-            "PYTHONPATH": str(ROOT),
-            # Far faster than a person: each text is still counted (the rate limit's upsert),
-            # but the limit is set out of its way.
-            "PLANBOT_MESSAGES_PER_MINUTE": "1000000",
-            "PLANBOT_MESSAGES_PER_DAY": "1000000",
-        }
+        env = {**os.environ, **planbot_env(folder), "PYTHONPATH": str(ROOT)}
         lua = None
         if wrk:
             requests = folder / "requests.txt"
