@@ -110,7 +110,11 @@ class Answer(SQLModel, table=True):
     """One thing said for one section, kept verbatim. ``status`` is answer/skipped/dont_know."""
 
     __tablename__ = "answer"
-    __table_args__ = (Index("ix_answer_person_section", "person_id", "section"),)
+    # Status and deleted too: a topic's things are counted at every answer, from the index
+    # alone (migration 0017).
+    __table_args__ = (
+        Index("ix_answer_person_section_status", "person_id", "section", "status", "deleted"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     conversation_id: int | None = Field(
