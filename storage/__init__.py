@@ -256,6 +256,8 @@ from storage._voice import (
     voice_notes_of,
     wants_voice,
 )
+from storage._wal_sync import Owed
+from storage._wal_sync import later as sync_later
 
 __all__ = [
     "ACTIONS",
@@ -322,6 +324,7 @@ __all__ = [
     "OutboxItem",
     "OutboxMessage",
     "OutboxSummary",
+    "Owed",
     "Person",
     "PersonAddress",
     "PersonPhoto",
@@ -487,6 +490,7 @@ __all__ = [
     "shared_answers",
     "sqlite_path",
     "start_joining",
+    "sync_later",
     "token_hash",
     "too_many_wrong",
     "trim_cache",

@@ -36,6 +36,7 @@ from planbot.private import new_private_folder, private_file, touch_private
 from storage._crypto import Keyring
 from storage._lean import Rows, execute, execute_later, pipelined
 from storage._personal import using
+from storage._wal_sync import WalSync
 
 log = logging.getLogger("planbot.storage")
 
@@ -120,10 +121,18 @@ def _private_sqlite(path: Path) -> None:
         private_file(path.with_name(path.name + suffix))
 
 
-def _sqlite_engine(url: str, *, sync: str = "FULL") -> Engine:
+def _sqlite_file(url: str) -> Path | None:
+    """The SQLite database's file, or None when it is in memory."""
     path = make_url(url).database
-    if path and path != ":memory:" and not path.startswith("file:"):
-        _private_sqlite(Path(path).expanduser())
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return Path(path).expanduser()
+
+
+def _sqlite_engine(url: str, *, sync: str) -> Engine:
+    path = _sqlite_file(url)
+    if path is not None:
+        _private_sqlite(path)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -132,12 +141,11 @@ def _sqlite_engine(url: str, *, sync: str = "FULL") -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        # FULL: each commit waits until the write-ahead log is on the disk (an fsync). With
-        # NORMAL a commit survives planbot being killed (the crash test shows it) but not a
-        # power cut or a kernel crash: the last answers could go, after planbot had told the
-        # person "I have saved". The promise is "saved means kept", so FULL; its cost is in
-        # the README's figures (bench/engine.py). The rate counts' own connection says
-        # NORMAL: a count lost in a power cut costs nothing.
+        # NORMAL: a commit survives planbot being killed (the crash test shows it), but only
+        # a flush of the write-ahead log keeps it through a power cut or a kernel crash. The
+        # promise is "saved means kept": the message connections' commits are flushed by
+        # ``WalSync`` before anyone is told (storage/_wal_sync.py), once for many texts.
+        # The rate counts' own connection is never flushed: a lost count costs nothing.
         cur.execute(f"PRAGMA synchronous={sync}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -246,9 +254,12 @@ class Database:
         )
         self._erase_hooks: dict[str, Callable[[], object]] = {}
         self._kept, self._kept_counts = KeptConnections(), KeptConnections()
+        self._wal: WalSync | None = None  # SQLite in a file: its commits' flush
         try:
             if self.is_sqlite:
-                self.engine = _sqlite_engine(url)
+                file = _sqlite_file(url)
+                self._wal = WalSync(file) if file is not None else None
+                self.engine = _sqlite_engine(url, sync="NORMAL")
                 # The rate counts' own connection (``connection``); in memory, the same one.
                 in_memory = make_url(url).database in (None, "", ":memory:")
                 self._counts = self.engine if in_memory else _sqlite_engine(url, sync="NORMAL")
@@ -273,9 +284,10 @@ class Database:
         # 100 ms a try), so threads of one process could starve each other for seconds. They
         # queue on this lock instead; other processes still meet SQLite's own lock.
         with self._writers, using(self.keys):
-            conn = None
+            conn, wrote = None, False
             try:
                 conn = self._kept.take(self.engine)
+                changes = self._changes(conn)
                 with conn.begin():
                     # The lean statements run on this connection as it is: asking the
                     # session for it would set up the session's own transaction first.
@@ -286,6 +298,7 @@ class Database:
                         erased = dict(session.info)
                     finally:
                         session.close()
+                wrote = self._changes(conn) != changes
             except SQLAlchemyError as exc:
                 raise StorageError(
                     f"the database could not save this: {type(exc).__name__}"
@@ -293,8 +306,26 @@ class Database:
             finally:
                 if conn is not None:
                     self._kept.give_back(conn)
+            if wrote and self._wal is not None:
+                self._wal.committed()  # flushed now, or before the web app answers
             if erased.get(ERASED):
                 self.scrub(drop_files=bool(erased.get(DROP_FILES)))
+
+    def _changes(self, conn: Connection) -> int:
+        """SQLite: the rows this connection has changed since it opened (a transaction that
+        changed none has nothing to flush). Elsewhere 0."""
+        if self._wal is None:
+            return 0
+        return int(conn.connection.driver_connection.total_changes)  # type: ignore[union-attr]
+
+    def sync(self) -> int:
+        """Flush what this process committed with its flush owed (``storage.sync_later``):
+        blocking, for a thread. The number of the last commit now on the disk."""
+        return self._wal.sync() if self._wal is not None else 0
+
+    def synced(self) -> int:
+        """The number of the last commit known to be on the disk."""
+        return self._wal.synced if self._wal is not None else 0
 
     def when_erased(self, name: str, hook: Callable[[], object]) -> None:
         """Run ``hook`` after every transaction that erased people's words (``name`` keeps
@@ -358,6 +389,8 @@ class Database:
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
                 conn.commit()
+            if self._wal is not None:
+                self._wal.committed()  # the new tables are flushed too
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot update the database tables: {exc}") from exc
 

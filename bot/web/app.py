@@ -63,6 +63,7 @@ from bot.web import pages as links
 from bot.web.body import form_pairs, read_body
 from bot.web.channels import check_settings, sms_on
 from bot.web.direct import DirectRoutes
+from bot.web.group_sync import GroupSync
 from bot.web.hardening import Hardening
 from easyread.html import listen_script as listen_script_bytes
 from planbot.errors import PlanbotError, RenderTimeout, SettingsError
@@ -112,14 +113,26 @@ class _Runner:
     it costs: while a message waits for the database (another worker's lock on the same
     address, a slow server), this worker answers nothing else; more workers on PostgreSQL
     answer meanwhile.
+
+    On SQLite the commit's flush to the disk is the exception: it runs in a thread, shared
+    by the texts that came meanwhile, and the work's answer waits for it
+    (``bot/web/group_sync.py``).
     """
 
-    def __init__(self, render_seconds: float) -> None:
+    def __init__(self, render_seconds: float, database: storage.Database) -> None:
         self.renders = anyio.CapacityLimiter(RENDER_THREADS)
         self.render_seconds = render_seconds
+        self.flushes = GroupSync(database)
 
     async def db(self, work: Callable[..., T], *args: Any) -> T:
-        return work(*args)
+        """``work``'s answer (or its error), once what it committed is on the disk."""
+        owed = storage.Owed()
+        try:
+            with storage.sync_later(owed):
+                return work(*args)
+        finally:
+            if owed.ticket:
+                await self.flushes.wait(owed.ticket)
 
     async def other(self, work: Callable[..., T], *args: Any) -> T:
         return await anyio.to_thread.run_sync(work, *args)
@@ -169,7 +182,7 @@ def create_app(
     quiet_libraries(keep_set=True)  # however the app is run: no library's INFO for each text
     database = db or storage.open_database(settings.database_url, storage.keys_of(settings))
     sms = SmsChannel(database, settings, clock=clock)
-    run = _Runner(settings.render_seconds)
+    run = _Runner(settings.render_seconds, database)
     now = clock or storage.utcnow
 
     async def tidy() -> None:
