@@ -28,7 +28,12 @@ class Wire:
     """Filled in as the block runs (statements) and when it ends (round trips)."""
 
     statements: list[str] = field(default_factory=list)  # SQLite: each, first words only
+    sql: list[str] = field(default_factory=list)  # SQLite: each, whole
     round_trips: int = 0  # PostgreSQL
+
+    def saw(self, sql: str) -> None:
+        self.statements.append(_first_words(sql))
+        self.sql.append(sql)
 
 
 @contextmanager
@@ -54,7 +59,7 @@ def watching(db: storage.Database) -> Iterator[Wire]:
                     driver.pgconn.trace(traces[driver.pgconn][1])
                     driver.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
             else:
-                driver.set_trace_callback(lambda sql: wire.statements.append(_first_words(sql)))
+                driver.set_trace_callback(wire.saw)
                 sqlite.append(driver)
 
         for engine in engines:

@@ -51,6 +51,11 @@ def test_a_plain_answer_costs_one_read_and_its_writes_and_at_most_three_round_tr
         count, *message = wire.statements
         assert count.startswith("INSERT INTO rate_count")
         assert message == PLAIN_ANSWER
+        # The conversation's columns that changed, alone: an answer at a topic stays there,
+        # so only its time (every column, with the index on address and person, cost twice).
+        (update,) = [sql for sql in wire.sql if sql.startswith("UPDATE conversation")]
+        changed = update.split(" SET ", 1)[1].split(" WHERE ", 1)[0]
+        assert [column.split("=")[0] for column in changed.split(", ")] == ["updated_at"]
     else:
         assert wire.round_trips <= 3  # the count 1, the message 2: BEGIN+read, writes+COMMIT
     with db.transaction() as session:
