@@ -129,7 +129,7 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path).expanduser()
 
 
-def _sqlite_engine(url: str, *, sync: str) -> Engine:
+def _sqlite_engine(url: str) -> Engine:
     path = _sqlite_file(url)
     if path is not None:
         _private_sqlite(path)
@@ -145,8 +145,8 @@ def _sqlite_engine(url: str, *, sync: str) -> Engine:
         # a flush of the write-ahead log keeps it through a power cut or a kernel crash. The
         # promise is "saved means kept": the message connections' commits are flushed by
         # ``WalSync`` before anyone is told (storage/_wal_sync.py), once for many texts.
-        # The rate counts' own connection is never flushed: a lost count costs nothing.
-        cur.execute(f"PRAGMA synchronous={sync}")
+        # The rate counts' commits are never flushed: a lost count costs nothing.
+        cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Deleted rows and freed pages are overwritten with zeros, whatever SQLite's build says.
@@ -259,10 +259,12 @@ class Database:
             if self.is_sqlite:
                 file = _sqlite_file(url)
                 self._wal = WalSync(file) if file is not None else None
-                self.engine = _sqlite_engine(url, sync="NORMAL")
-                # The rate counts' own connection (``connection``); in memory, the same one.
-                in_memory = make_url(url).database in (None, "", ":memory:")
-                self._counts = self.engine if in_memory else _sqlite_engine(url, sync="NORMAL")
+                self.engine = _sqlite_engine(url)
+                # The rate counts run on the messages' own connections: a count needs no
+                # flush, and they commit no flush. A connection of their own cost each text
+                # more than the count: each connection's write made the other throw its
+                # cache of the file's pages away and read them again (bench/sms_load.py).
+                self._counts, self._kept_counts = self.engine, self._kept
             else:
                 # No ping on every checkout (a round trip per message): a connection the
                 # server dropped fails its first statement, SQLAlchemy drops it from the pool,
@@ -366,8 +368,9 @@ class Database:
     def connection(self) -> Iterator[Connection]:
         """A plain connection without an ORM session or a transaction, for one hot, tiny
         statement (the rate limit's count) that commits by itself, where a session's and a
-        transaction's set-up would cost more than the work itself: from the counts' own
-        pool, whose commits do not wait for the disk."""
+        transaction's set-up would cost more than the work itself. Its commit is never
+        flushed (on PostgreSQL: from the counts' own pool, whose commits do not wait for the
+        disk; on SQLite: a kept message connection, whose commits planbot flushes)."""
         with self._writers:
             conn = None
             try:
