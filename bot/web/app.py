@@ -22,8 +22,8 @@ Why it looks like this:
 - ``Hardening`` wraps it all: security headers on every answer (errors and 404s too), a size
   limit on every request's body, and what bad input raises answered 400 without a
   traceback. Slashes are never redirected (the address would come from the Host header).
-  Inside it, Twilio's webhooks go straight to their endpoints (``bot.web.direct``), past
-  FastAPI's router and dependency layers, which did nothing for them.
+  Twilio's webhooks go straight to their endpoints (``bot.web.direct``), inside a
+  ``Hardening`` of their own, past every layer of FastAPI's, which did nothing for them.
 - Rate limits, counted in the database so they hold across workers and hosts: per sender
   on SMS and Telegram (in the channels), per link and per client on the pages (here).
 - The outbox's sender runs beside the app (an asyncio task; its database work in threads)
@@ -62,7 +62,7 @@ from bot.web import board, openapi
 from bot.web import pages as links
 from bot.web.body import form_pairs, read_body
 from bot.web.channels import check_settings, sms_on
-from bot.web.direct import DirectRoutes
+from bot.web.direct import DirectApp
 from bot.web.group_sync import GroupSync
 from bot.web.hardening import Hardening
 from easyread.html import listen_script as listen_script_bytes
@@ -226,7 +226,7 @@ def create_app(
 
     # No slash redirects: Starlette builds their address from the Host header, which anyone
     # can set (a redirect to their own site). Every answer passes through ``Hardening``.
-    app = FastAPI(
+    app = DirectApp(
         title="planbot",
         docs_url=None,
         redoc_url=None,
@@ -395,12 +395,14 @@ def create_app(
             return JSONResponse({"status": "ok", "database": "ok"})
         return JSONResponse({"status": "failing", "database": "unreachable"}, status_code=503)
 
-    # Twilio's webhooks go straight to their endpoints (``DirectRoutes``), inside ``Hardening``.
-    app.add_middleware(
-        DirectRoutes, routes={("POST", "/sms"): sms_webhook, ("POST", "/sms/status"): sms_status}
-    )
     https = (settings.public_url or "").startswith("https://")
     app.add_middleware(Hardening, https=https, body_limits=BODY_LIMITS)
+    # Twilio's webhooks go straight to their endpoints, before FastAPI's layers, inside a
+    # ``Hardening`` of their own (``bot.web.direct``).
+    app.answer_first(
+        {("POST", "/sms"): sms_webhook, ("POST", "/sms/status"): sms_status},
+        lambda inner: Hardening(inner, https=https, body_limits=BODY_LIMITS),
+    )
     return app
 
 

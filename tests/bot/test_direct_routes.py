@@ -13,7 +13,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.web.direct import DirectRoutes
 from tests.auxil.twilio import PUBLIC_URL, sign, sms_form
 
 ROOT = "/under"
@@ -34,8 +33,16 @@ def seen(response: httpx.Response) -> Seen:
     return response.status_code, list(response.headers.multi_items()), response.content
 
 
-def test_the_webhooks_are_direct(app: FastAPI) -> None:
-    assert [m.cls for m in app.user_middleware].count(DirectRoutes) == 1
+async def test_a_text_goes_through_none_of_fastapis_layers(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    assert app.direct_routes == {("POST", "/sms"), ("POST", "/sms/status")}  # type: ignore[attr-defined]
+    status, headers, body = await text(client, PUBLIC_URL + "/sms", "+447700900123")
+    assert status == 200 and b"<Message>" in body
+    assert ("x-frame-options", "DENY") in headers  # the webhooks' own Hardening
+    assert app.middleware_stack is None  # Starlette builds its layers at their first use
+    await client.get("/healthz")
+    assert app.middleware_stack is not None
 
 
 @pytest.mark.parametrize("path", ["/sms", "/sms/status"])
