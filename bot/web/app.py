@@ -58,7 +58,7 @@ from bot.sms.channel import SmsChannel
 from bot.sms.inbound import InboundSms
 from bot.sms.signature import is_signed
 from bot.sms.twilio_client import TwilioSender, check_sender_settings
-from bot.web import board, openapi
+from bot.web import board, heap, openapi
 from bot.web import pages as links
 from bot.web.body import form_pairs, read_body
 from bot.web.channels import check_settings, sms_on
@@ -177,8 +177,11 @@ def create_app(
     db: storage.Database | None = None,
     *,
     clock: Callable[[], datetime] | None = None,
+    settle_heap: bool = False,
 ) -> FastAPI:
-    """The ASGI app. ``db`` defaults to ``settings.database_url``, migrated to the newest tables."""
+    """The ASGI app. ``db`` defaults to ``settings.database_url``, migrated to the newest tables.
+    ``settle_heap``: once started and warmed up, tune the cycle collector for a long-running
+    worker (``bot.web.heap``; ``planbot serve`` does)."""
     quiet_libraries(keep_set=True)  # however the app is run: no library's INFO for each text
     database = db or storage.open_database(settings.database_url, storage.keys_of(settings))
     sms = SmsChannel(database, settings, clock=clock)
@@ -208,6 +211,8 @@ def create_app(
         warming = asyncio.create_task(
             anyio.to_thread.run_sync(warm_up, settings.data_dir, abandon_on_cancel=True)
         )
+        if settle_heap:
+            warming.add_done_callback(lambda _done: heap.settle())
         if telegram is not None:
             await telegram.start()
         sending = asyncio.create_task(outbox.run())
@@ -442,4 +447,4 @@ def app_from_env() -> FastAPI:
     problems = check_settings(settings)
     if problems:
         raise SettingsError("; ".join(problems))
-    return create_app(settings)
+    return create_app(settings, settle_heap=True)

@@ -39,7 +39,12 @@ def make_settings(folder: Path, **extra: str) -> Settings:
     messages from one sender are raised out of the way here. The tests of the limits
     (tests/bot/test_rate_limits.py) give them as a deployment has them.
     """
-    env = {
+    return Settings.from_env(sms_env(folder, **extra))
+
+
+def sms_env(folder: Path, **extra: str) -> dict[str, str]:
+    """``make_settings``' settings as environment variables (for a process of its own)."""
+    return {
         "PLANBOT_MESSAGES_PER_MINUTE": "100000",
         "PLANBOT_MESSAGES_PER_DAY": "100000",
         "PLANBOT_DATA_DIR": str(folder / "data"),
@@ -51,7 +56,6 @@ def make_settings(folder: Path, **extra: str) -> Settings:
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
         **extra,
     }
-    return Settings.from_env(env)
 
 
 def new_sid(prefix: str = "SM") -> str:
