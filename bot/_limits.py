@@ -1,8 +1,9 @@
 """Rate limits: per sender on SMS and Telegram, per link and per client on the private pages.
 
 Why: one number or chat sending a flood must not slow everyone else, and must not fill the
-database. Each message costs one upsert of its sender's count (``storage.count_hit``); past
-the limit nothing of it is stored and the engine never sees it. The sender gets ONE kind
+database. Each message costs one upsert of its sender's count (``storage.count_hit``; a
+plain text's goes in the text's own transaction, ``admit``); past the limit nothing of it is
+stored and the engine never sees it. The sender gets ONE kind
 warning a day, however long the flood (an auto-reply that answers our warning would
 otherwise loop with us), and a number that opted out gets none. A repeat delivery of a
 message that was already answered still gets its answer: it stores nothing new anyway.
@@ -20,6 +21,8 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlmodel import Session
 
 import storage
 from planbot.settings import Settings
@@ -72,17 +75,45 @@ class RateLimits:
         now = self.clock()
         key = storage.rate_key(channel, address, self.secret)
         hits = storage.count_hit(self.db, key, now)
-        if hits.minute <= self.settings.messages_per_minute and (
-            hits.day <= self.settings.messages_per_day
-        ):
+        if self._within(hits):
             return ALLOWED
         with self.db.transaction() as session:  # past the limit: rare, and may cost more
-            if storage.find_processed(session, channel, message_id) is not None:
-                return ALLOWED  # a repeat of one answered before: answered the same again
-            if hits.warned_today or storage.is_opted_out(session, channel, address):
-                return QUIET
-            if not storage.note_warned(session, key, now):
-                return QUIET  # another worker sent it just now
+            return self._past(session, hits, key, channel, address, message_id, now)
+
+    def admit(self, session: Session, channel: str, address: str, message_id: str) -> Verdict:
+        """``message``, counted in the message's own transaction (``session``): the plain
+        text's way, one commit for the count and the text (``Engine.handle``'s ``admit``)."""
+        now = self.clock()
+        key = storage.rate_key(channel, address, self.secret)
+        hits = storage.count_hit_in(session, key, now)
+        if self._within(hits):
+            return ALLOWED
+        return self._past(session, hits, key, channel, address, message_id, now)
+
+    def _within(self, hits: storage.Hits) -> bool:
+        return (
+            hits.minute <= self.settings.messages_per_minute
+            and hits.day <= self.settings.messages_per_day
+        )
+
+    def _past(
+        self,
+        session: Session,
+        hits: storage.Hits,
+        key: str,
+        channel: str,
+        address: str,
+        message_id: str,
+        now: datetime,
+    ) -> Verdict:
+        """Past a limit: a repeat of a message answered before goes on (it is answered the
+        same again); else the day's one warning, or nothing."""
+        if storage.find_processed(session, channel, message_id) is not None:
+            return ALLOWED
+        if hits.warned_today or storage.is_opted_out(session, channel, address):
+            return QUIET
+        if not storage.note_warned(session, key, now):
+            return QUIET  # another worker sent it just now
         over_today = hits.day > self.settings.messages_per_day
         return Verdict(False, TOO_MANY_TODAY if over_today else TOO_FAST)
 

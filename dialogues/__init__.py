@@ -1,6 +1,6 @@
 """Dialogues: the conversation engine and its question scripts (data in ``scripts/``)."""
 
-from dialogues._engine import MY_DATA, Engine, ProfileHook, after_asking
+from dialogues._engine import MY_DATA, Admit, Engine, ProfileHook, after_asking
 from dialogues._live_board import Board, BoardRow, board_of
 from dialogues._machine import FlowMachine
 from dialogues._messages import (
@@ -18,6 +18,7 @@ from dialogues._understand import Vocabulary, clean_text, normalise, split_items
 
 __all__ = [
     "MY_DATA",
+    "Admit",
     "Attachment",
     "Board",
     "BoardRow",

@@ -38,6 +38,9 @@ profile, the review sheet: text, files). The easy-read renderers plug in here. C
 
 MY_DATA = "my_data"  # the reply kind, and the hook's name, of "send me my data"
 
+Admit = Callable[[Session], bool]
+"""Asked before a message is handled, in its transaction: may it go on?"""
+
 
 def after_asking(replies: list[Reply], given: list[Reply]) -> list[Reply]:
     """``given`` (what a channel adds: the profile, everything kept) right after the reply
@@ -74,13 +77,19 @@ class Engine:
     def flow_of(self, conversation: Conversation) -> Flow:
         return self.flows[conversation.flow]
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one message. Stored before it returns; a repeat delivery stores nothing new."""
+    def handle(self, incoming: Incoming, *, admit: Admit | None = None) -> list[Reply]:
+        """Answer one message. Stored before it returns; a repeat delivery stores nothing new.
+
+        ``admit`` is asked first, in the message's own transaction (a channel's rate limit
+        counts the sender there: one commit for both): when it says no, the engine does
+        nothing more, what ``admit`` wrote is kept, and no reply comes back."""
         for attempt in range(3):
             try:
                 # A repeat delivery is rare: the first try does not look for one, and the
                 # unique (channel, message id) key stops it at the end, rolling it all back.
-                replies, finished = self._handle_once(incoming, look_for_repeat=attempt > 0)
+                replies, finished = self._handle_once(
+                    incoming, look_for_repeat=attempt > 0, admit=admit
+                )
             except StorageError:
                 # A repeat delivery, or two first messages from one new address racing to
                 # create it: try again, looking for what was stored.
@@ -94,11 +103,13 @@ class Engine:
         raise AssertionError("unreachable")
 
     def _handle_once(
-        self, incoming: Incoming, *, look_for_repeat: bool
+        self, incoming: Incoming, *, look_for_repeat: bool, admit: Admit | None
     ) -> tuple[list[Reply], tuple[int, str] | None]:
         """The replies, and (person id, flow) when the message finished a flow (or asked for
         everything kept: ``MY_DATA``)."""
         with self.db.transaction() as session:
+            if admit is not None and not admit(session):
+                return [], None
             address, active, conversation = storage.open_address(
                 session, incoming.channel, incoming.address
             )

@@ -81,6 +81,11 @@ def run_later(session: Session, statement: ClauseElement, params: Mapping[str, A
     execute_later(_connection(session), statement, params)
 
 
+def dialect_name(session: Session) -> str:
+    """The database the session's transaction runs on ("sqlite", "postgresql")."""
+    return _connection(session).dialect.name
+
+
 def _connection(session: Session) -> Connection:
     conn = session.info.get(CONNECTION)
     if conn is None:  # asking the session for it each time costs as much as a statement

@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from storage._db import Database
+from storage._db import Database, dialect_name, run
 from storage._lean import execute
 from storage._tables import RateCount
 
@@ -84,10 +84,24 @@ def count_hit(db: Database, key: str, now: datetime) -> Hits:
     on a pool whose commits do not wait for the disk (``Database.connection``), one round trip
     a count: otherwise each text would wait for a second flush, beside the engine's.
     """
-    minute, day = _windows(now)
     with db.connection() as conn:
-        params = {"key": key, "minute": minute, "day": day}
-        row = execute(conn, _UPSERTS[conn.dialect.name], params).one()
+        row = execute(conn, _UPSERTS[conn.dialect.name], _hit(key, now)).one()
+    return _hits(row, _windows(now)[1])
+
+
+def count_hit_in(session: Session, key: str, now: datetime) -> Hits:
+    """``count_hit`` in the caller's transaction: a plain text's count goes with the text's
+    own writes, where a commit of its own cost SQLite a second write of the log."""
+    row = run(session, _UPSERTS[dialect_name(session)], _hit(key, now)).one()
+    return _hits(row, _windows(now)[1])
+
+
+def _hit(key: str, now: datetime) -> dict[str, object]:
+    minute, day = _windows(now)
+    return {"key": key, "minute": minute, "day": day}
+
+
+def _hits(row: tuple[Any, ...], day: int) -> Hits:
     return Hits(minute=int(row[0]), day=int(row[1]), warned_today=int(row[2]) == day)
 
 

@@ -42,6 +42,7 @@ from sqlmodel import Session
 
 import storage
 from bot._base import Channel
+from bot._limits import Verdict
 from bot._media import FetchedPhoto, fetch_photo, is_photo_type
 from bot._renders import render_bounded
 from bot.sms.inbound import (
@@ -55,7 +56,7 @@ from bot.sms.inbound import (
 )
 from bot.sms.words import keyword
 from bot.sms.words import text as sms_text
-from dialogues import MY_DATA, Incoming, Media, ReceivedPhoto, Reply, after_asking
+from dialogues import MY_DATA, Admit, Incoming, Media, ReceivedPhoto, Reply, after_asking
 from easyread import build_profile, build_review
 from easyread.sms_text import gsm_friendly
 from easyread.text import clean, render_text
@@ -90,15 +91,21 @@ class SmsChannel(Channel):
     def respond(self, inbound: InboundSms) -> Outcome:
         """Decide and store what this text means; a photo to keep is left for ``fetch``."""
         said = keyword(inbound.body) if inbound.body else None
+        if said is None and not inbound.media:  # most: one transaction, the count in it
+            verdicts: list[Verdict] = []
+
+            def admit(session: Session) -> bool:
+                verdicts[:] = [self.limits.admit(session, CHANNEL, *self._ids(inbound))]
+                return verdicts[0].allowed
+
+            replies = self._engine(inbound, admit=admit)
+            if verdicts and not verdicts[0].allowed:
+                return self._refused(inbound, verdicts[0])
+            return self._outcome(inbound, replies)
         if said != "opt_out":  # STOP always works; a flood of it stores nothing anyway
-            verdict = self.limits.message(CHANNEL, inbound.number, inbound.message_sid)
-            if not verdict.allowed:  # logged once, with the warning: a flood floods no log
-                if not verdict.warning:
-                    return Outcome()
-                log.warning("sms %s: over the rate limit, warned", self.tag(inbound.number))
-                return Outcome([Reply(self.engine.script.message(verdict.warning))])
-        if said is None and not inbound.media:
-            return self._outcome(inbound, self._engine(inbound))  # most: one transaction
+            verdict = self.limits.message(CHANNEL, *self._ids(inbound))
+            if not verdict.allowed:
+                return self._refused(inbound, verdict)
         before = self._before(inbound)
         tag = self.tag(inbound.number)
         if before.opted_out:
@@ -312,6 +319,19 @@ class SmsChannel(Channel):
         )
         return Reply(f"{gsm_friendly(clean(title))}\n{body}", kind="profile")
 
+    @staticmethod
+    def _ids(inbound: InboundSms) -> tuple[str, str]:
+        """Who sent a text and its id: what its rate limit counts and looks for."""
+        return inbound.number, inbound.message_sid
+
+    def _refused(self, inbound: InboundSms, verdict: Verdict) -> Outcome:
+        """Past the rate limit: the day's one warning, or nothing. Logged once, with the
+        warning: a flood floods no log."""
+        if not verdict.warning:
+            return Outcome()
+        log.warning("sms %s: over the rate limit, warned", self.tag(inbound.number))
+        return Outcome([Reply(self.engine.script.message(verdict.warning))])
+
     # --- one step each -------------------------------------------------------------------
 
     def _write(self, work: Callable[[Session], T]) -> T:
@@ -340,9 +360,11 @@ class SmsChannel(Channel):
         opening: bool = False,
         photo: ReceivedPhoto | None = None,
         problem: str = "",
+        admit: Admit | None = None,
     ) -> list[Reply]:
         """The engine's answer. ``opening`` (START) opts the number back in, in the same
-        transaction, and asks the question we were on."""
+        transaction, and asks the question we were on; ``admit``: the rate limit, counted
+        in the same transaction."""
         incoming = Incoming(
             channel=CHANNEL,
             address=inbound.number,
@@ -355,7 +377,7 @@ class SmsChannel(Channel):
             takes_photos=inbound.takes_photos,
             opts_in=opening,
         )
-        replies = self.engine.handle(incoming)
+        replies = self.engine.handle(incoming, admit=admit)
         if any(r.kind == MY_DATA for r in replies):
             # "send me my data": the private link, right after "Here is everything I keep"
             replies = self._with_data_link(inbound, replies)

@@ -21,6 +21,7 @@ from bot.web.app import create_app
 from dialogues import load_script
 from planbot.settings import Settings
 from tests.auxil.twilio import PUBLIC_URL, Texter, make_settings, new_sid
+from tests.auxil.wire import watching
 from tests.bot.test_sms_conversation import consent, counts, link_in
 from tests.bot.test_sms_workers import agree, two_workers
 from tests.conftest import Clock
@@ -255,3 +256,39 @@ async def test_a_voice_note_counts_against_its_link(
         assert (await phone.get(note)).status_code == 200
     assert (await phone.get(note)).status_code == 429
     assert (await phone.get(link)).status_code == 429  # the same link
+
+
+async def test_a_plain_text_is_counted_and_kept_in_one_transaction(
+    client: httpx.AsyncClient, db: storage.Database
+) -> None:
+    """The count goes with the text's own writes: one commit (on SQLite, one write of the
+    log where there were two), and past the limit the count is kept with nothing else."""
+    flooder = Texter(client, FLOODER)
+    await consent(flooder, "Flo")
+    with watching(db) as wire:
+        assert (await flooder.send("swimming"))[0].startswith("Thank you. I have saved:")
+    if db.is_sqlite:
+        assert wire.statements[:3] == [
+            "BEGIN IMMEDIATE",
+            "INSERT INTO rate_count",
+            "SELECT address.id, address.channel,",
+        ]
+        assert wire.statements.count("COMMIT") == 1
+    else:
+        assert wire.round_trips <= 3
+    for n in range(30):
+        await flooder.send(f"thing {n}")
+    before = counts(db), hits(db)
+    with db.transaction() as session:
+        (flo,) = storage.find_people(session, "Flo")
+        kept = [a.text for a in storage.answers_for(session, flo)]
+    assert await flooder.send("one more") == []
+    assert (counts(db), hits(db)) == (before[0], before[1] + 1)  # counted, nothing else kept
+    with db.transaction() as session:
+        assert [a.text for a in storage.answers_for(session, flo)] == kept
+
+
+def hits(db: storage.Database) -> int:
+    """Every hit counted this minute, whoever it was."""
+    with db.transaction() as session:
+        return int(session.exec(select(func.sum(storage.RateCount.minute_hits))).one())
