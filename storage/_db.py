@@ -43,6 +43,12 @@ log = logging.getLogger("planbot.storage")
 BUSY_TIMEOUT_MS = 30_000  # how long a transaction waits for another process's
 RECYCLE_SECONDS = 1800  # a pooled PostgreSQL connection older than this is opened afresh
 CHECKPOINT_WAIT_MS = 3_000  # how long emptying the WAL after an erase waits for others
+# Pages in the WAL before a commit copies them into the file (SQLite's default: 1,000). Each
+# text changes about ten pages, mostly the same index pages as the texts before it; a page is
+# copied once per checkpoint however often it changed, so checkpoints ten times rarer copy far
+# less (bench/sms_load.py: about 5% of the server's CPU a text). The WAL may grow to about
+# 40 MB; an erase still empties it at once (``scrub``).
+CHECKPOINT_PAGES = 10_000
 ERASED = "planbot_erased"  # session.info: this transaction erased personal data
 KEPT_CONNECTIONS = 2  # connections kept between uses (per engine): one for the web app's
 # loop, one for the outbox's sender
@@ -152,6 +158,7 @@ def _sqlite_engine(url: str) -> Engine:
         # ``WalSync`` before anyone is told (storage/_wal_sync.py), once for many texts.
         # The rate counts' commits are never flushed: a lost count costs nothing.
         cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Deleted rows and freed pages are overwritten with zeros, whatever SQLite's build says.

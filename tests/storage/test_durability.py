@@ -116,6 +116,8 @@ def test_the_connections_leave_the_flush_to_planbot_and_counts_are_never_flushed
         with db.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA synchronous")).scalar() == NORMAL
+            # checkpoints ten times rarer than SQLite's default (storage/_db.py)
+            assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 10_000
         db.engine.dispose()
     assert storage.count_hit(db, "a-key", storage.utcnow()).minute == 1
     assert storage.count_hit(db, "a-key", storage.utcnow()).minute == 2
