@@ -52,6 +52,7 @@ CHECKPOINT_PAGES = 10_000
 ERASED = "planbot_erased"  # session.info: this transaction erased personal data
 KEPT_CONNECTIONS = 2  # connections kept between uses (per engine): one for the web app's
 # loop, one for the outbox's sender
+_SESSION = "planbot_session"  # Connection.info: the session kept for it (``_session_for``)
 _KEPT_SINCE = "planbot_kept_since"  # Connection.info: when a kept connection was made
 DROP_FILES = "planbot_drop_files"  # session.info: ... and files made from it must go too
 READ_AHEAD = "planbot_read_ahead"  # session.info: values read ahead, true until a write
@@ -248,6 +249,24 @@ def _left_open(conn: Connection) -> bool:
     return bool(getattr(driver, "in_transaction", False))  # sqlite3
 
 
+def _session_for(conn: Connection) -> Session:
+    """The ORM session for a transaction on ``conn``: the one made for this connection
+    before (closed since: as good as new), else a new one.
+
+    Why kept: making a session cost about 4% of a text's instructions (callgrind on
+    bench/list_answer.py), on every text. A session is kept in the DBAPI connection's info,
+    which outlives this ``Connection``: it serves only the ``Connection`` it was made for.
+    The lean statements run on the connection as it is: asking the session for it would
+    set up the session's own transaction first.
+    """
+    session = conn.info.get(_SESSION)
+    if not isinstance(session, Session) or session.bind is not conn:
+        session = conn.info[_SESSION] = Session(bind=conn, expire_on_commit=False)
+    session.info.clear()
+    session.info[CONNECTION] = conn
+    return session
+
+
 class Database:
     """One database (SQLite file or PostgreSQL server) and how to open transactions on it."""
 
@@ -303,9 +322,7 @@ class Database:
                 conn = self._kept.take(self.engine)
                 changes = self._changes(conn)
                 with conn.begin():
-                    # The lean statements run on this connection as it is: asking the
-                    # session for it would set up the session's own transaction first.
-                    session = Session(bind=conn, expire_on_commit=False, info={CONNECTION: conn})
+                    session = _session_for(conn)
                     try:
                         yield session
                         session.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 import storage
+from storage._db import ERASED
 
 NUMBER = "+447700900321"
 
@@ -82,3 +83,19 @@ def test_setting_what_is_already_there_changes_nothing(db: storage.Database) -> 
         assert conv not in session.dirty
         storage.set_retries(conv, 1)
         assert conv in session.dirty
+
+
+def test_each_transaction_starts_with_nothing_of_the_one_before(db: storage.Database) -> None:
+    """A connection's session is kept from one transaction to the next (``_session_for``):
+    it must start empty each time, holding no object and no note (an erase's) of the last."""
+    _plan(db)
+    with db.transaction() as session:
+        _address, person, conv = _opened(session)
+        storage.mark_erased(session, files=False)
+        first = session
+    with db.transaction() as session:
+        assert person not in session and conv not in session
+        assert not session.info.get(ERASED)
+        _address, again, _conv = _opened(session)
+        assert again is not person and again.id == person.id
+    assert session is first  # kept with its connection: so the above shows it starts empty
