@@ -80,15 +80,24 @@ class RateLimits:
         with self.db.transaction() as session:  # past the limit: rare, and may cost more
             return self._past(session, hits, key, channel, address, message_id, now)
 
-    def admit(self, session: Session, channel: str, address: str, message_id: str) -> Verdict:
+    def admit(
+        self, session: Session, channel: str, address: str, message_id: str
+    ) -> Callable[[], Verdict]:
         """``message``, counted in the message's own transaction (``session``): the plain
-        text's way, one commit for the count and the text (``Engine.handle``'s ``admit``)."""
+        text's way, one commit for the count and the text (``Engine.handle``'s ``admit``).
+        The verdict is asked for once the transaction's next statement has gone (on
+        PostgreSQL the count goes with it, in one round trip)."""
         now = self.clock()
         key = storage.rate_key(channel, address, self.secret)
-        hits = storage.count_hit_in(session, key, now)
-        if self._within(hits):
-            return ALLOWED
-        return self._past(session, hits, key, channel, address, message_id, now)
+        counted = storage.count_hit_soon(session, key, now)
+
+        def verdict() -> Verdict:
+            hits = counted()
+            if self._within(hits):
+                return ALLOWED
+            return self._past(session, hits, key, channel, address, message_id, now)
+
+        return verdict
 
     def _within(self, hits: storage.Hits) -> bool:
         return (

@@ -38,8 +38,9 @@ profile, the review sheet: text, files). The easy-read renderers plug in here. C
 
 MY_DATA = "my_data"  # the reply kind, and the hook's name, of "send me my data"
 
-Admit = Callable[[Session], bool]
-"""Asked before a message is handled, in its transaction: may it go on?"""
+Admit = Callable[[Session], Callable[[], bool]]
+"""Called first in a message's transaction (it may run a statement there); what it gives
+back is asked, once the address is read, whether the message may go on."""
 
 
 def after_asking(replies: list[Reply], given: list[Reply]) -> list[Reply]:
@@ -80,9 +81,11 @@ class Engine:
     def handle(self, incoming: Incoming, *, admit: Admit | None = None) -> list[Reply]:
         """Answer one message. Stored before it returns; a repeat delivery stores nothing new.
 
-        ``admit`` is asked first, in the message's own transaction (a channel's rate limit
-        counts the sender there: one commit for both): when it says no, the engine does
-        nothing more, what ``admit`` wrote is kept, and no reply comes back."""
+        ``admit`` is called first, in the message's own transaction (a channel's rate limit
+        counts the sender there: one commit for both), and what it gives back is asked once
+        the address is read (on PostgreSQL the count goes with that read): when it says
+        no, the engine does nothing more, what ``admit`` wrote is kept, and no reply comes
+        back."""
         for attempt in range(3):
             try:
                 # A repeat delivery is rare: the first try does not look for one, and the
@@ -108,11 +111,12 @@ class Engine:
         """The replies, and (person id, flow) when the message finished a flow (or asked for
         everything kept: ``MY_DATA``)."""
         with self.db.transaction() as session:
-            if admit is not None and not admit(session):
-                return [], None
+            allowed = admit(session) if admit is not None else None
             address, active, conversation = storage.open_address(
                 session, incoming.channel, incoming.address
             )
+            if allowed is not None and not allowed():
+                return [], None
             if address.opted_out:
                 if not incoming.opts_in:
                     return [], None  # they asked for no more messages: store nothing, say nothing

@@ -140,7 +140,7 @@ from storage._files import private_folder, read_file, trim_cache, write_file
 from storage._limits import (
     Hits,
     count_hit,
-    count_hit_in,
+    count_hit_soon,
     forget_old_counts,
     note_warned,
     rate_key,
@@ -366,7 +366,7 @@ __all__ = [
     "conversation_said_by",
     "count_answers",
     "count_hit",
-    "count_hit_in",
+    "count_hit_soon",
     "create_person",
     "current_person",
     "delete_address_if_unused",

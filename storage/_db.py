@@ -34,7 +34,7 @@ from sqlmodel import Session, create_engine
 from planbot.errors import StorageError
 from planbot.private import new_private_folder, private_file, touch_private
 from storage._crypto import Keyring
-from storage._lean import Rows, execute, execute_later, pipelined
+from storage._lean import Later, Rows, execute, execute_later, execute_soon, pipelined
 from storage._personal import using
 from storage._wal_sync import WalSync
 
@@ -98,6 +98,14 @@ def _connection(session: Session) -> Connection:
     if conn is None:  # asking the session for it each time costs as much as a statement
         conn = session.info[CONNECTION] = session.connection()
     return cast(Connection, conn)
+
+
+def run_soon(session: Session, statement: ClauseElement, params: Mapping[str, Any]) -> Later:
+    """``run`` for a statement whose rows are read after the next statement: on PostgreSQL
+    it goes with that one, in one round trip (``storage/_lean.py``: ``execute_soon``)."""
+    if getattr(statement, "is_dml", False):
+        session.info.pop(READ_AHEAD, None)
+    return execute_soon(_connection(session), statement, params)
 
 
 def read_ahead(session: Session, key: tuple[object, ...], value: object) -> None:

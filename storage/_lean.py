@@ -32,7 +32,8 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-Sent = tuple[str, Any]  # a statement's SQL and its values, as the driver takes them
+Sent = tuple[Any, ...]  # a statement's SQL and its values, as the driver takes them (and,
+# for ``execute_soon``, where its rows go)
 _WAITING = "planbot_waiting"  # Connection.info: statements that go with the next one (PostgreSQL)
 _BEGIN, _COMMIT = "BEGIN", "COMMIT"
 M = TypeVar("M")
@@ -169,6 +170,33 @@ def _execute(conn: Connection, plan: Prepared, params: Mapping[str, Any]) -> Row
         cursor.close()
 
 
+class Later:
+    """The rows of a statement sent with the next one (``execute_soon``), once sent."""
+
+    def __init__(self, plan: Prepared) -> None:
+        self.plan = plan
+        self.got: Rows | None = None
+
+    def rows(self) -> Rows:
+        if self.got is None:
+            raise sa_exc.InvalidRequestError("a statement's rows were read before it was sent")
+        return self.got
+
+
+def execute_soon(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Later:
+    """Run ``statement`` in ``conn``'s transaction; its rows are read after the next
+    statement: on PostgreSQL it waits to go with that one, in one round trip (the rate count
+    with the message's first read). Elsewhere it runs now."""
+    plan = prepared(statement, conn.dialect, tuple(params))
+    later = Later(plan)
+    waiting = conn.info.get(_WAITING) if plan.may_wait else None
+    if waiting is None:
+        later.got = _execute(conn, plan, params)
+    else:
+        waiting.append((plan.sql, plan.arguments(params), later))
+    return later
+
+
 def execute_later(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> None:
     """Run ``statement``, whose rows nobody reads, in ``conn``'s transaction: on PostgreSQL
     it waits to go with the next statement, or with the COMMIT (``pipelined``); an error in
@@ -222,14 +250,21 @@ def _send(conn: Connection, waiting: list[Sent], last: Sent | None) -> Any:
     """Send what waits and then ``last`` in one round trip; ``last``'s cursor, to read."""
     driver: Any = conn.connection.driver_connection
     held, cursor = driver.cursor(), driver.cursor()
-    sql, arguments = last if last is not None else (waiting[-1] if waiting else ("", None))
+    sql, arguments = last if last is not None else (waiting[-1][:2] if waiting else ("", None))
+    read: list[tuple[Later, Any]] = []  # statements whose rows are read (``execute_soon``)
     try:
         with driver.pipeline():
-            for statement, values in waiting:
-                held.execute(statement, values)
+            for statement, values, *later in waiting:
+                if later:
+                    read.append((later[0], driver.cursor()))
+                    read[-1][1].execute(statement, values)
+                else:
+                    held.execute(statement, values)
             if last is not None:
                 cursor.execute(*last)
         waiting.clear()
+        for pending, its_cursor in read:
+            pending.got = _rows(pending.plan, its_cursor)
         return cursor
     except conn.dialect.loaded_dbapi.Error as error:
         waiting.clear()
@@ -242,6 +277,8 @@ def _send(conn: Connection, waiting: list[Sent], last: Sent | None) -> Any:
         raise failed from error
     finally:
         held.close()
+        for _pending, its_cursor in read:
+            its_cursor.close()
 
 
 def _rows(plan: Prepared, cursor: Any) -> Rows:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import bindparam, case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from storage._db import Database, dialect_name, run
+from storage._db import Database, dialect_name, run_soon
 from storage._lean import execute
 from storage._tables import RateCount
 
@@ -89,11 +90,14 @@ def count_hit(db: Database, key: str, now: datetime) -> Hits:
     return _hits(row, _windows(now)[1])
 
 
-def count_hit_in(session: Session, key: str, now: datetime) -> Hits:
+def count_hit_soon(session: Session, key: str, now: datetime) -> Callable[[], Hits]:
     """``count_hit`` in the caller's transaction: a plain text's count goes with the text's
-    own writes, where a commit of its own cost SQLite a second write of the log."""
-    row = run(session, _UPSERTS[dialect_name(session)], _hit(key, now)).one()
-    return _hits(row, _windows(now)[1])
+    own writes, where a commit of its own cost SQLite a second write of its log. The counts
+    are read after the transaction's next statement: on PostgreSQL the count goes with the
+    message's first read, in its round trip."""
+    later = run_soon(session, _UPSERTS[dialect_name(session)], _hit(key, now))
+    day = _windows(now)[1]
+    return lambda: _hits(later.rows().one(), day)
 
 
 def _hit(key: str, now: datetime) -> dict[str, object]:

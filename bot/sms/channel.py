@@ -94,9 +94,14 @@ class SmsChannel(Channel):
         if said is None and not inbound.media:  # most: one transaction, the count in it
             verdicts: list[Verdict] = []
 
-            def admit(session: Session) -> bool:
-                verdicts[:] = [self.limits.admit(session, CHANNEL, *self._ids(inbound))]
-                return verdicts[0].allowed
+            def admit(session: Session) -> Callable[[], bool]:
+                counted = self.limits.admit(session, CHANNEL, *self._ids(inbound))
+
+                def allowed() -> bool:
+                    verdicts[:] = [counted()]
+                    return verdicts[0].allowed
+
+                return allowed
 
             replies = self._engine(inbound, admit=admit)
             if verdicts and not verdicts[0].allowed:
