@@ -149,8 +149,9 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path).expanduser()
 
 
-def _sqlite_engine(url: str) -> Engine:
-    path = _sqlite_file(url)
+def _sqlite_engine(url: str, path: Path | None) -> Engine:
+    """The engine of the SQLite database at ``url``, whose file is ``path`` (None: in
+    memory)."""
     if path is not None:
         _private_sqlite(path)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -298,7 +299,7 @@ class Database:
             if self.is_sqlite:
                 file = _sqlite_file(url)
                 self._wal = WalSync(file) if file is not None else None
-                self.engine = _sqlite_engine(url)
+                self.engine = _sqlite_engine(url, file)
                 # The rate counts run on the messages' own connections: a count needs no
                 # flush, and they commit no flush. A connection of their own cost each text
                 # more than the count: each connection's write made the other throw its

@@ -256,8 +256,9 @@ def _send(conn: Connection, waiting: list[Sent], last: Sent | None) -> Any:
         with driver.pipeline():
             for statement, values, *later in waiting:
                 if later:
-                    read.append((later[0], driver.cursor()))
-                    read[-1][1].execute(statement, values)
+                    its_cursor = driver.cursor()
+                    read.append((later[0], its_cursor))
+                    its_cursor.execute(statement, values)
                 else:
                     held.execute(statement, values)
             if last is not None:

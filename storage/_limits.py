@@ -87,7 +87,7 @@ def count_hit(db: Database, key: str, now: datetime) -> Hits:
     """
     with db.connection() as conn:
         row = execute(conn, _UPSERTS[conn.dialect.name], _hit(key, now)).one()
-    return _hits(row, _windows(now)[1])
+    return _hits(row, now)
 
 
 def count_hit_soon(session: Session, key: str, now: datetime) -> Callable[[], Hits]:
@@ -96,8 +96,7 @@ def count_hit_soon(session: Session, key: str, now: datetime) -> Callable[[], Hi
     are read after the transaction's next statement: on PostgreSQL the count goes with the
     message's first read, in its round trip."""
     later = run_soon(session, _UPSERTS[dialect_name(session)], _hit(key, now))
-    day = _windows(now)[1]
-    return lambda: _hits(later.rows().one(), day)
+    return lambda: _hits(later.rows().one(), now)
 
 
 def _hit(key: str, now: datetime) -> dict[str, object]:
@@ -105,7 +104,9 @@ def _hit(key: str, now: datetime) -> dict[str, object]:
     return {"key": key, "minute": minute, "day": day}
 
 
-def _hits(row: tuple[Any, ...], day: int) -> Hits:
+def _hits(row: tuple[Any, ...], now: datetime) -> Hits:
+    """The counts the upsert gave back for a hit at ``now``."""
+    _minute, day = _windows(now)
     return Hits(minute=int(row[0]), day=int(row[1]), warned_today=int(row[2]) == day)
 
 
