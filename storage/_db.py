@@ -311,6 +311,11 @@ class Database:
                 # and the message is tried again on a fresh one (``Engine.handle``);
                 # ``pool_recycle`` replaces connections a firewall may have cut meanwhile.
                 options = {"pool_recycle": RECYCLE_SECONDS, **(engine_options or {})}
+                # psycopg prepares nothing itself: after a failed transaction it would
+                # deallocate every statement of the connection, and the hot ones are
+                # prepared by us (``storage/_pg_pipeline.py``).
+                given = options.get("connect_args", {})
+                options["connect_args"] = {"prepare_threshold": None, **given}
                 # Autocommit at the driver: a transaction is the BEGIN and COMMIT that
                 # ``pipelined`` sends along with its statements.
                 self.engine = create_engine(url, **{**options, "isolation_level": "AUTOCOMMIT"})

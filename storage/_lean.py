@@ -1,4 +1,4 @@
-"""Hot statements on the driver's own cursor: compiled once per database, run without
+"""Hot statements on the driver itself: compiled once per database, run without
 SQLAlchemy's per-statement machinery.
 
 Why: every text runs the same few statements (lock and read the address, store the answer,
@@ -7,7 +7,8 @@ SQLAlchemy's ``Connection.execute`` each cost about four times the statement its
 compiled-cache look-up, the execution context, events, the result's set-up), which was most
 of a text's CPU (bench/list_answer.py). Here each statement is still written in SQLAlchemy
 Core, compiled by SQLAlchemy for the database in use, with SQLAlchemy's own conversions of
-values (dates on SQLite, for example); only running it is done directly. It runs in the
+values (dates on SQLite, for example); only running it is done directly: on SQLite on the
+driver's cursor, on PostgreSQL on libpq (``storage/_pg_pipeline.py``). It runs in the
 transaction of the session (or the plain connection) it is given, as before.
 
 Errors come out as SQLAlchemy's own (``IntegrityError`` and so on: the callers already know
@@ -32,10 +33,15 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-Sent = tuple[Any, ...]  # a statement's SQL and its values, as the driver takes them (and,
-# for ``execute_soon``, where its rows go)
+from storage._pg_pipeline import Numbered, Sent, exchange, numbered, statement_gone
+
 _WAITING = "planbot_waiting"  # Connection.info: statements that go with the next one (PostgreSQL)
-_BEGIN, _COMMIT = "BEGIN", "COMMIT"
+_PREPARED_HERE = "planbot_prepared"  # the pool's record of a connection: its prepared names
+# A statement waiting to go (PostgreSQL): its SQL and values as libpq takes them, and, for
+# ``execute_soon``, where its rows go.
+Waiting = tuple[bytes, Sequence[Any] | None, "Later | None"]
+_BEGIN: Waiting = (b"BEGIN", None, None)
+_COMMIT: Waiting = (b"COMMIT", None, None)
 M = TypeVar("M")
 
 
@@ -80,8 +86,13 @@ class Prepared:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 self.conversions.append((n, _quicker(process)))
-        # Only PostgreSQL's statements may wait to go with the next one (``pipelined``).
-        self.may_wait = dialect.name == "postgresql"
+        # PostgreSQL's statements go on libpq's own terms (``$1``), and may wait to go with
+        # the next one (``pipelined``).
+        self.wire: Numbered | None = None
+        self.order: list[int] = []
+        if dialect.name == "postgresql":
+            self.wire = numbered(self.sql)
+            self.order = [names.index(name) for name in self.wire.names]
         # What comes back: a SELECT's columns, or what INSERT/UPDATE ... RETURNING names.
         returned = list(getattr(statement, "exported_columns", ()))
         self.returns_rows = bool(returned)
@@ -89,12 +100,23 @@ class Prepared:
         processors = [t.result_processor(dialect, None) for t in types]
         self.results = [(n, p) for n, p in enumerate(processors) if p is not None]
 
-    def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+    def _values(self, params: Mapping[str, Any]) -> list[Any]:
         values = [params[given] if given is not None else fixed for given, fixed in self.sources]
         for n, process in self.conversions:
             if values[n] is not None:
                 values[n] = process(values[n])
+        return values
+
+    def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """The values as the driver's cursor takes them."""
+        values = self._values(params)
         return values if self.positional else dict(zip(self.names, values, strict=True))
+
+    def waiting(self, params: Mapping[str, Any], later: Later | None = None) -> Waiting:
+        """The statement as it goes to PostgreSQL (``storage/_pg_pipeline.py``)."""
+        assert self.wire is not None, "only PostgreSQL's statements go on libpq's terms"
+        values = self._values(params)
+        return (self.wire.sql, [values[n] for n in self.order], later)
 
     def convert(self, raw: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not self.results:
@@ -151,21 +173,20 @@ def execute(conn: Connection, statement: ClauseElement, params: Mapping[str, Any
 
 
 def _execute(conn: Connection, plan: Prepared, params: Mapping[str, Any]) -> Rows:
+    if plan.wire is not None:
+        waiting = conn.info.get(_WAITING)
+        got = _send(conn, [] if waiting is None else waiting, plan.waiting(params))
+        assert got is not None
+        return _rows(plan, got)
     arguments = plan.arguments(params)
-    waiting = conn.info.get(_WAITING) if plan.may_wait else None
-    if waiting is not None:
-        cursor = _send(conn, waiting, (plan.sql, arguments))
-        try:
-            return _rows(plan, cursor)
-        finally:
-            cursor.close()
     driver: Any = conn.connection.driver_connection
     cursor = driver.cursor()
     try:
         cursor.execute(plan.sql, arguments)
-        return _rows(plan, cursor)
+        rows = plan.convert(cursor.fetchall()) if plan.returns_rows else []
+        return Rows(rows, cursor.rowcount)
     except conn.dialect.loaded_dbapi.Error as error:
-        raise _failed(conn, error, plan.sql, arguments, cursor) from error
+        raise _failed(conn, error, plan.sql, arguments) from error
     finally:
         cursor.close()
 
@@ -189,11 +210,11 @@ def execute_soon(conn: Connection, statement: ClauseElement, params: Mapping[str
     with the message's first read). Elsewhere it runs now."""
     plan = prepared(statement, conn.dialect, tuple(params))
     later = Later(plan)
-    waiting = conn.info.get(_WAITING) if plan.may_wait else None
+    waiting = conn.info.get(_WAITING) if plan.wire is not None else None
     if waiting is None:
         later.got = _execute(conn, plan, params)
     else:
-        waiting.append((plan.sql, plan.arguments(params), later))
+        waiting.append(plan.waiting(params, later))
     return later
 
 
@@ -202,18 +223,19 @@ def execute_later(conn: Connection, statement: ClauseElement, params: Mapping[st
     it waits to go with the next statement, or with the COMMIT (``pipelined``); an error in
     it (a repeated message's unique key) comes out there. Elsewhere it runs now."""
     plan = prepared(statement, conn.dialect, tuple(params))
-    waiting = conn.info.get(_WAITING) if plan.may_wait else None
+    waiting = conn.info.get(_WAITING) if plan.wire is not None else None
     if waiting is None:
         _execute(conn, plan, params)
         return
-    waiting.append((plan.sql, plan.arguments(params)))
+    waiting.append(plan.waiting(params))
 
 
 def pipelined(engine: Engine) -> None:
     """PostgreSQL: a transaction's statements go to the server in as few round trips as
-    possible, in psycopg's pipeline mode: its BEGIN with its first statement, what
-    ``execute_later`` held back with the next statement (SQLAlchemy's own too), and the rest
-    with its COMMIT. A plain answer costs two round trips where it cost eight.
+    possible, in libpq's pipeline mode (``storage/_pg_pipeline.py``): its BEGIN with its
+    first statement, what ``execute_later`` held back with the next statement (SQLAlchemy's
+    own too), and the rest with its COMMIT. A plain answer costs two round trips where it
+    cost eight.
 
     The engine's connections must be in autocommit mode (``isolation_level="AUTOCOMMIT"``):
     the transaction is this BEGIN and COMMIT, sent by us, not psycopg's own BEGIN, which
@@ -222,20 +244,20 @@ def pipelined(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.info[_WAITING] = [(_BEGIN, None)]
+        conn.info[_WAITING] = [_BEGIN]
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Connection, *_statement: object) -> None:
         waiting = conn.info.get(_WAITING)
         if waiting:
-            _send(conn, waiting, None).close()  # nothing of it is read
+            _send(conn, waiting, None)
 
     @event.listens_for(engine, "commit")
     def _commit(conn: Connection) -> None:
         waiting = conn.info.pop(_WAITING, None)
-        if waiting is None or waiting == [(_BEGIN, None)]:
+        if waiting is None or waiting == [_BEGIN]:
             return  # nothing was sent: nothing to commit
-        _send(conn, waiting, (_COMMIT, None)).close()
+        _send(conn, waiting, _COMMIT)
 
     @event.listens_for(engine, "rollback")
     def _rollback(conn: Connection) -> None:
@@ -246,54 +268,42 @@ def pipelined(engine: Engine) -> None:
         record.info.pop(_WAITING, None)
 
 
-def _send(conn: Connection, waiting: list[Sent], last: Sent | None) -> Any:
-    """Send what waits and then ``last`` in one round trip; ``last``'s cursor, to read."""
+def _send(conn: Connection, waiting: list[Waiting], last: Waiting | None) -> Sent | None:
+    """Send what waits and then ``last`` in one round trip (``storage/_pg_pipeline.py``);
+    what ``last`` gave back. Statements sent with ``execute_soon`` get their rows here."""
+    batch = [*waiting, last] if last is not None else list(waiting)
+    waiting.clear()
     driver: Any = conn.connection.driver_connection
-    held, cursor = driver.cursor(), driver.cursor()
-    sql, arguments = last if last is not None else (waiting[-1][:2] if waiting else ("", None))
-    read: list[tuple[Later, Any]] = []  # statements whose rows are read (``execute_soon``)
+    prepared_here = conn.connection.info.setdefault(_PREPARED_HERE, set())
     try:
-        with driver.pipeline():
-            for statement, values, *later in waiting:
-                if later:
-                    its_cursor = driver.cursor()
-                    read.append((later[0], its_cursor))
-                    its_cursor.execute(statement, values)
-                else:
-                    held.execute(statement, values)
-            if last is not None:
-                cursor.execute(*last)
-        waiting.clear()
-        for pending, its_cursor in read:
-            pending.got = _rows(pending.plan, its_cursor)
-        return cursor
+        sent = exchange(driver, [(sql, values) for sql, values, _later in batch], prepared_here)
     except conn.dialect.loaded_dbapi.Error as error:
-        waiting.clear()
-        failed = _failed(conn, error, sql, arguments, cursor)
+        sql, values, _later = batch[-1]
+        failed = _failed(conn, error, sql.decode(), values)
         if not conn.invalidated:
             # The server's transaction is aborted, and after a failed COMMIT SQLAlchemy
             # rolls back nothing: end it here, or the connection's next use would fail.
             with contextlib.suppress(conn.dialect.loaded_dbapi.Error):
                 driver.rollback()  # (if even that fails, the connection is not kept)
         raise failed from error
-    finally:
-        held.close()
-        for _pending, its_cursor in read:
-            its_cursor.close()
+    for (_sql, _values, later), got in zip(batch, sent, strict=True):
+        if later is not None:
+            later.got = _rows(later.plan, got)
+    return sent[-1] if last is not None else None
 
 
-def _rows(plan: Prepared, cursor: Any) -> Rows:
-    rows = plan.convert(cursor.fetchall()) if plan.returns_rows else []
-    return Rows(rows, cursor.rowcount)
+def _rows(plan: Prepared, sent: Sent) -> Rows:
+    rows = plan.convert(sent.rows) if plan.returns_rows and sent.rows is not None else []
+    return Rows(rows, sent.rowcount)
 
 
-def _failed(
-    conn: Connection, error: Any, sql: str, arguments: Any, cursor: Any
-) -> sa_exc.StatementError:
+def _failed(conn: Connection, error: Any, sql: str, arguments: Any) -> sa_exc.StatementError:
     """The driver's error as SQLAlchemy's; a connection the server dropped is thrown away
-    (the message is then tried again on a fresh one)."""
+    (the message is then tried again on a fresh one), as is one that lost the statements
+    prepared on it."""
     dialect = conn.dialect
-    dropped = dialect.is_disconnect(error, conn.connection.driver_connection, cursor)
+    driver = conn.connection.driver_connection
+    dropped = dialect.is_disconnect(error, driver, None) or statement_gone(error)
     if dropped:
         conn.invalidate(error)
     return sa_exc.DBAPIError.instance(

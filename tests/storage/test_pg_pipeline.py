@@ -1,0 +1,96 @@
+"""PostgreSQL's hot statements go straight on libpq (``storage/_pg_pipeline.py``): values
+and rows convert as psycopg's cursors convert them, a failed statement fails its batch and
+leaves the connection usable, and statements the server forgot cost one try of a message,
+never a lost answer."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+import storage
+from dialogues import Engine, Incoming
+from planbot.settings import Settings
+from storage._pg_pipeline import exchange, numbered
+from tests.auxil.databases import POSTGRES_ENV, make_database, postgres_url
+from tests.conftest import Clock
+
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set"
+)
+
+
+def test_placeholders_are_numbered_once_each_and_a_doubled_percent_is_one() -> None:
+    wire = numbered("SELECT %(a)s, %(b)s, %(a)s WHERE x LIKE 'a%%'")
+    assert wire.sql == b"SELECT $1, $2, $1 WHERE x LIKE 'a%'"
+    assert wire.names == ("a", "b")
+
+
+@pytest.fixture
+def driver() -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    url = postgres_url().replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn:
+        conn.execute("CREATE TEMP TABLE kept (id int PRIMARY KEY, said text, sealed bytea)")
+        yield conn
+
+
+@needs_postgres
+def test_values_and_rows_come_back_as_psycopgs_own_cursor_gives_them(
+    driver: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    values = [7, "<b>tea</b> ☕", b"\x00\xff", datetime(2026, 12, 6, 1, 2, 3, 4, UTC), None]
+    values += [True, date(2026, 1, 2), 2.5]
+    sql = "SELECT %s, %s, %s, %s, %s::text, %s, %s, %s"
+    expected = driver.execute(sql, values).fetchall()
+    wire = numbered(sql.replace("%s", "%(v{})s").format(*range(len(values))))
+    prepared: set[bytes] = set()
+    for _ in range(2):  # prepared the first time, run by name the second
+        (got,) = exchange(driver, [(wire.sql, values)], prepared)
+        assert got.rows == expected
+
+
+@needs_postgres
+def test_a_failed_statement_fails_its_batch_and_the_connection_goes_on(
+    driver: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    insert = numbered("INSERT INTO kept (id, said) VALUES (%(id)s, %(said)s)").sql
+    count = numbered("SELECT count(*) FROM kept WHERE id > %(floor)s").sql
+    prepared: set[bytes] = set()
+    exchange(driver, [(b"BEGIN", None), (insert, [1, "one"]), (b"COMMIT", None)], prepared)
+    batch = [(b"BEGIN", None), (count, [0]), (insert, [1, "again"]), (count, [0])]
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        exchange(driver, [*batch, (b"COMMIT", None)], prepared)
+    driver.rollback()
+    # The statements prepared before the failure are run by name; the rest are prepared now.
+    got = exchange(driver, [(b"BEGIN", None), (count, [0]), (b"COMMIT", None)], prepared)
+    assert got[1].rows == [(1,)]
+    assert driver.execute("SELECT said FROM kept").fetchall() == [("one",)]
+
+
+@needs_postgres
+def test_a_message_whose_statements_the_server_forgot_is_answered_and_kept_once(
+    tmp_path: Path, settings: Settings, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    with make_database("postgres", tmp_path) as db:
+        engine = Engine(db, settings, clock=clock)
+        for n, words in enumerate(("hello", "yes", "1", "Dev")):
+            engine.handle(Incoming("sms", "+447700900321", f"m{n}", words))
+        with db.transaction() as session:  # the connection kept for the next message
+            session.connection().execute(text("DEALLOCATE ALL"))
+        with caplog.at_level(logging.INFO, logger="planbot"):
+            replies = engine.handle(Incoming("sms", "+447700900321", "m9", "swimming"))
+        assert "trying a message again" in caplog.text  # it met the forgotten statements
+        assert "swimming" in "\n".join(r.text for r in replies)
+        replies = engine.handle(Incoming("sms", "+447700900321", "m10", "reading"))
+        assert "reading" in "\n".join(r.text for r in replies)
+        with db.transaction() as session:
+            (dev,) = storage.find_people(session, "Dev")
+            saved = [a.text for a in storage.answers_for(session, dev)]
+            assert saved == ["swimming", "reading"]
