@@ -69,7 +69,7 @@ def mark_erased(session: Session, *, files: bool = True) -> None:
 
 def run(session: Session, statement: ClauseElement, params: Mapping[str, Any]) -> Rows:
     """Run one Core statement (built once, with bound parameters) in the session's
-    transaction, on the driver's own cursor (``storage/_lean.py``).
+    transaction, on the driver itself (``storage/_lean.py``).
 
     Why not ``session.execute``: the ORM's path flushes the session first and costs more
     than the statement itself, on every message; the hot statements read and write plain

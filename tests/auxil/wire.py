@@ -1,7 +1,7 @@
 """What goes to the database, as the database sees it: the statements SQLite runs, and the
 round trips to PostgreSQL.
 
-Why at the driver, not SQLAlchemy's events: the hot statements run on the driver's own cursor
+Why at the driver, not SQLAlchemy's events: the hot statements run on the driver itself
 (``storage/_lean.py``), which SQLAlchemy's events never see. SQLite tells each statement it
 runs (``set_trace_callback``); libpq writes every protocol message of a connection to a file
 (``PQtrace``), from which the round trips are counted: each time the client sends after the
