@@ -33,7 +33,14 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from storage._pg_pipeline import Numbered, Sent, exchange, numbered, statement_gone
+from storage._pg_pipeline import (
+    BatchFailed,
+    Numbered,
+    Sent,
+    exchange,
+    numbered,
+    statement_gone,
+)
 
 _WAITING = "planbot_waiting"  # Connection.info: statements that go with the next one (PostgreSQL)
 _PREPARED_HERE = "planbot_prepared"  # the pool's record of a connection: its prepared names
@@ -275,10 +282,15 @@ def _send(conn: Connection, waiting: list[Waiting], last: Waiting | None) -> Sen
     waiting.clear()
     driver: Any = conn.connection.driver_connection
     prepared_here = conn.connection.info.setdefault(_PREPARED_HERE, set())
+    failing = len(batch) - 1  # which statement failed, when the connection itself did
     try:
-        sent = exchange(driver, [(sql, values) for sql, values, _later in batch], prepared_here)
+        try:
+            sent = exchange(driver, [(sql, values) for sql, values, _ in batch], prepared_here)
+        except BatchFailed as failure:
+            failing = failure.index
+            raise failure.error from None
     except conn.dialect.loaded_dbapi.Error as error:
-        sql, values, _later = batch[-1]
+        sql, values, _later = batch[failing]
         failed = _failed(conn, error, sql.decode(), values)
         if not conn.invalidated:
             # The server's transaction is aborted, and after a failed COMMIT SQLAlchemy

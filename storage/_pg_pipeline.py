@@ -31,7 +31,9 @@ from psycopg.adapt import PyFormat, Transformer
 _NAMES: dict[tuple[bytes, tuple[int, ...]], bytes] = {}  # (SQL, value types): its name
 _NUMBERS = count()
 _PLACEHOLDER = re.compile(r"%(?:\((\w+)\)s|%)")
-_GONE = "26000"  # invalid_sql_statement_name: a prepared statement the server no longer has
+# invalid_sql_statement_name (a statement the server no longer has) and
+# duplicate_prepared_statement (one it has that we did not know of)
+_NOT_AS_KNOWN = ("26000", "42P05")
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class Numbered:
 
 def numbered(sql: str) -> Numbered:
     """``sql`` with ``%(name)s`` as ``$n`` (a name used twice keeps its number) and ``%%``
-    as ``%``: what the server itself takes."""
+    as ``%``: what the server itself takes. Table and column names only: ASCII, the same
+    bytes in every client encoding."""
     names: list[str] = []
 
     def place(match: re.Match[str]) -> str:
@@ -56,7 +59,7 @@ def numbered(sql: str) -> Numbered:
             names.append(name)
         return f"${names.index(name) + 1}"
 
-    return Numbered(_PLACEHOLDER.sub(place, sql).encode(), tuple(names))
+    return Numbered(_PLACEHOLDER.sub(place, sql).encode("ascii"), tuple(names))
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,26 @@ class Sent:
     rowcount: int
 
 
+class BatchFailed(Exception):
+    """A statement of a batch failed: its place in the batch, and psycopg's error (the
+    server skipped the statements after it)."""
+
+    def __init__(self, index: int, error: errors.Error) -> None:
+        super().__init__(str(error))
+        self.index, self.error = index, error
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A statement with its values dumped, ready to send."""
+
+    sql: bytes
+    name: bytes | None  # what it is prepared under; None: a command without values
+    values: Sequence[abc.Buffer | None] | None = None
+    types: tuple[int, ...] = ()
+    formats: Sequence[pq.Format] | None = None
+
+
 def exchange(
     driver: Connection[Any],
     statements: Sequence[tuple[bytes, Sequence[Any] | None]],
@@ -75,17 +98,25 @@ def exchange(
 ) -> list[Sent]:
     """Send ``statements`` (SQL with ``$n``, and values; ``None`` for a command without
     any) in one round trip, in order; what each gave back. ``prepared``: the names this
-    connection has prepared (kept with the connection, added to here). The first statement
-    that fails raises its psycopg error, once the server has answered the whole batch (it
-    skipped the rest)."""
+    connection has prepared (kept with the connection, added to here). A statement that
+    fails raises ``BatchFailed``, once the server has answered the whole batch."""
     pgconn = driver.pgconn
     dumper: abc.Transformer = Transformer(driver)
-    # For each statement: the name it is being prepared under in this batch, or None.
-    preparing: list[bytes | None] = []
+    # Every value is dumped first: a value psycopg cannot send fails before anything is sent.
+    ready = [_dumped(dumper, sql, values) for sql, values in statements]
+    preparing: list[bytes | None] = []  # for each statement, the name it is prepared under now
     pgconn.enter_pipeline_mode()
     try:
-        for sql, values in statements:
-            preparing.append(_send(pgconn, dumper, prepared, preparing, sql, values))
+        for statement in ready:
+            name = statement.name
+            now = name is not None and name not in prepared and name not in preparing
+            preparing.append(name if now else None)
+            if name is None:
+                pgconn.send_query_params(statement.sql, None)
+                continue
+            if now:
+                pgconn.send_prepare(name, statement.sql, statement.types)
+            pgconn.send_query_prepared(name, statement.values, statement.formats)
         pgconn.pipeline_sync()
         results = _results(pgconn)
     finally:
@@ -94,37 +125,24 @@ def exchange(
     return _read(driver, dumper, prepared, preparing, results)
 
 
-def _send(
-    pgconn: pq.abc.PGconn,
-    dumper: abc.Transformer,
-    prepared: set[bytes],
-    batch: list[bytes | None],
-    sql: bytes,
-    values: Sequence[Any] | None,
-) -> bytes | None:
-    """Send one statement; the name it is prepared under now, if it is (``batch``: the
-    names prepared by the statements before it in this batch)."""
+def _dumped(dumper: abc.Transformer, sql: bytes, values: Sequence[Any] | None) -> _Ready:
     if values is None:
-        pgconn.send_query_params(sql, None)
-        return None
+        return _Ready(sql, None)
     dumped = dumper.dump_sequence(values, [PyFormat.AUTO] * len(values))
     types = tuple(dumper.types or ())
-    key = (sql, types)
-    name = _NAMES.get(key)
+    # Prepared by SQL and the types of its values: a value of another type (None, a bigger
+    # int) runs a statement of its own, as psycopg's own preparing does.
+    name = _NAMES.get((sql, types))
     if name is None:
-        name = _NAMES[key] = f"planbot_{next(_NUMBERS)}".encode()
-    now_preparing = None
-    if name not in prepared and name not in batch:
-        pgconn.send_prepare(name, sql, types)
-        now_preparing = name
-    pgconn.send_query_prepared(name, dumped, dumper.formats)
-    return now_preparing
+        name = _NAMES[(sql, types)] = f"planbot_{next(_NUMBERS)}".encode()
+    return _Ready(sql, name, dumped, types, dumper.formats)
 
 
 def _results(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
     """Every result up to the batch's end (its sync), waiting for the socket as needed."""
-    while pgconn.flush():
-        _wait(pgconn.socket, select.POLLOUT)
+    while pgconn.flush():  # while sending, read too, or a big batch could block both sides
+        if _wait(pgconn.socket, select.POLLIN | select.POLLOUT) & select.POLLIN:
+            pgconn.consume_input()
     results: list[pq.abc.PGresult] = []
     while True:
         while pgconn.is_busy():
@@ -138,10 +156,11 @@ def _results(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
         results.append(result)
 
 
-def _wait(socket: int, event: int) -> None:
+def _wait(socket: int, events: int) -> int:
+    """Wait until the socket is ready for ``events``; which it is ready for."""
     poller = select.poll()  # not select(): a busy server's sockets may be numbered past 1024
-    poller.register(socket, event)
-    poller.poll()
+    poller.register(socket, events)
+    return sum(ready for _fd, ready in poller.poll())
 
 
 def _leave_pipeline(pgconn: pq.abc.PGconn) -> None:
@@ -160,34 +179,40 @@ def _read(
     preparing: list[bytes | None],
     results: list[pq.abc.PGresult],
 ) -> list[Sent]:
-    """The results, statement by statement: a prepare's result and then its run's."""
+    """The results, statement by statement: a prepare's result (if it was prepared now)
+    and then its run's. A prepare that worked is kept even if its run failed: the server
+    keeps it, whatever happens to the transaction."""
     given = iter(results)
     sent: list[Sent] = []
-    failure: errors.Error | None = None
-    for name in preparing:
-        for result in ([next(given)] if name is not None else []) + [next(given)]:
-            if failure is None and result.status == pq.ExecStatus.FATAL_ERROR:
-                failure = errors.error_from_result(result, driver.info.encoding)
-        if failure is not None:
-            continue
+    failed: tuple[int, pq.abc.PGresult] | None = None
+    for index, name in enumerate(preparing):
         if name is not None:
-            prepared.add(name)
-        sent.append(_sent(dumper, result))
-    if failure is not None:
-        raise failure
+            made = next(given)
+            if made.status == pq.ExecStatus.COMMAND_OK:
+                prepared.add(name)
+            elif failed is None and made.status == pq.ExecStatus.FATAL_ERROR:
+                failed = index, made
+        result = next(given)
+        if failed is None and result.status == pq.ExecStatus.FATAL_ERROR:
+            failed = index, result
+        if failed is None:
+            sent.append(_sent(dumper, result))
+    if failed is not None:
+        index, result = failed
+        raise BatchFailed(index, errors.error_from_result(result, driver.info.encoding))
     return sent
 
 
 def _sent(dumper: abc.Transformer, result: pq.abc.PGresult) -> Sent:
+    if result.status == pq.ExecStatus.TUPLES_OK:
+        dumper.set_pgresult(result)
+        return Sent(dumper.load_rows(0, result.ntuples, tuple), result.ntuples)
     counted = result.command_tuples
-    rowcount = counted if counted is not None else -1
-    if result.status != pq.ExecStatus.TUPLES_OK:
-        return Sent(None, rowcount)
-    dumper.set_pgresult(result)
-    return Sent(dumper.load_rows(0, result.ntuples, tuple), rowcount)
+    return Sent(None, counted if counted is not None else -1)
 
 
 def statement_gone(error: BaseException) -> bool:
-    """Whether ``error`` says a statement prepared here is gone from the server (something
-    deallocated it): the connection is then thrown away, and the work tried again."""
-    return getattr(error, "sqlstate", None) == _GONE
+    """Whether ``error`` says the statements prepared here are not what the server has
+    (something deallocated them, or prepared one we did not know of): the connection is
+    then thrown away, and the work tried again."""
+    return getattr(error, "sqlstate", None) in _NOT_AS_KNOWN

@@ -95,9 +95,7 @@ def test_inside_sync_later_commits_wait_for_one_flush_of_them_all(
     assert [e[0] for e in of_the_log(events)].count("flushing") == 1
 
 
-async def test_texts_waiting_at_once_share_one_flush(
-    db: storage.Database, events: Events
-) -> None:
+async def test_texts_waiting_at_once_share_one_flush(db: storage.Database, events: Events) -> None:
     tickets = []
     for name in ("Ann", "Bo", "Cy", "Dee"):
         with storage.sync_later() as owed:
