@@ -387,7 +387,8 @@ def split_items(text: str, vocabulary: Vocabulary, *, commas: bool = True) -> Li
     parts = [_LEADING_AND.sub("", p) if i else p for i, p in enumerate(parts)]
     items = [p for p in parts if p and normalise(p) not in ("", "and")]
     ended = False
-    while items and vocabulary.is_answer("done", items[-1]) and len(items) > 1:
+    # The count first: a message of one thing (most) is not read for "done" again here.
+    while len(items) > 1 and vocabulary.is_answer("done", items[-1]):
         items.pop()
         ended = True
     return ListAnswer(tuple(items), ended)
