@@ -180,6 +180,8 @@ class Engine:
         transaction (keyed by the message, so a repeat delivery queues nothing twice); return
         the ones for the sender now."""
         later = [r for r in replies if r.for_outbox]
+        if not later:  # most messages: every reply is for the sender, now
+            return replies
         for n, reply in enumerate(later):
             to = reply.to
             storage.queue_message(

@@ -147,11 +147,14 @@ class Reply:
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-friendly form, for storing the answer to a message that may come again."""
+        # Most replies have no choices and no attachments: an empty list without a loop
+        # (every reply of every message is kept in this form).
+        choices, files = self.choices, self.attachments
         data: dict[str, object] = {
             "text": self.text,
             "kind": self.kind,
-            "choices": [[c.label, c.value] for c in self.choices],
-            "attachments": [[a.name, a.kind, a.caption] for a in self.attachments],
+            "choices": [[c.label, c.value] for c in choices] if choices else [],
+            "attachments": [[a.name, a.kind, a.caption] for a in files] if files else [],
             "question": self.question,
             "voice": self.voice,
         }

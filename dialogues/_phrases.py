@@ -43,6 +43,9 @@ def tokens(text: str) -> tuple[str, ...]:
     folded = folded.translate(_EMOJI_PARTS)
     out: list[str] = []
     for piece in folded.split():
+        if _WORD.fullmatch(piece):  # a plain word (most): itself, no symbols to look for
+            out.append(piece)
+            continue
         position = 0
         for match in _WORD.finditer(piece):
             out += _symbols(piece[position : match.start()])
@@ -179,10 +182,12 @@ class PhraseBook(Generic[Meaning]):
         if len(said) > most_words:
             return None
         words = []
-        for word in self._spell(said):
-            mended = self._mend(word)
-            if mended not in self._known:
-                return None  # a word of no phrase here: the message says something else too
-            words.append(mended)
+        spelled_out = self._spelled_out
+        for said_word in said:  # as ``_spell``, word by word: most stop at the first word
+            for word in spelled_out.get(said_word, (said_word,)):
+                mended = self._mend(word)
+                if mended not in self._known:
+                    return None  # a word of no phrase here: the message says something else
+                words.append(mended)
         hits, unknown = self._find(tuple(words))
         return hits if hits and not unknown else None

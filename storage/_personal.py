@@ -10,9 +10,7 @@ so one function signature serves every table, and a value is never sealed with n
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from planbot.errors import SealError, StorageError
 from storage._crypto import Keyring, is_sealed
@@ -26,14 +24,26 @@ PLAIN = _Plain()
 _keys: ContextVar[Keyring | _Plain | None] = ContextVar("planbot_keys", default=None)
 
 
-@contextmanager
-def using(keys: Keyring | None) -> Iterator[None]:
+class _Using:
+    """The block of ``using``. A class, not a ``contextmanager`` generator: every
+    transaction enters one, and a generator's set-up and two resumptions cost several times
+    the variable's set and reset."""
+
+    __slots__ = ("_chosen", "_token")
+
+    def __init__(self, keys: Keyring | None) -> None:
+        self._chosen: Keyring | _Plain = keys if keys is not None else PLAIN
+
+    def __enter__(self) -> None:
+        self._token: Token[Keyring | _Plain | None] = _keys.set(self._chosen)
+
+    def __exit__(self, *_exc: object) -> None:
+        _keys.reset(self._token)
+
+
+def using(keys: Keyring | None) -> _Using:
     """Seal and unseal with ``keys`` (None: store plainly) inside this block."""
-    token = _keys.set(keys if keys is not None else PLAIN)
-    try:
-        yield
-    finally:
-        _keys.reset(token)
+    return _Using(keys)
 
 
 def _current() -> Keyring | None:

@@ -21,6 +21,9 @@ _PROCESSED = ProcessedMessage.__table__  # type: ignore[attr-defined]
 _INSERT_PROCESSED = insert(_PROCESSED).inline()  # no RETURNING of the new id
 
 NO_REPLIES = "[]"  # kept plain: it holds nothing personal
+# ``json.dumps(..., ensure_ascii=False)`` makes an encoder like this one for every call:
+# every message keeps its replies, so it is made once.
+_REPLIES_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def find_processed(
@@ -55,7 +58,7 @@ def record_processed(
             "message_id": message_id,
             "address_id": address.id if address else None,
             "person_id": person.id if person else None,
-            "replies_sealed": seal(json.dumps(list(replies), ensure_ascii=False)),
+            "replies_sealed": seal(_REPLIES_JSON.encode(list(replies))),
             "created_at": now or utcnow(),
         },
     )
@@ -70,7 +73,7 @@ def keep_replies(
     everything kept, by SMS). A repeat delivery must get that same answer, link and all, and
     the link can be given only while its reply is kept: its token is stored nowhere else.
     """
-    row.replies_sealed = seal(json.dumps(list(replies), ensure_ascii=False))
+    row.replies_sealed = seal(_REPLIES_JSON.encode(list(replies)))
     session.add(row)
     session.flush()
 

@@ -21,11 +21,9 @@ can take is only what nobody was told was saved, as with FULL.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,16 +38,28 @@ class Owed:
 _LATER: ContextVar[Owed | None] = ContextVar("planbot_sync_later", default=None)
 
 
-@contextlib.contextmanager
-def later(owed: Owed | None = None) -> Iterator[Owed]:
+class _Later:
+    """The block of ``later``. A class, not a ``contextmanager`` generator: the web app
+    enters one for every text, and a generator's set-up and two resumptions cost several
+    times the variable's set and reset."""
+
+    __slots__ = ("_owed", "_token")
+
+    def __init__(self, owed: Owed) -> None:
+        self._owed = owed
+
+    def __enter__(self) -> Owed:
+        self._token: Token[Owed | None] = _LATER.set(self._owed)
+        return self._owed
+
+    def __exit__(self, *_exc: object) -> None:
+        _LATER.reset(self._token)
+
+
+def later(owed: Owed | None = None) -> _Later:
     """Commits made inside are not flushed: the caller waits for ``WalSync.sync`` (in a
     thread, shared with others) covering ``owed.ticket`` before it tells anyone."""
-    owed = owed if owed is not None else Owed()
-    token = _LATER.set(owed)
-    try:
-        yield owed
-    finally:
-        _LATER.reset(token)
+    return _Later(owed if owed is not None else Owed())
 
 
 class WalSync:

@@ -38,7 +38,12 @@ def form_pairs(text: str, max_fields: int) -> list[tuple[str, str]] | None:
     for field in text.split("&"):
         if field:
             name, _equals, value = field.partition("=")
-            pairs.append((_unquote(name), _unquote(value)))
+            # Most names and values are plain: looked at here, without a call for each.
+            if "+" in name or "%" in name:
+                name = _unquote(name)
+            if "+" in value or "%" in value:
+                value = _unquote(value)
+            pairs.append((name, value))
     return pairs
 
 
