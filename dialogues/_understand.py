@@ -10,7 +10,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
@@ -63,14 +62,8 @@ def clean_text(raw: str) -> str:
     return kept
 
 
-@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
-    """A form for matching words: lower case, straight apostrophes removed, spaces squeezed.
-
-    Kept for recent texts as ``tokens`` is (``_phrases.py``): a list answer's text is
-    normalised five times (its command, "done", "don't know", "what?", its things); four
-    look-ups instead cost about 11,000 instructions an answer fewer (callgrind on
-    bench/list_answer.py)."""
+    """A form for matching words: lower case, straight apostrophes removed, spaces squeezed."""
     text = text.casefold().replace("’", "'").replace("‘", "'")
     text = " ".join(text.split())
     stripped = text.strip(_EDGE_PUNCT)
