@@ -1,10 +1,12 @@
 """PostgreSQL without a ping on every checkout: a pooled connection the server dropped (a
-restart, a firewall) costs one try of the message, never a lost or doubled answer."""
+restart, a firewall), or one that lost the statements prepared on it, costs one try of the
+message, never a lost or doubled answer."""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,27 +19,47 @@ from tests.auxil.databases import POSTGRES_ENV, make_database, postgres_url
 from tests.conftest import Clock
 
 
+def _drop(db: storage.Database) -> None:
+    """The server drops the connection kept for the next message (a restart, a firewall)."""
+    with db.transaction() as session:
+        pid = session.connection().execute(text("SELECT pg_backend_pid()")).scalar()
+    admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    admin.dispose()
+
+
+def _forget_statements(db: storage.Database) -> None:
+    """The connection kept for the next message loses the statements planbot prepared on it
+    (storage/_pg_pipeline.py)."""
+    with db.transaction() as session:
+        session.connection().execute(text("DEALLOCATE ALL"))
+
+
 @pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set")
-def test_a_message_on_a_dropped_connection_is_answered_and_kept_once(
-    tmp_path: Path, settings: Settings, clock: Clock, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("breaking", [_drop, _forget_statements], ids=["dropped", "forgot"])
+def test_a_message_on_a_broken_connection_is_answered_and_kept_once(
+    tmp_path: Path,
+    settings: Settings,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+    breaking: Callable[[storage.Database], None],
 ) -> None:
     with make_database("postgres", tmp_path) as db:
         engine = Engine(db, settings, clock=clock)
         for n, words in enumerate(("hello", "yes", "1", "Dev")):
             engine.handle(Incoming("sms", "+447700900321", f"m{n}", words))
-        with db.transaction() as session:  # the connection kept for the next message
-            pid = session.connection().execute(text("SELECT pg_backend_pid()")).scalar()
-        admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
-        admin.dispose()
+        breaking(db)
         with caplog.at_level(logging.INFO, logger="planbot"):
             replies = engine.handle(Incoming("sms", "+447700900321", "m9", "swimming"))
-        assert "trying a message again" in caplog.text  # it met the dropped connection
+        assert "trying a message again" in caplog.text  # it met the broken connection
         assert "swimming" in "\n".join(r.text for r in replies)
+        replies = engine.handle(Incoming("sms", "+447700900321", "m10", "reading"))
+        assert "reading" in "\n".join(r.text for r in replies)
         with db.transaction() as session:
             (dev,) = storage.find_people(session, "Dev")
-            assert [a.text for a in storage.answers_for(session, dev)] == ["swimming"]
+            saved = [a.text for a in storage.answers_for(session, dev)]
+            assert saved == ["swimming", "reading"]
 
 
 @pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} is not set")

@@ -1,11 +1,9 @@
 """PostgreSQL's hot statements go straight on libpq (``storage/_pg_pipeline.py``): values
 and rows convert as psycopg's cursors convert them, a failed statement fails its batch and
-leaves the connection usable, and statements the server forgot cost one try of a message,
-never a lost answer."""
+leaves the connection usable (statements the server forgot: test_dropped_connection.py)."""
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -13,7 +11,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import text
 
 import storage
 from dialogues import Engine, Incoming
@@ -123,25 +120,3 @@ def test_a_repeat_delivery_on_a_fresh_connection_leaves_it_answering(
             (dev,) = storage.find_people(session, "Dev")
             saved = [a.text for a in storage.answers_for(session, dev)]
             assert saved == ["swimming", "reading", "walking"]
-
-
-@needs_postgres
-def test_a_message_whose_statements_the_server_forgot_is_answered_and_kept_once(
-    tmp_path: Path, settings: Settings, clock: Clock, caplog: pytest.LogCaptureFixture
-) -> None:
-    with make_database("postgres", tmp_path) as db:
-        engine = Engine(db, settings, clock=clock)
-        for n, words in enumerate(("hello", "yes", "1", "Dev")):
-            engine.handle(Incoming("sms", "+447700900321", f"m{n}", words))
-        with db.transaction() as session:  # the connection kept for the next message
-            session.connection().execute(text("DEALLOCATE ALL"))
-        with caplog.at_level(logging.INFO, logger="planbot"):
-            replies = engine.handle(Incoming("sms", "+447700900321", "m9", "swimming"))
-        assert "trying a message again" in caplog.text  # it met the forgotten statements
-        assert "swimming" in "\n".join(r.text for r in replies)
-        replies = engine.handle(Incoming("sms", "+447700900321", "m10", "reading"))
-        assert "reading" in "\n".join(r.text for r in replies)
-        with db.transaction() as session:
-            (dev,) = storage.find_people(session, "Dev")
-            saved = [a.text for a in storage.answers_for(session, dev)]
-            assert saved == ["swimming", "reading"]
