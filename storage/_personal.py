@@ -10,9 +10,10 @@ so one function signature serves every table, and a value is never sealed with n
 from __future__ import annotations
 
 import base64
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 
 from planbot.errors import SealError, StorageError
+from storage._block import Setting
 from storage._crypto import Keyring, is_sealed
 
 
@@ -24,26 +25,9 @@ PLAIN = _Plain()
 _keys: ContextVar[Keyring | _Plain | None] = ContextVar("planbot_keys", default=None)
 
 
-class _Using:
-    """The block of ``using``. A class, not a ``contextmanager`` generator: every
-    transaction enters one, and a generator's set-up and two resumptions cost several times
-    the variable's set and reset."""
-
-    __slots__ = ("_chosen", "_token")
-
-    def __init__(self, keys: Keyring | None) -> None:
-        self._chosen: Keyring | _Plain = keys if keys is not None else PLAIN
-
-    def __enter__(self) -> None:
-        self._token: Token[Keyring | _Plain | None] = _keys.set(self._chosen)
-
-    def __exit__(self, *_exc: object) -> None:
-        _keys.reset(self._token)
-
-
-def using(keys: Keyring | None) -> _Using:
+def using(keys: Keyring | None) -> Setting[Keyring | _Plain]:
     """Seal and unseal with ``keys`` (None: store plainly) inside this block."""
-    return _Using(keys)
+    return Setting(_keys, keys if keys is not None else PLAIN)
 
 
 def _current() -> Keyring | None:

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import os
 import threading
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+
+from storage._block import Setting
 
 
 @dataclass
@@ -38,28 +40,10 @@ class Owed:
 _LATER: ContextVar[Owed | None] = ContextVar("planbot_sync_later", default=None)
 
 
-class _Later:
-    """The block of ``later``. A class, not a ``contextmanager`` generator: the web app
-    enters one for every text, and a generator's set-up and two resumptions cost several
-    times the variable's set and reset."""
-
-    __slots__ = ("_owed", "_token")
-
-    def __init__(self, owed: Owed) -> None:
-        self._owed = owed
-
-    def __enter__(self) -> Owed:
-        self._token: Token[Owed | None] = _LATER.set(self._owed)
-        return self._owed
-
-    def __exit__(self, *_exc: object) -> None:
-        _LATER.reset(self._token)
-
-
-def later(owed: Owed | None = None) -> _Later:
+def later(owed: Owed | None = None) -> Setting[Owed]:
     """Commits made inside are not flushed: the caller waits for ``WalSync.sync`` (in a
     thread, shared with others) covering ``owed.ticket`` before it tells anyone."""
-    return _Later(owed if owed is not None else Owed())
+    return Setting(_LATER, owed if owed is not None else Owed())
 
 
 class WalSync:
