@@ -211,13 +211,19 @@ class Later:
         return self.got
 
 
+def _waiting_in(conn: Connection, plan: Prepared) -> list[Waiting] | None:
+    """Where ``plan`` waits to go with the next statement (PostgreSQL, in a transaction
+    ``pipelined`` began), or None: it runs now."""
+    return cast("list[Waiting] | None", conn.info.get(_WAITING)) if plan.wire is not None else None
+
+
 def execute_soon(conn: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> Later:
     """Run ``statement`` in ``conn``'s transaction; its rows are read after the next
     statement: on PostgreSQL it waits to go with that one, in one round trip (the rate count
     with the message's first read). Elsewhere it runs now."""
     plan = prepared(statement, conn.dialect, tuple(params))
     later = Later(plan)
-    waiting = conn.info.get(_WAITING) if plan.wire is not None else None
+    waiting = _waiting_in(conn, plan)
     if waiting is None:
         later.got = _execute(conn, plan, params)
     else:
@@ -230,7 +236,7 @@ def execute_later(conn: Connection, statement: ClauseElement, params: Mapping[st
     it waits to go with the next statement, or with the COMMIT (``pipelined``); an error in
     it (a repeated message's unique key) comes out there. Elsewhere it runs now."""
     plan = prepared(statement, conn.dialect, tuple(params))
-    waiting = conn.info.get(_WAITING) if plan.wire is not None else None
+    waiting = _waiting_in(conn, plan)
     if waiting is None:
         _execute(conn, plan, params)
         return
